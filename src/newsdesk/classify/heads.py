@@ -1,0 +1,52 @@
+"""The head contract every classifier kind follows (scikit-learn's estimator habits).
+
+``__init__`` only stores keyword arguments; ``fit(X, y)`` returns ``self``; learned state ends
+in ``_``; ``predict_proba(X)`` returns one column per entry of ``classes_``, rows summing to 1;
+using a head before ``fit`` raises :class:`~newsdesk.errors.NotFittedError`. Heads save
+themselves as a JSON-ready config plus named numpy arrays, never pickle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from newsdesk.classify.result import EncodedArticles
+from newsdesk.errors import NotFittedError
+
+__all__ = ["Head", "check_fitted", "softmax"]
+
+
+@runtime_checkable
+class Head(Protocol):
+    """Maps encoded articles to section probabilities."""
+
+    kind: str
+    classes_: Any
+
+    def fit(self, X: EncodedArticles, y: Sequence[Any]) -> Head: ...
+
+    def predict_proba(self, X: EncodedArticles) -> np.ndarray: ...
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Config (JSON-ready) and arrays that ``set_state`` restores exactly."""
+        ...
+
+    def set_state(self, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> Head: ...
+
+
+def check_fitted(head: object, attribute: str = "classes_") -> None:
+    """Raise :class:`NotFittedError` unless ``head`` has the learned ``attribute``."""
+    if getattr(head, attribute, None) is None:
+        raise NotFittedError(
+            f"this {type(head).__name__} is not fitted yet; call fit(...) before using it"
+        )
+
+
+def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Numerically stable softmax."""
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=axis, keepdims=True)

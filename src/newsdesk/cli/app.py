@@ -1,0 +1,45 @@
+"""The root ``newsdesk`` command. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from newsdesk import __version__
+
+app = typer.Typer(
+    name="newsdesk",
+    help="File news articles into an outlet's sections, offline, in English and Arabic.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"newsdesk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """newsdesk: file news articles into sections."""
+
+
+def _register() -> None:
+    from newsdesk.cli import classify, taxonomy
+
+    classify.register(app)
+    app.add_typer(taxonomy.app, name="taxonomy")
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,278 @@
+"""Taxonomies: an outlet's sections, loaded and validated from YAML.
+
+A taxonomy file looks like::
+
+    name: my-outlet
+    multi_label: false          # optional
+    sections:
+      - name: Sports
+        description: {en: "...", ar: "..."}
+        keywords: {en: [...], ar: [...]}
+        examples: ["short example text", ...]
+      - name: Other
+        other: true             # the catch-all that low-confidence articles fall back to
+
+A ``description`` may also be a plain string (taken as English). Every section but the
+catch-all needs a non-empty description, keywords or examples to be recognisable zero-shot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from newsdesk.errors import TaxonomyError
+
+__all__ = ["DEFAULT_TAXONOMY", "Section", "Taxonomy", "load_taxonomy"]
+
+DEFAULT_TAXONOMY = "default"
+_TOP_KEYS = {"name", "description", "multi_label", "sections"}
+_SECTION_KEYS = {"name", "description", "keywords", "examples", "other"}
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section: its name and what the zero-shot classifier knows of it."""
+
+    name: str
+    description: Mapping[str, str] = field(default_factory=dict)
+    keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    examples: tuple[str, ...] = ()
+    other: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The section as it would be written in YAML."""
+        out: dict[str, Any] = {"name": self.name}
+        if self.description:
+            out["description"] = dict(self.description)
+        if self.keywords:
+            out["keywords"] = {lang: list(words) for lang, words in self.keywords.items()}
+        if self.examples:
+            out["examples"] = list(self.examples)
+        if self.other:
+            out["other"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """An ordered set of sections with at most one catch-all."""
+
+    name: str
+    sections: tuple[Section, ...]
+    description: str = ""
+    multi_label: bool = False
+
+    def __post_init__(self) -> None:
+        _validate(self, source=f"taxonomy '{self.name}'")
+
+    @property
+    def names(self) -> list[str]:
+        """Section names in taxonomy order (the column order of every score table)."""
+        return [s.name for s in self.sections]
+
+    @property
+    def other(self) -> Section | None:
+        """The catch-all section, if the taxonomy has one."""
+        return next((s for s in self.sections if s.other), None)
+
+    def __getitem__(self, name: str) -> Section:
+        for section in self.sections:
+            if section.name == name:
+                return section
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return any(s.name == name for s in self.sections)
+
+    def __len__(self) -> int:
+        return len(self.sections)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The taxonomy as it would be written in YAML (and stored in a saved model)."""
+        out: dict[str, Any] = {"name": self.name}
+        if self.description:
+            out["description"] = self.description
+        if self.multi_label:
+            out["multi_label"] = True
+        out["sections"] = [s.to_dict() for s in self.sections]
+        return out
+
+    def to_yaml(self) -> str:
+        """The taxonomy as YAML text."""
+        import yaml
+
+        return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False, width=100)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str = "<dict>") -> Taxonomy:
+        """Build and validate a taxonomy from parsed YAML/JSON."""
+        return _parse(data, source)
+
+    @classmethod
+    def from_labels(cls, labels: Iterable[str], *, name: str = "from-labels") -> Taxonomy:
+        """A taxonomy whose sections are ``labels``, each described by its own name."""
+        unique = sorted({str(label).strip() for label in labels if str(label).strip()})
+        if not unique:
+            raise TaxonomyError("cannot build a taxonomy from labels: no labels were given")
+        sections = tuple(
+            Section(name=label, description={"en": label.replace("_", " ")}) for label in unique
+        )
+        return cls(name=name, sections=sections)
+
+    @classmethod
+    def default(cls) -> Taxonomy:
+        """The twelve sections newsdesk ships with."""
+        return load_taxonomy(DEFAULT_TAXONOMY)
+
+
+def load_taxonomy(source: str | Path | Taxonomy | None = None) -> Taxonomy:
+    """Load a taxonomy from a YAML file path, a bundled name (``default``), or pass one through."""
+    import yaml
+
+    if isinstance(source, Taxonomy):
+        return source
+    if source is None:
+        source = DEFAULT_TAXONOMY
+    path = Path(source)
+    if not path.exists() and isinstance(source, str) and "/" not in source:
+        bundled = resources.files("newsdesk.taxonomies").joinpath(f"{source}.yaml")
+        if not bundled.is_file():
+            raise TaxonomyError(
+                f"taxonomy '{source}' is neither a file nor a bundled taxonomy; "
+                f"give the path to a YAML file or one of: {', '.join(bundled_taxonomies())}"
+            )
+        text = bundled.read_text(encoding="utf-8")
+        label = f"bundled taxonomy '{source}'"
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise TaxonomyError(f"{path}: taxonomy file not found") from None
+        except UnicodeDecodeError as exc:
+            raise TaxonomyError(
+                f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8"
+            ) from None
+        label = str(path)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise TaxonomyError(f"{label}:{where}: invalid YAML: {problem}") from None
+    return _parse(data, label)
+
+
+def bundled_taxonomies() -> list[str]:
+    """Names of the taxonomies shipped inside the package."""
+    folder = resources.files("newsdesk.taxonomies")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def _parse(data: Any, source: str) -> Taxonomy:
+    if not isinstance(data, dict):
+        raise TaxonomyError(
+            f"{source}: expected a mapping with 'name' and 'sections', got {type(data).__name__}"
+        )
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise TaxonomyError(
+            f"{source}: unknown top-level key(s) {', '.join(map(repr, unknown))}; "
+            f"allowed keys are: {', '.join(sorted(_TOP_KEYS))}"
+        )
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise TaxonomyError(f"{source}: missing 'name'; add a line such as 'name: my-outlet'")
+    raw_sections = data.get("sections")
+    if not raw_sections:
+        raise TaxonomyError(
+            f"{source}: no sections; add a 'sections:' list with at least two sections"
+        )
+    if not isinstance(raw_sections, list):
+        raise TaxonomyError(f"{source}: 'sections' must be a list of sections")
+    sections = tuple(_parse_section(raw, i, source) for i, raw in enumerate(raw_sections, 1))
+    taxonomy = Taxonomy.__new__(Taxonomy)
+    object.__setattr__(taxonomy, "name", name.strip())
+    object.__setattr__(taxonomy, "sections", sections)
+    object.__setattr__(taxonomy, "description", str(data.get("description") or ""))
+    object.__setattr__(taxonomy, "multi_label", bool(data.get("multi_label", False)))
+    _validate(taxonomy, source=source)
+    return taxonomy
+
+
+def _parse_section(raw: Any, index: int, source: str) -> Section:
+    where = f"{source}: section {index}"
+    if not isinstance(raw, dict):
+        raise TaxonomyError(f"{where}: expected a mapping with at least 'name', got {raw!r}")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise TaxonomyError(f"{where}: missing 'name'; every section needs a name")
+    where = f"{source}: section '{name}'"
+    unknown = sorted(set(raw) - _SECTION_KEYS)
+    if unknown:
+        raise TaxonomyError(
+            f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; "
+            f"allowed keys are: {', '.join(sorted(_SECTION_KEYS))}"
+        )
+    description = raw.get("description") or {}
+    if isinstance(description, str):
+        description = {"en": description}
+    if not isinstance(description, dict):
+        raise TaxonomyError(f"{where}: 'description' must be text or a mapping of language: text")
+    for lang, text in description.items():
+        if not isinstance(text, str) or not text.strip():
+            raise TaxonomyError(
+                f"{where}: description for '{lang}' is empty; write a sentence saying what "
+                "the section holds, or remove that language"
+            )
+    keywords = raw.get("keywords") or {}
+    if isinstance(keywords, list):
+        keywords = {"en": keywords}
+    if not isinstance(keywords, dict) or not all(
+        isinstance(words, list) and all(isinstance(w, str) for w in words)
+        for words in keywords.values()
+    ):
+        raise TaxonomyError(f"{where}: 'keywords' must map a language to a list of words")
+    examples = raw.get("examples") or []
+    if not isinstance(examples, list) or not all(isinstance(e, str) for e in examples):
+        raise TaxonomyError(f"{where}: 'examples' must be a list of texts")
+    other = raw.get("other", False)
+    if not isinstance(other, bool):
+        raise TaxonomyError(f"{where}: 'other' must be true or false, got {other!r}")
+    return Section(
+        name=name.strip(),
+        description={str(k): v.strip() for k, v in description.items()},
+        keywords={str(k): tuple(w.strip() for w in v if w.strip()) for k, v in keywords.items()},
+        examples=tuple(e.strip() for e in examples if e.strip()),
+        other=other,
+    )
+
+
+def _validate(taxonomy: Taxonomy, *, source: str) -> None:
+    if not taxonomy.sections:
+        raise TaxonomyError(f"{source}: no sections; a taxonomy needs at least two sections")
+    seen: set[str] = set()
+    for section in taxonomy.sections:
+        key = section.name.casefold()
+        if key in seen:
+            raise TaxonomyError(
+                f"{source}: section '{section.name}' appears twice; section names must be unique"
+            )
+        seen.add(key)
+        if not section.other and not (section.description or section.keywords or section.examples):
+            raise TaxonomyError(
+                f"{source}: section '{section.name}' has no description, keywords or examples; "
+                "add a 'description' so it can be recognised"
+            )
+    others = [s.name for s in taxonomy.sections if s.other]
+    if len(others) > 1:
+        raise TaxonomyError(
+            f"{source}: sections {', '.join(repr(n) for n in others)} are all marked 'other: true'; "
+            "only one section can be the catch-all"
+        )
+    if len(taxonomy.sections) - len(others) < 1 or len(taxonomy.sections) < 2:
+        raise TaxonomyError(f"{source}: a taxonomy needs at least two sections")

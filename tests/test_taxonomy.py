@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsdesk.errors import TaxonomyError
+from newsdesk.taxonomy import Section, Taxonomy, load_taxonomy
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tax.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_default_taxonomy_has_the_twelve_sections() -> None:
+    tax = Taxonomy.default()
+    assert tax.names == [
+        "Art", "Causes", "Analysis", "Cloak & Dagger", "Economy - Finance", "Health",
+        "Literature", "Music", "أخرى", "News & Politics", "Real Time Facts", "Sports",
+    ]  # fmt: skip
+    assert tax.other is not None and tax.other.name == "أخرى"
+    for section in tax.sections:
+        assert section.description.get("en") and section.description.get("ar"), section.name
+
+
+def test_round_trip_through_yaml(tmp_path: Path) -> None:
+    tax = Taxonomy.default()
+    again = load_taxonomy(write(tmp_path, tax.to_yaml()))
+    assert again == tax
+
+
+def test_plain_string_description_is_english(tmp_path: Path) -> None:
+    tax = load_taxonomy(
+        write(
+            tmp_path,
+            "name: t\nsections:\n  - name: A\n    description: alpha\n"
+            "  - name: B\n    keywords: [b1, b2]\n",
+        )
+    )
+    assert tax["A"].description == {"en": "alpha"}
+    assert tax["B"].keywords == {"en": ("b1", "b2")}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: t\nsections: []\n", r"tax\.yaml: no sections"),
+        ("name: t\n", r"tax\.yaml: no sections"),
+        (
+            "name: t\nsections:\n  - name: A\n    description: a\n  - name: a\n    description: b\n",
+            r"section 'a' appears twice",
+        ),
+        (
+            "name: t\nsections:\n  - {name: A, other: true}\n  - {name: B, other: true}\n",
+            r"'A', 'B' are all marked 'other: true'; only one section can be the catch-all",
+        ),
+        (
+            "name: t\nsections:\n  - name: A\n    descripton: a\n  - name: B\n    description: b\n",
+            r"section 'A': unknown key\(s\) 'descripton'; allowed keys are",
+        ),
+        (
+            "name: t\nsections:\n  - name: A\n    description: {en: ''}\n"
+            "  - name: B\n    description: b\n",
+            r"section 'A': description for 'en' is empty",
+        ),
+        (
+            "name: t\nsections:\n  - name: A\n  - name: B\n    description: b\n",
+            r"section 'A' has no description, keywords or examples",
+        ),
+        ("name: t\nsections:\n  - name: [A\n", r"tax\.yaml: line \d+, column \d+: invalid YAML"),
+        ("name: t\ncolour: red\nsections: []\n", r"unknown top-level key\(s\) 'colour'"),
+        ("sections:\n  - name: A\n", r"missing 'name'"),
+    ],
+)
+def test_invalid_taxonomies_name_file_section_and_fix(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(TaxonomyError, match=message):
+        load_taxonomy(write(tmp_path, text))
+
+
+def test_missing_file_and_unknown_bundled_name(tmp_path: Path) -> None:
+    with pytest.raises(TaxonomyError, match="taxonomy file not found"):
+        load_taxonomy(tmp_path / "nope.yaml")
+    with pytest.raises(TaxonomyError, match="neither a file nor a bundled taxonomy"):
+        load_taxonomy("nope")
+
+
+def test_taxonomy_error_is_a_value_error() -> None:
+    with pytest.raises(ValueError):
+        Taxonomy(name="t", sections=(Section(name="A", description={"en": "a"}),))
+
+
+def test_from_labels_builds_sorted_sections() -> None:
+    tax = Taxonomy.from_labels(["sport", "business", "sport", "tech"])
+    assert tax.names == ["business", "sport", "tech"]
+    assert tax.other is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -186,14 +187,16 @@ def detect_language(text: str) -> str | None:
     letters = sum(map(len, _WORD.findall(sample)))
     if letters < 3:
         return None
-    counts = {script: sum(map(len, p.findall(sample))) for script, p in _SCRIPTS.items()}
+    counts: dict[str, int] = {}
+    for script, pattern in _SCRIPTS.items():  # Arabic and Latin first: most texts stop there
+        counts[script] = sum(map(len, pattern.findall(sample)))
+        if script == "arabic" and counts[script] >= 0.5 * letters:
+            return _arabic_script_language(sample)
+        if script == "latin" and counts[script] >= 0.5 * letters:
+            return _latin_language(sample)
     script = max(counts, key=lambda s: counts[s])
     if counts[script] < 0.5 * letters:
         return None
-    if script == "arabic":
-        return _arabic_script_language(sample)
-    if script == "latin":
-        return _latin_language(sample)
     if script in ("kana", "han"):
         return "ja" if counts["kana"] > 0.1 * counts[script] else "zh"
     return _SINGLE_LANGUAGE_SCRIPTS[script]
@@ -208,10 +211,11 @@ def _arabic_script_language(sample: str) -> str:
 
 
 def _latin_language(sample: str) -> str | None:
+    words = Counter(_WORD.findall(sample.casefold()))
     hits = dict.fromkeys(_STOPWORD_LISTS, 0.0)
-    for word in _WORD.findall(sample.casefold()):
-        for lang, weight in _STOPWORD_WEIGHTS.get(word, {}).items():
-            hits[lang] += weight
+    for word in words.keys() & _STOPWORD_WEIGHTS.keys():
+        for lang, weight in _STOPWORD_WEIGHTS[word].items():
+            hits[lang] += weight * words[word]
     ranked = sorted(hits, key=lambda lang: -hits[lang])
     best, second = hits[ranked[0]], hits[ranked[1]]
     if best < 2 or best < 1.25 * second:

@@ -187,3 +187,15 @@ def test_prediction_needs_neither_scikit_learn_nor_scipy(tmp_path: Path, monkeyp
         monkeypatch.setitem(__import__("sys").modules, name, None)  # importing them now fails
     loaded = Classifier.load(tmp_path / "m", encoder="lexical-256")
     np.testing.assert_array_equal(loaded.predict_proba(data.articles[:4]), expected)
+
+
+def test_classify_cli_with_a_saved_model(tmp_path: Path) -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    train_classifier(TAXONOMY, ENCODER, data).classifier.save(tmp_path / "m")
+    text = "The striker scored a late goal and the team won the league match"
+    result = runner.invoke(
+        app, ["classify", "--model", str(tmp_path / "m"), "-e", "lexical-256", text]
+    )
+    assert result.exit_code == 0, result.output
+    call = json.loads(result.output.strip().splitlines()[-1])
+    assert call["section"] == "Sports" and set(call["scores"]) == set(TAXONOMY.names)

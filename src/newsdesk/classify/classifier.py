@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from newsdesk.article import Article
+from newsdesk.article import Article, detect_language
 from newsdesk.classify.heads import Head
 from newsdesk.classify.result import EncodedArticles, Prediction
 from newsdesk.encoders.base import Encoder, get_encoder
@@ -19,8 +19,9 @@ __all__ = ["Classifier"]
 
 
 def as_article(item: Article | str) -> Article:
-    """Accept an :class:`Article` or a bare text."""
-    return item if isinstance(item, Article) else Article(text=item)
+    """Accept an :class:`Article` or a bare text; ``lang`` is detected when not given."""
+    article = item if isinstance(item, Article) else Article(text=item)
+    return article if article.lang else article.with_lang(detect_language(article.content))
 
 
 class Classifier:
@@ -113,7 +114,13 @@ class Classifier:
     def classify_many(
         self, articles: Iterable[Article | str], batch_size: int = 32
     ) -> Iterator[Prediction]:
-        """File many articles lazily, encoding ``batch_size`` at a time."""
+        """File many articles lazily, encoding ``batch_size`` at a time.
+
+        Predictions come out in input order, each batch as soon as it is encoded, so a long
+        stream can be written out as it goes.
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         iterator = iter(articles)
         while batch := [as_article(a) for a in islice(iterator, batch_size)]:
             probs, label_probs = self._predict_both(batch)

@@ -1,25 +1,242 @@
-"""``newsdesk classify``: file articles from texts, files or stdin."""
+"""``newsdesk classify``: file articles from texts, files or stdin, one JSON line an article."""
 
 from __future__ import annotations
 
-import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
+
+from newsdesk.article import Article, detect_language
+from newsdesk.errors import EncoderError, ModelFormatError, ReaderError, TaxonomyError
+from newsdesk.io import InputFormat, JsonLinesWriter, Rejected, check_source, count_records
+from newsdesk.io.readers import STDIN, read_articles
+
+try:  # typer >= 0.20 carries its own copy of click
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import UsageError  # type: ignore[assignment]
+
+EXIT_USAGE = 2
+EXIT_REJECTED = 3
+_PATH_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".tsv", ".txt", ".gz", ".json")
+
+
+class OneLineErrors(TyperCommand):
+    """Usage errors print one ``error: ...`` line and exit 2, instead of a usage box."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except UsageError as exc:
+            usage_error(f"{exc.format_message()} (see 'newsdesk {info_name} --help')")
+
+
+def usage_error(message: str) -> NoReturn:
+    """Print ``error: message`` on one line to stderr and exit 2."""
+    typer.echo(f"error: {' '.join(message.split())}", err=True)
+    raise typer.Exit(EXIT_USAGE)
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``classify`` command to ``app``."""
-    app.command("classify")(classify)
+    app.command("classify", cls=OneLineErrors)(classify)
 
 
 def classify(
-    inputs: list[str] = typer.Argument(None, help="Quoted texts, files, or '-' for stdin."),
+    inputs: list[str] | None = typer.Argument(
+        None,
+        metavar="[INPUT]...",
+        help="Quoted texts, files (.jsonl, .jsonl.gz, .csv, .tsv, .txt), folders of .txt files, "
+        "or '-' for stdin (read when no INPUT is given and stdin is not a terminal).",
+        show_default=False,
+    ),
     taxonomy: str = typer.Option("default", "--taxonomy", "-t", help="Taxonomy YAML file."),
+    model: Path | None = typer.Option(
+        None, "--model", "-m", help="A model folder from 'newsdesk train' (has its taxonomy)."
+    ),
     encoder: str = typer.Option("e5-small", "--encoder", "-e", help="Encoder name or folder."),
+    output: str = typer.Option(
+        "-", "--output", "-o", help="Write the JSON lines here (.gz compresses); '-' is stdout."
+    ),
+    top_k: int = typer.Option(
+        0, "--top-k", "-k", min=0, help="Add the K most probable sections as 'top'."
+    ),
+    multi_label: bool = typer.Option(
+        False, "--multi-label", help="Also list every section that passes its threshold."
+    ),
+    rejects: str | None = typer.Option(
+        None,
+        "--rejects",
+        help="Write rejected rows here as JSON lines (source, line, reason, raw).",
+    ),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Articles encoded at once."),
+    text_column: str = typer.Option("text", "--text-column", help="Field holding the text."),
+    title_column: str = typer.Option("title", "--title-column", help="Field holding the title."),
+    id_column: str = typer.Option("id", "--id-column", help="Field holding the id."),
+    format: InputFormat | None = typer.Option(
+        None, "--format", "-f", case_sensitive=False, help="Input format, when names don't say."
+    ),
 ) -> None:
-    """Classify articles and print one JSON line an article."""
+    """Classify articles and print one JSON line an article.
+
+    Each line has id, section, confidence, lang and scores (every section's probability).
+    Exit status: 0 when every row was classified, 3 when some were rejected (reported on stderr
+    and written to --rejects), 2 on a usage error.
+    """
     from newsdesk.classify.classifier import Classifier
 
-    clf = Classifier.zero_shot(taxonomy=taxonomy, encoder=encoder)
-    for prediction in clf.classify_many(inputs or []):
-        typer.echo(json.dumps(prediction.to_dict(), ensure_ascii=False))
+    sources = _sources(inputs or ([] if stdin_is_terminal() else [STDIN]), format)
+    try:
+        if model is not None:  # the model knows its encoder; --encoder only overrides e5-small
+            clf = Classifier.load(model, encoder=None if encoder == "e5-small" else encoder)
+            clf.multi_label = clf.multi_label or multi_label
+        else:
+            clf = Classifier.zero_shot(taxonomy, encoder, multi_label=True if multi_label else None)
+    except (TaxonomyError, EncoderError, ModelFormatError) as exc:
+        usage_error(str(exc))
+    read = dict(
+        format=format, text_column=text_column, title_column=title_column, id_column=id_column
+    )
+    with ExitStack() as stack:
+        out = stack.enter_context(_open_writer(output))
+        progress = stack.enter_context(_Progress(sources, format, text_column))
+        report = stack.enter_context(_RejectReport(rejects, progress))
+        articles = _read_all(sources, read, report)
+        for n, prediction in enumerate(clf.classify_many(articles, batch_size=batch_size), 1):
+            out.write(prediction.to_dict(top_k=top_k or None))
+            progress(1)
+            if n % batch_size == 0:
+                out.flush()
+    if report.count:
+        typer.echo(f"{report.count} row(s) rejected", err=True)
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def _sources(inputs: list[str], format: InputFormat | None) -> list[str | Article]:
+    """Tell texts from paths, and check every path before any work starts."""
+    if not inputs:
+        usage_error("no input; give a quoted text, a file, or '-' to read stdin")
+    if inputs.count(STDIN) > 1:
+        usage_error("'-' (stdin) can be given only once")
+    sources: list[str | Article] = []
+    for number, value in enumerate(inputs, 1):
+        if value == STDIN or _is_path(value):
+            try:
+                check_source(value, format=format)
+            except ReaderError as exc:
+                usage_error(str(exc))
+            sources.append(value)
+        elif value.strip():
+            sources.append(Article(text=value, id=f"arg:{number}", lang=detect_language(value)))
+        else:
+            usage_error(f"INPUT {number} is an empty text")
+    return sources
+
+
+def _is_path(value: str) -> bool:
+    """An existing path, or what only a mistyped path would look like (one word, a suffix)."""
+    try:
+        if Path(value).exists():
+            return True
+    except OSError:  # a long text is not a valid file name
+        return False
+    one_word = not any(ch.isspace() for ch in value)
+    return one_word and (value.lower().endswith(_PATH_SUFFIXES) or "/" in value)
+
+
+def _read_all(
+    sources: list[str | Article], options: dict[str, Any], report: _RejectReport
+) -> Iterator[Article]:
+    for source in sources:
+        if isinstance(source, Article):
+            yield source
+            continue
+        try:
+            yield from read_articles(source, on_reject=report, **options)
+        except ReaderError as exc:  # the input as a whole: a CSV without its text column
+            report(Rejected(source, 1, str(exc)))
+
+
+class _RejectReport:
+    """Reports each rejected row on stderr and, with ``--rejects``, as a JSON line."""
+
+    def __init__(self, path: str | None, progress: Callable[[int], None]) -> None:
+        self.path = path
+        self.progress = progress
+        self.count = 0
+        self._writer: JsonLinesWriter | None = None
+
+    def __enter__(self) -> _RejectReport:
+        if self.path is not None:
+            self._writer = _open_writer(self.path)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+    def __call__(self, rejected: Rejected) -> None:
+        self.count += 1
+        typer.echo(f"rejected {rejected}", err=True)
+        if self._writer is not None:
+            self._writer.write(rejected.to_dict())
+            self._writer.flush()
+        self.progress(1)
+
+
+def _open_writer(path: str) -> JsonLinesWriter:
+    try:
+        return JsonLinesWriter(path)
+    except OSError as exc:
+        usage_error(f"cannot write {path}: {exc.strerror or exc}")
+
+
+class _Progress:
+    """A progress bar on stderr over every row, shown only on a terminal for more than one row.
+
+    Counting rows reads the inputs once more, which costs little beside classifying them.
+    """
+
+    def __init__(self, sources: list[str | Article], format: InputFormat | None, column: str):
+        self.bar: Any = None
+        if not stderr_is_terminal() or STDIN in sources:
+            return
+        total = sum(_count(source, format, column) for source in sources)
+        if total > 1:
+            self.bar = typer.progressbar(length=total, label="classifying", file=sys.stderr)
+
+    def __enter__(self) -> Callable[[int], None]:
+        if self.bar is None:
+            return lambda _: None
+        bar = self.bar.__enter__()
+        return bar.update
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc_info)
+
+
+def _count(source: str | Article, format: InputFormat | None, column: str) -> int:
+    if isinstance(source, Article):
+        return 1
+    try:
+        return count_records(source, format=format, text_column=column) or 0
+    except ReaderError:  # reported as one rejected row when it is read
+        return 1
+
+
+def stdin_is_terminal() -> bool:
+    """Whether stdin is an interactive terminal (then it is read only when '-' is given)."""
+    return sys.stdin.isatty()
+
+
+def stderr_is_terminal() -> bool:
+    """Whether stderr is an interactive terminal (no progress bar in logs and pipes)."""
+    return sys.stderr.isatty()

@@ -1,0 +1,49 @@
+"""The Python API around ``Classifier.classify`` and ``classify_many`` (lexical encoder)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from newsdesk.article import Article
+from newsdesk.classify.classifier import Classifier
+
+TEXTS = [
+    "The government said on Monday that the election will be held in May.",
+    "أعلنت الحكومة أن الانتخابات ستجرى في شهر مايو المقبل.",
+    "The striker scored twice as the club won the league title on Sunday.",
+    "Le gouvernement a annoncé que les élections auront lieu en mai.",
+    "ok",
+]
+
+
+@pytest.fixture(scope="module")
+def clf() -> Classifier:
+    return Classifier.zero_shot(encoder="lexical")
+
+
+def test_bare_texts_get_a_detected_language(clf: Classifier) -> None:
+    assert [p.lang for p in clf.classify_many(TEXTS)] == ["en", "ar", "en", "fr", None]
+    assert clf.classify(Article(text=TEXTS[0], lang="xx")).lang == "xx"
+
+
+def test_batches_do_not_change_the_results(clf: Classifier) -> None:
+    one = list(clf.classify_many(TEXTS, batch_size=1))
+    many = list(clf.classify_many(iter(TEXTS), batch_size=64))
+    assert [p.section for p in one] == [p.section for p in many]
+    for a, b in zip(one, many, strict=True):
+        assert a.scores == pytest.approx(b.scores, abs=1e-6)
+
+
+def test_probabilities_sum_to_one(clf: Classifier) -> None:
+    probs = clf.predict_proba(TEXTS)
+    assert probs.shape == (len(TEXTS), len(clf.taxonomy))
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-6)
+    for p in clf.classify_many(TEXTS):
+        assert sum(p.scores.values()) == pytest.approx(1.0, abs=1e-6)
+        assert p.confidence == p.scores[p.section]
+
+
+def test_batch_size_must_be_positive(clf: Classifier) -> None:
+    with pytest.raises(ValueError, match="batch_size must be at least 1, got 0"):
+        list(clf.classify_many(TEXTS, batch_size=0))

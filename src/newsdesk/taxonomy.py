@@ -11,6 +11,8 @@ A taxonomy file looks like::
         examples: ["short example text", ...]
       - name: Other
         other: true             # the catch-all that low-confidence articles fall back to
+      - name: Analysis
+        form: opinion           # a form, not a topic: opinion/explainer pieces (or: flash)
 
 A ``description`` may also be a plain string (taken as English). Every section but the
 catch-all needs a non-empty description, keywords or examples to be recognisable zero-shot.
@@ -30,7 +32,9 @@ __all__ = ["DEFAULT_TAXONOMY", "Section", "Taxonomy", "load_taxonomy"]
 
 DEFAULT_TAXONOMY = "default"
 _TOP_KEYS = {"name", "description", "multi_label", "sections"}
-_SECTION_KEYS = {"name", "description", "keywords", "examples", "other"}
+_SECTION_KEYS = {"name", "description", "keywords", "examples", "other", "form"}
+# Sections that are a way of writing rather than a topic; the zero-shot head reads form cues.
+SECTION_FORMS = ("opinion", "flash")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Section:
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     examples: tuple[str, ...] = ()
     other: bool = False
+    form: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The section as it would be written in YAML."""
@@ -54,6 +59,8 @@ class Section:
             out["examples"] = list(self.examples)
         if self.other:
             out["other"] = True
+        if self.form:
+            out["form"] = self.form
         return out
 
 
@@ -243,12 +250,19 @@ def _parse_section(raw: Any, index: int, source: str) -> Section:
     other = raw.get("other", False)
     if not isinstance(other, bool):
         raise TaxonomyError(f"{where}: 'other' must be true or false, got {other!r}")
+    form = raw.get("form")
+    if form is not None and form not in SECTION_FORMS:
+        raise TaxonomyError(
+            f"{where}: unknown form {form!r}; use one of: {', '.join(SECTION_FORMS)}, "
+            "or leave 'form' out for a topic section"
+        )
     return Section(
         name=name.strip(),
         description={str(k): v.strip() for k, v in description.items()},
         keywords={str(k): tuple(w.strip() for w in v if w.strip()) for k, v in keywords.items()},
         examples=tuple(e.strip() for e in examples if e.strip()),
         other=other,
+        form=form,
     )
 
 

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from newsdesk.article import Article
+from newsdesk.classify.classifier import Classifier
+from newsdesk.classify.result import EncodedArticles
+from newsdesk.classify.zero_shot import ZeroShotHead, section_texts
+from newsdesk.encoders.base import get_encoder
+from newsdesk.errors import NotFittedError
+from newsdesk.taxonomy import Taxonomy
+
+ALEPPO = Article(
+    title="Syria: Rebel offensive on Aleppo intensifies, resulting in 130 deaths",
+    text="In one of the most severe outbreaks of violence in recent years, rebel forces in Syria "
+    "have captured an army base and seized control of at least 13 villages in the northern "
+    "province of Aleppo. The Syrian Observatory for Human Rights reported that a surprise "
+    "attack on the Syrian army led to fierce clashes, resulting in the deaths of 130 "
+    "combatants and civilians. The offensive, launched by an alliance of opposition groups, "
+    "is the largest in the region since a ceasefire brokered by Russia and Turkey in 2020. "
+    "Government forces have responded with air strikes on rebel-held towns, and thousands of "
+    "residents have fled towards the Turkish border.",
+)
+FLASH = Article(
+    title="Car bomb kills 12 in Baghdad market",
+    text="At least 12 people were killed and 30 wounded when a car bomb exploded at a crowded "
+    "market in central Baghdad on Monday, police and medical sources said. No group has yet "
+    "claimed the attack.",
+)
+OP_ED = Article(
+    title="Why we must stop testing our children",
+    text="I have taught for twenty years, and I think we have got it badly wrong. We should stop "
+    "testing children every term. Why do we keep doing it? In my view the answer is fear: "
+    "fear of league tables, fear of inspectors, fear of parents. It is time we said so. "
+    "Our schools were never meant to be exam factories, and I believe most teachers agree. "
+    "We owe our pupils better than this, and we should say it loudly.",
+)
+ARABIC_SPORTS = Article(
+    title="المنتخب يفوز على منافسه ويتأهل إلى نهائي البطولة",
+    text="فاز المنتخب الوطني لكرة القدم على نظيره بثلاثة أهداف مقابل هدف في المباراة التي جرت "
+    "مساء أمس ضمن تصفيات كأس العالم، وسجل المهاجم هدفين في الشوط الثاني، ليتصدر الفريق "
+    "مجموعته قبل جولة واحدة من النهاية. وأشاد المدرب بأداء اللاعبين.",
+)
+NO_SIGNAL = Article(title="Zorblat quexi", text="Fomp driddle wobbin krasto plimm yavver.")
+
+
+@pytest.fixture(scope="module")
+def lexical() -> Classifier:
+    return Classifier.zero_shot(encoder="lexical")
+
+
+def test_section_texts_give_one_prototype_per_sentence_and_keyword_group() -> None:
+    section = Taxonomy.default()["Sports"]
+    texts = section_texts(section)
+    assert "All sports: football, basketball, tennis, cricket, rugby, athletics, boxing, Formula One and the Olympics." in texts
+    assert any(t.startswith("جميع الرياضات") for t in texts)
+    assert len(texts) >= 10
+
+
+def test_probabilities_sum_to_one(lexical: Classifier) -> None:
+    probs = lexical.predict_proba([ALEPPO, FLASH, OP_ED, ARABIC_SPORTS, NO_SIGNAL])
+    assert probs.shape == (5, 12)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
+    assert (probs > 0).all()
+
+
+def test_article_without_signal_falls_back_to_the_catch_all(lexical: Classifier) -> None:
+    prediction = lexical.classify(NO_SIGNAL)
+    assert prediction.section == "أخرى"
+    assert prediction.confidence < 0.7
+
+
+def test_bare_attack_flash_is_real_time_facts(lexical: Classifier) -> None:
+    assert len(FLASH.text.split()) < 60
+    assert lexical.classify(FLASH).section == "Real Time Facts"
+
+
+def test_long_incident_report_is_not_a_flash(lexical: Classifier) -> None:
+    scores = lexical.classify(ALEPPO).scores
+    assert scores["Real Time Facts"] < 0.05
+
+
+def test_op_ed_is_analysis(lexical: Classifier) -> None:
+    assert lexical.classify(OP_ED).section == "Analysis"
+
+
+def test_arabic_article_is_filed_right(lexical: Classifier) -> None:
+    assert lexical.classify(ARABIC_SPORTS).section == "Sports"
+
+
+def test_state_round_trip_gives_identical_probabilities(lexical: Classifier) -> None:
+    config, arrays = lexical.head.get_state()
+    config = json.loads(json.dumps(config))
+    restored = ZeroShotHead().set_state(config, {k: v.copy() for k, v in arrays.items()})
+    batch = lexical.encode([ALEPPO, FLASH, OP_ED, ARABIC_SPORTS])
+    np.testing.assert_array_equal(restored.predict_proba(batch), lexical.head.predict_proba(batch))
+    assert restored.classes_ == lexical.taxonomy.names
+
+
+def test_unfitted_head_raises() -> None:
+    empty = EncodedArticles([ALEPPO], np.zeros((1, 8), dtype=np.float32))
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        ZeroShotHead().predict_proba(empty)
+
+
+def test_taxonomy_without_catch_all_or_forms() -> None:
+    taxonomy = Taxonomy.from_dict(
+        {
+            "name": "two",
+            "sections": [
+                {"name": "sport", "description": "Football matches, players and goals."},
+                {"name": "money", "description": "Banks, markets, shares and prices."},
+            ],
+        }
+    )
+    clf = Classifier.zero_shot(taxonomy, encoder="lexical")
+    assert clf.classify("The striker scored two goals in the football match.").section == "sport"
+    assert clf.classify("Shares fell as banks and markets priced in a rate rise.").section == "money"
+
+
+def test_multi_label_lists_the_primary_first(lexical: Classifier) -> None:
+    clf = Classifier(
+        lexical.taxonomy, lexical.encoder, lexical.head, multi_label=True, thresholds={}
+    )
+    prediction = clf.classify(FLASH)
+    assert prediction.sections is not None
+    assert prediction.sections[0] == prediction.section
+
+
+@pytest.mark.slow
+def test_seed_article_is_news_and_politics_with_e5() -> None:
+    clf = Classifier.zero_shot(encoder=get_encoder("e5-small"))
+    prediction = clf.classify(ALEPPO)
+    assert prediction.section == "News & Politics"
+    assert prediction.scores["Real Time Facts"] < 0.2
+
+
+@pytest.mark.slow
+def test_arabic_articles_are_filed_right_with_e5() -> None:
+    clf = Classifier.zero_shot(encoder="e5-small")
+    assert clf.classify(ARABIC_SPORTS).section == "Sports"
+    aleppo_ar = Article(
+        title="سوريا: مقتل 130 شخصا في هجوم للمعارضة المسلحة على حلب",
+        text="سيطرت فصائل المعارضة المسلحة على قاعدة للجيش السوري و13 قرية على الأقل في ريف حلب "
+        "الشمالي، في أعنف هجوم منذ سنوات، وفق المرصد السوري لحقوق الإنسان. وأدت الاشتباكات "
+        "العنيفة إلى مقتل 130 من المقاتلين والمدنيين، فيما ردت القوات الحكومية بغارات جوية على "
+        "البلدات الخاضعة لسيطرة المعارضة، ونزح آلاف السكان باتجاه الحدود التركية. ويعد الهجوم "
+        "الأكبر في المنطقة منذ اتفاق وقف إطلاق النار الذي رعته روسيا وتركيا عام 2020.",
+    )
+    assert clf.classify(aleppo_ar).section == "News & Politics"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import logging
 import os
@@ -32,12 +33,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cached_encoder import CachedEncoder, register_reference_encoders  # noqa: E402
+from cached_encoder import CachedEncoder, register_reference_encoders
 
-from newsdesk.article import Article  # noqa: E402
-from newsdesk.classify.classifier import Classifier  # noqa: E402
-from newsdesk.encoders.base import get_encoder  # noqa: E402
-from newsdesk.taxonomy import Section, Taxonomy, load_taxonomy  # noqa: E402
+from newsdesk.article import Article
+from newsdesk.classify.classifier import Classifier
+from newsdesk.encoders.base import get_encoder
+from newsdesk.taxonomy import Section, Taxonomy, load_taxonomy
 
 HERE = Path(__file__).resolve().parent
 TAXONOMIES = HERE / "taxonomies"
@@ -146,7 +147,7 @@ def calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 1
     """Expected calibration error: mean |accuracy - confidence| over equal-width bins."""
     edges = np.linspace(0.0, 1.0, bins + 1)
     total = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         mask = (confidence > lo) & (confidence <= hi)
         if mask.any():
             total += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())

@@ -49,7 +49,9 @@ class CachedEncoder:
 
     def encode(self, texts: Sequence[str], role: Role = Role.PASSAGE) -> np.ndarray:
         keys = [_key(role, t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}.items())
+        missing = sorted(
+            {k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}.items()
+        )
         for start in range(0, len(missing), self.flush_every):
             chunk = missing[start : start + self.flush_every]
             vectors = self.inner.encode([t for _, t in chunk], role=role)

@@ -55,7 +55,9 @@ def prepare(name: str, encoder_name: str, data: Path) -> Prepared:
     return Prepared(name, head, evidence, gold)
 
 
-def evaluate(p: Prepared, params: dict[str, float], rows: slice = slice(None)) -> tuple[float, float]:
+def evaluate(
+    p: Prepared, params: dict[str, float], rows: slice = slice(None)
+) -> tuple[float, float]:
     for key, value in params.items():
         setattr(p.head, key, value)
     pred = p.head.combine(p.evidence).argmax(axis=1)[rows]
@@ -75,7 +77,9 @@ def log_loss(sets: list[Prepared], temperature: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("NEWSDESK_DATA", DEFAULT_DATA)))
+    parser.add_argument(
+        "--data", type=Path, default=Path(os.environ.get("NEWSDESK_DATA", DEFAULT_DATA))
+    )
     parser.add_argument("--encoder", default="e5-small")
     parser.add_argument("--dataset", action="append", default=None)
     args = parser.parse_args()
@@ -97,7 +101,9 @@ def main() -> None:
         print(
             f"{objective:.3f}",
             " ".join(f"{k}={v}" for k, v in params.items()),
-            " | ".join(f"{p.name} acc={a:.3f} f1={f:.3f}" for p, (a, f) in zip(sets, scores, strict=True)),
+            " | ".join(
+                f"{p.name} acc={a:.3f} f1={f:.3f}" for p, (a, f) in zip(sets, scores, strict=True)
+            ),
             "halves",
             " ".join(f"{x:.3f}/{y:.3f}" for x, y in halves),
         )

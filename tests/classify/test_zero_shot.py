@@ -55,7 +55,10 @@ def lexical() -> Classifier:
 def test_section_texts_give_one_prototype_per_sentence_and_keyword_group() -> None:
     section = Taxonomy.default()["Sports"]
     texts = section_texts(section)
-    assert "All sports: football, basketball, tennis, cricket, rugby, athletics, boxing, Formula One and the Olympics." in texts
+    assert (
+        "All sports: football, basketball, tennis, cricket, rugby, athletics, boxing, Formula One and the Olympics."
+        in texts
+    )
     assert any(t.startswith("جميع الرياضات") for t in texts)
     assert len(texts) >= 10
 
@@ -118,7 +121,9 @@ def test_taxonomy_without_catch_all_or_forms() -> None:
     )
     clf = Classifier.zero_shot(taxonomy, encoder="lexical")
     assert clf.classify("The striker scored two goals in the football match.").section == "sport"
-    assert clf.classify("Shares fell as banks and markets priced in a rate rise.").section == "money"
+    assert (
+        clf.classify("Shares fell as banks and markets priced in a rate rise.").section == "money"
+    )
 
 
 def test_multi_label_lists_the_primary_first(lexical: Classifier) -> None:

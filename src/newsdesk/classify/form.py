@@ -51,7 +51,9 @@ _AR_MARKERS = re.compile(
 _EN_QUESTION_START = re.compile(
     r"^(?:[^:]{0,40}:\s*)?(why\b|what (is|are|does|do|next|went)\b|who (is|are)\b)"
 )
-_AR_QUESTION_START = re.compile(r"^(?:[^:]{0,40}:\s*)?(لماذا|ما هو|ما هي|ما الذي|من هو|من هي|ماذا بعد)")
+_AR_QUESTION_START = re.compile(
+    r"^(?:[^:]{0,40}:\s*)?(لماذا|ما هو|ما هي|ما الذي|من هو|من هي|ماذا بعد)"
+)
 # Attribution and datelines: the marks of a report (folded text).
 _EN_REPORTING = re.compile(
     r"\b(said|says|told|according to|reported|announced|spokesman|spokeswoman|officials?|"
@@ -91,7 +93,11 @@ def opinion_score(article: Article) -> float:
     score = 0.0
     if _EN_MARKERS.search(title) or _AR_MARKERS.search(head) or _EN_MARKERS.search(head):
         score += 3.0
-    if title.endswith(("?", "؟")) or _EN_QUESTION_START.match(title) or _AR_QUESTION_START.match(title):
+    if (
+        title.endswith(("?", "؟"))
+        or _EN_QUESTION_START.match(title)
+        or _AR_QUESTION_START.match(title)
+    ):
         score += 1.5
     body = _QUOTED.sub(" ", " ".join(words[:400]))
     n_body = max(len(body.split()), 1)

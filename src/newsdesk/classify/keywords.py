@@ -46,7 +46,9 @@ def _singular(word: str) -> str:
     """An English plural's singular, roughly (charities -> charity, taxes -> tax)."""
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
-    if len(word) > 4 and word.endswith("es") and word[-3] in "sxz" or word.endswith(("ches", "shes")):
+    if (len(word) > 4 and word.endswith("es") and word[-3] in "sxz") or word.endswith(
+        ("ches", "shes")
+    ):
         return word[:-2]
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]

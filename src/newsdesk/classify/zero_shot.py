@@ -69,7 +69,9 @@ class SectionEvidence:
     form: FormFeatures | None
 
 
-def _soft_max_pool(z: np.ndarray, owners: np.ndarray, n_sections: int, sharpness: float) -> np.ndarray:
+def _soft_max_pool(
+    z: np.ndarray, owners: np.ndarray, n_sections: int, sharpness: float
+) -> np.ndarray:
     """Per section, ``log mean exp(sharpness * z) / sharpness`` over its prototypes."""
     out = np.empty((z.shape[0], n_sections), dtype=np.float64)
     for k in range(n_sections):

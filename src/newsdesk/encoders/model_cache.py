@@ -119,7 +119,9 @@ def invalidate(path: Path) -> None:
     sidecar_path(path).unlink(missing_ok=True)
 
 
-def cached_file(name: str, build: Callable[[Path], None], meta: dict[str, Any] | None = None) -> Path:
+def cached_file(
+    name: str, build: Callable[[Path], None], meta: dict[str, Any] | None = None
+) -> Path:
     """Return the cached file ``name``, building it with ``build(tmp_path)`` when needed.
 
     ``meta`` is stored in the sidecar and must match on later loads (put there what the file

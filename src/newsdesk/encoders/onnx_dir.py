@@ -41,7 +41,7 @@ def _read_config(folder: Path) -> dict[str, Any]:
     except ValueError as exc:
         raise EncoderError(f"{path} is not valid JSON ({exc}); fix it or remove it") from exc
     if not isinstance(config, dict):
-        raise EncoderError(f"{path} must hold a JSON object, like {{\"max_tokens\": 256}}")
+        raise EncoderError(f'{path} must hold a JSON object, like {{"max_tokens": 256}}')
     unknown = set(config) - _KEYS
     if unknown:
         raise EncoderError(
@@ -52,7 +52,7 @@ def _read_config(folder: Path) -> dict[str, Any]:
     if not isinstance(prefixes, dict) or set(prefixes) - {"query", "passage"}:
         raise EncoderError(
             f"{path}: 'prefixes' must map 'query' and/or 'passage' to a text, "
-            f"like {{\"query\": \"query: \"}}"
+            f'like {{"query": "query: "}}'
         )
     return config
 

@@ -37,7 +37,9 @@ class USEEncoder:
         self.window = window
         self.threads = threads
         # a name get_encoder() turns back into the same encoder
-        self.name = "use-m3" + (":window" if window else "") + (f":{max_words}" if max_words != 128 else "")
+        self.name = (
+            "use-m3" + (":window" if window else "") + (f":{max_words}" if max_words != 128 else "")
+        )
         self._model: Any = None
         self._lock = threading.Lock()
 

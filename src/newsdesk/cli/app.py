@@ -31,10 +31,13 @@ def root(
 
 
 def _register() -> None:
-    from newsdesk.cli import classify, taxonomy
+    from newsdesk.cli import classify, db, keys, serve, taxonomy
 
     classify.register(app)
     app.add_typer(taxonomy.app, name="taxonomy")
+    serve.register(app)
+    app.add_typer(db.app, name="db")
+    app.add_typer(keys.app, name="keys")
 
 
 _register()

@@ -1,0 +1,73 @@
+"""``newsdesk keys create|list|revoke``: API keys of the service."""
+
+from __future__ import annotations
+
+import typer
+
+from newsdesk.cli.db import DATABASE_URL
+from newsdesk.errors import NewsdeskError
+
+app = typer.Typer(help="Manage the service's API keys.", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    role: str = typer.Option(..., "--role", "-r", help="reader, editor or admin."),
+    name: str = typer.Option(None, "--name", help="A name to know the key by (default: made up)."),
+    database_url: str = DATABASE_URL,
+) -> None:
+    """Make a key and print it (it is shown only this once; only a hash is stored)."""
+    from newsdesk.store import KeyRole, Store
+    from newsdesk.store import keys as repository
+    from newsdesk.store.migrate import check_schema
+
+    roles = [r.value for r in KeyRole]
+    if role not in roles:
+        typer.echo(f"error: --role must be one of {', '.join(roles)}, not {role!r}", err=True)
+        raise typer.Exit(2)
+    try:
+        store = Store(database_url)
+        check_schema(store)
+        with store.write() as conn:
+            record, key = repository.create_key(conn, KeyRole(role), name=name)
+    except NewsdeskError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"created {record.role.value} key '{record.name}'; keep it, it is not shown again:",
+        err=True,
+    )
+    typer.echo(key)
+
+
+@app.command("list")
+def list_keys(database_url: str = DATABASE_URL) -> None:
+    """List keys: name, role, created, revoked."""
+    from newsdesk.store import Store
+    from newsdesk.store import keys as repository
+
+    try:
+        with Store(database_url).read() as conn:
+            records = repository.list_keys(conn)
+    except NewsdeskError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    for r in records:
+        revoked = f"revoked {r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "active"
+        typer.echo(f"{r.name}\t{r.role.value}\t{r.created_at:%Y-%m-%d %H:%M}\t{revoked}")
+
+
+@app.command("revoke")
+def revoke(
+    name: str = typer.Argument(..., help="The key's name."), database_url: str = DATABASE_URL
+) -> None:
+    """Revoke a key by name."""
+    from newsdesk.store import Store
+    from newsdesk.store import keys as repository
+
+    with Store(database_url).write() as conn:
+        record = repository.revoke_key(conn, name)
+    if record is None:
+        typer.echo(f"error: no API key named {name!r}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"revoked key '{name}'")

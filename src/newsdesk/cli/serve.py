@@ -1,0 +1,61 @@
+"""``newsdesk serve``: run the newsroom service (needs the ``service`` extra)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``serve`` command to ``app``."""
+    app.command("serve")(serve)
+
+
+def serve(
+    host: str = typer.Option(None, "--host", help="Address to listen on [127.0.0.1]."),
+    port: int = typer.Option(None, "--port", help="Port to listen on [8000]."),
+    model: Path = typer.Option(None, "--model", help="A saved model folder (newsdesk train)."),
+    taxonomy: str = typer.Option(None, "--taxonomy", help="A taxonomy YAML, filed zero-shot."),
+    encoder: str = typer.Option(None, "--encoder", help="Encoder for zero-shot [e5-small]."),
+    database_url: str = typer.Option(
+        None, "--database-url", help="sqlite:///FILE or postgresql://… [sqlite:///newsdesk.db]."
+    ),
+    log_level: str = typer.Option("info", help="uvicorn's log level."),
+) -> None:
+    """Serve the HTTP API. Flags override NEWSDESK_* environment variables."""
+    from newsdesk.errors import NewsdeskError
+
+    try:
+        from pydantic import ValidationError
+
+        from newsdesk.service import Settings, create_app
+        from newsdesk.store.migrate import check_schema
+    except ImportError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    flags: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "model": model,
+        "taxonomy": taxonomy,
+        "encoder": encoder,
+        "database_url": database_url,
+    }
+    try:
+        settings = Settings(**{k: v for k, v in flags.items() if v is not None})
+    except ValidationError as exc:
+        messages = "; ".join(e["msg"] for e in exc.errors())
+        typer.echo(f"error: {messages}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        app = create_app(settings)
+        check_schema(app.state.newsdesk.store)
+    except NewsdeskError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+    import uvicorn
+
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level)

@@ -1,0 +1,127 @@
+"""The app factory: ``create_app(settings)`` builds the FastAPI app with one router a resource."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from newsdesk import __version__
+from newsdesk.classify.classifier import Classifier
+from newsdesk.service.auth import KeyCache
+from newsdesk.service.batching import ClassifyQueue
+from newsdesk.service.errors import ErrorBody, install_error_handlers
+from newsdesk.service.limits import BodyLimitMiddleware
+from newsdesk.service.metrics import MetricsMiddleware, ServiceMetrics
+from newsdesk.service.model import load_classifier, model_version
+from newsdesk.service.routers import (
+    articles,
+    classify,
+    corrections,
+    export,
+    health,
+    keys,
+    stats,
+    taxonomy,
+)
+from newsdesk.service.settings import Settings
+from newsdesk.service.state import ServiceState
+from newsdesk.store.engine import Store
+from newsdesk.store.migrate import check_schema
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+_DESCRIPTION = """\
+Files news articles into an outlet's sections and keeps them, with editors' corrections.
+
+Every route but `/healthz`, `/readyz` and `/metrics` needs an API key
+(`Authorization: Bearer <key>` or `X-API-Key: <key>`): `reader` keys read, `editor` keys also
+submit and correct, `admin` keys also manage keys. Errors are JSON:
+`{"status", "message", "errors": [{"field", "message", "limit"}]}`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    classifier: Classifier | None = None,
+    store: Store | None = None,
+) -> FastAPI:
+    """Build the service. ``classifier`` and ``store`` replace the ones ``settings`` name.
+
+    The store's schema is checked and the model loaded when the app starts (its lifespan),
+    once; a database on an old schema stops the start with a message to run
+    ``newsdesk db upgrade``.
+    """
+    settings = settings or Settings()
+    metrics = ServiceMetrics()
+    state = ServiceState(
+        settings=settings,
+        metrics=metrics,
+        keys=KeyCache(settings.key_cache_s),
+        store=store or Store(settings.database_url),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(check_schema, state.store)
+        served: Classifier = (
+            classifier
+            if classifier is not None
+            else await run_in_threadpool(load_classifier, settings)
+        )
+        state.classifier = served
+        state.model_version = model_version(served, settings)
+        metrics.model.labels(state.model_version, served.encoder.name, served.taxonomy.name).set(1)
+        state.queue = ClassifyQueue(
+            served,
+            batch_size=settings.classify_batch_size,
+            max_pending=settings.max_pending,
+            workers=settings.classify_workers,
+            on_batch=metrics.on_batch,
+        )
+        metrics.queue.set_function(lambda: state.queue.pending if state.queue else 0)
+        await state.queue.start()
+        state.ready = True
+        log.info("newsdesk service ready: model %s, store %r", state.model_version, state.store)
+        try:
+            yield
+        finally:
+            state.ready = False
+            await state.queue.stop()
+            if store is None:
+                state.store.dispose()
+
+    app = FastAPI(
+        title="newsdesk",
+        version=__version__,
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+        responses={
+            401: {"model": ErrorBody, "description": "Missing, invalid or revoked API key."},
+            403: {"model": ErrorBody, "description": "The key's role does not allow this."},
+            422: {"model": ErrorBody, "description": "Invalid request; `errors` names fields."},
+        },
+    )
+    app.state.newsdesk = state
+    install_error_handlers(app)
+    for router in (
+        classify.router,
+        articles.router,
+        corrections.router,
+        taxonomy.router,
+        stats.router,
+        export.router,
+        keys.router,
+        health.router,
+    ):
+        app.include_router(router)
+    # Added last = outermost: metrics see every answer, the 413s of the body limit included.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app

@@ -1,0 +1,135 @@
+"""HTTP errors: one JSON shape for every error, naming the field and the limit when known.
+
+Every error body reads ``{"status": 422, "message": "...", "errors": [{"field": ...,
+"message": ..., "limit": ...}]}``; ``errors`` lists each bad field (empty when no field is at
+fault).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from newsdesk.errors import NewsdeskError
+
+__all__ = ["ApiError", "ErrorBody", "FieldProblem", "error_response", "install_error_handlers"]
+
+log = logging.getLogger(__name__)
+
+
+class FieldProblem(BaseModel):
+    """What is wrong with one field of the request."""
+
+    field: str | None
+    message: str
+    limit: int | float | None = None
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    status: int
+    message: str
+    errors: list[FieldProblem] = []
+
+
+class ApiError(Exception):
+    """An error to answer with ``status``; raised by routes and dependencies."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        field: str | None = None,
+        limit: int | float | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.problems = [FieldProblem(field=field, message=message, limit=limit)] if field else []
+        self.headers = headers
+
+
+def error_response(
+    status: int,
+    message: str,
+    problems: Sequence[FieldProblem] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = ErrorBody(status=status, message=message, errors=list(problems))
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+# Tags of the one-article-or-a-batch body (see dependencies.ArticlesBody); not field names.
+_UNION_TAGS = ("single", "batch")
+
+
+def field_name(loc: Sequence[Any]) -> str:
+    """``("body", "articles", 3, "text")`` -> ``articles[3].text``."""
+    parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
+    if loc and loc[0] == "body" and parts and parts[0] in _UNION_TAGS:
+        parts = parts[1:]  # the tag of the one-or-batch body union
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or (str(loc[0]) if loc else "body")
+
+
+_LIMIT_KEYS = ("max_length", "min_length", "le", "lt", "ge", "gt")
+
+
+def _validation_problem(error: dict[str, Any]) -> FieldProblem:
+    ctx = error.get("ctx") or {}
+    limit = next((ctx[k] for k in _LIMIT_KEYS if k in ctx), None)
+    message = str(error.get("msg", "invalid value"))
+    if error.get("type") == "json_invalid":
+        message = f"malformed JSON: {ctx.get('error', message)}"
+        return FieldProblem(field="body", message=message)
+    return FieldProblem(
+        field=field_name(error.get("loc", ())),
+        message=message,
+        limit=limit if isinstance(limit, int | float) else None,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every error with :class:`ErrorBody`."""
+
+    @app.exception_handler(ApiError)
+    async def on_api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.message, exc.problems, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [_validation_problem(e) for e in exc.errors()]
+        summary = "; ".join(f"{p.field}: {p.message}" for p in problems[:5])
+        return error_response(422, f"invalid request: {summary}", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(exc.status_code, str(exc.detail), headers=headers)
+
+    @app.exception_handler(NewsdeskError)
+    async def on_newsdesk_error(_request: Request, exc: NewsdeskError) -> JSONResponse:
+        if isinstance(exc, ValueError):
+            return error_response(422, str(exc))
+        log.exception("request failed")
+        return error_response(500, f"{type(exc).__name__}: {exc}")
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error", exc_info=exc)
+        return error_response(500, "internal error; the server log has the details")

@@ -1,0 +1,1 @@
+"""One router a resource: classify, articles, corrections, taxonomy, stats, export, keys, health."""

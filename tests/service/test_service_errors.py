@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.conftest import Keys
+
+ROUTES_BY_ROLE = [
+    ("post", "/v1/classify", {"text": "x"}, "reader"),
+    ("get", "/v1/articles", None, "reader"),
+    ("get", "/v1/articles/a", None, "reader"),
+    ("get", "/v1/taxonomy", None, "reader"),
+    ("get", "/v1/stats", None, "reader"),
+    ("get", "/v1/export", None, "reader"),
+    ("post", "/v1/articles", {"text": "x"}, "editor"),
+    ("post", "/v1/articles/a/corrections", {"section": "Art"}, "editor"),
+    ("get", "/v1/keys", None, "admin"),
+    ("post", "/v1/keys", {"role": "reader"}, "admin"),
+    ("delete", "/v1/keys/some-name", None, "admin"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "role"), ROUTES_BY_ROLE)
+def test_every_route_needs_a_key(
+    client: TestClient, keys: Keys, method: str, path: str, body: object, role: str
+) -> None:
+    kwargs = {"json": body} if body is not None else {}
+    missing = client.request(method, path, **kwargs)
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"] == "Bearer"
+    assert "missing API key" in missing.json()["message"]
+    wrong = client.request(method, path, headers={"X-API-Key": "nd_0000_nope"}, **kwargs)
+    assert wrong.status_code == 401 and wrong.json()["message"] == "invalid or revoked API key"
+
+
+@pytest.mark.parametrize(("method", "path", "body", "role"), ROUTES_BY_ROLE)
+def test_roles_below_the_route_get_403(
+    client: TestClient, keys: Keys, method: str, path: str, body: object, role: str
+) -> None:
+    kwargs = {"json": body} if body is not None else {}
+    order = ["reader", "editor", "admin"]
+    for lower in order[: order.index(role)]:
+        response = client.request(method, path, headers=keys.header(lower), **kwargs)
+        assert response.status_code == 403, (lower, response.text)
+        assert f"needs a key with the '{role}' role" in response.json()["message"]
+    allowed = client.request(method, path, headers=keys.header(role), **kwargs)
+    assert allowed.status_code not in (401, 403)
+
+
+def test_keys_work_in_either_header(client: TestClient, keys: Keys) -> None:
+    assert client.get("/v1/stats", headers={"X-API-Key": keys.reader}).status_code == 200
+    assert client.get("/v1/stats", headers=keys.header("reader")).status_code == 200
+
+
+def test_admins_make_and_revoke_keys(client: TestClient, keys: Keys) -> None:
+    admin = keys.header("admin")
+    made = client.post("/v1/keys", json={"role": "editor", "name": "cms"}, headers=admin)
+    assert made.status_code == 201
+    new_key = made.json()["key"]
+    assert made.json()["role"] == "editor"
+    ok = client.post("/v1/articles", json={"text": "x y z"}, headers={"X-API-Key": new_key})
+    assert ok.status_code == 201
+    again = client.post("/v1/keys", json={"role": "editor", "name": "cms"}, headers=admin)
+    assert again.status_code == 409 and again.json()["errors"][0]["field"] == "name"
+    listed = client.get("/v1/keys", headers=admin).json()
+    assert "cms" in [k["name"] for k in listed]
+    assert all("key" not in k for k in listed)
+    assert client.delete("/v1/keys/cms", headers=admin).json()["revoked_at"] is not None
+    assert client.delete("/v1/keys/nobody", headers=admin).status_code == 404
+    refused = client.post("/v1/articles", json={"text": "x"}, headers={"X-API-Key": new_key})
+    assert refused.status_code == 401
+    bad_role = client.post("/v1/keys", json={"role": "owner"}, headers=admin)
+    assert bad_role.status_code == 422 and bad_role.json()["errors"][0]["field"] == "role"
+
+
+def test_a_body_over_the_limit_is_413_naming_the_limit(
+    database_url: str, classifier: object, keys: Keys
+) -> None:
+    from newsdesk.service import create_app
+    from service.conftest import settings_for
+
+    app = create_app(settings_for(database_url, max_body_bytes=2000), classifier=classifier)  # type: ignore[arg-type]
+    with TestClient(app) as client:
+        big = client.post(
+            "/v1/classify", json={"text": "word " * 1000}, headers=keys.header("reader")
+        )
+        chunked = client.post(
+            "/v1/classify",
+            content=iter([b'{"text": "', b"w" * 3000, b'"}']),
+            headers={**keys.header("reader"), "content-type": "application/json"},
+        )
+        small = client.post(
+            "/v1/classify", json={"text": "word " * 10}, headers=keys.header("reader")
+        )
+    for response in (big, chunked):
+        assert response.status_code == 413
+        assert response.json()["errors"] == [
+            {
+                "field": "body",
+                "message": "request body is larger than the limit of 2000 bytes",
+                "limit": 2000,
+            }
+        ]
+    assert small.status_code == 200
+
+
+def test_a_batch_over_the_limit_is_413(client: TestClient, keys: Keys) -> None:
+    body = {"articles": [{"text": f"story {i}"} for i in range(9)]}  # the client allows 8
+    for path, role in (("/v1/classify", "reader"), ("/v1/articles", "editor")):
+        response = client.post(path, json=body, headers=keys.header(role))
+        assert response.status_code == 413
+        problem = response.json()["errors"][0]
+        assert (problem["field"], problem["limit"]) == ("articles", 8)
+        assert "9 articles in one request, more than the limit of 8" in response.json()["message"]
+    stats = client.get("/v1/stats", headers=keys.header("reader")).json()
+    assert stats["articles"] == 0
+
+
+def test_over_long_texts_are_422_naming_field_and_limit(
+    database_url: str, classifier: object, keys: Keys
+) -> None:
+    from newsdesk.service import create_app
+    from service.conftest import settings_for
+
+    settings = settings_for(database_url, max_text_chars=50, max_title_chars=10)
+    app = create_app(settings, classifier=classifier)  # type: ignore[arg-type]
+    body = {"articles": [{"text": "short"}, {"text": "x" * 51, "title": "a very long title"}]}
+    with TestClient(app) as client:
+        response = client.post("/v1/articles", json=body, headers=keys.header("editor"))
+        stats = client.get("/v1/stats", headers=keys.header("reader")).json()
+    assert response.status_code == 422
+    assert [(p["field"], p["limit"]) for p in response.json()["errors"]] == [
+        ("articles[1].text", 50),
+        ("articles[1].title", 10),
+    ]
+    assert stats["articles"] == 0  # nothing of the refused batch was stored
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        (b'{"text": "unterminated', "body", "malformed JSON"),
+        (b'{"text": ""}', "text", "article has no text"),
+        (b'{"txt": "typo"}', "txt", "Extra inputs are not permitted"),
+        (b'{"articles": []}', "articles", "at least 1 item"),
+        (b'{"articles": [{"text": 5}]}', "articles[0].text", "valid string"),
+        (b"[1, 2]", "body", ""),
+    ],
+)
+def test_malformed_requests_are_422_naming_the_field(
+    client: TestClient, keys: Keys, body: bytes, field: str, message: str
+) -> None:
+    response = client.post(
+        "/v1/classify",
+        content=body,
+        headers={**keys.header("reader"), "content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    problems = response.json()["errors"]
+    assert problems[0]["field"] == field
+    assert message in problems[0]["message"]
+
+
+def test_unknown_routes_and_methods_answer_json(client: TestClient) -> None:
+    missing = client.get("/v1/nothing-here")
+    assert missing.status_code == 404 and missing.json()["status"] == 404
+    wrong_method = client.put("/v1/stats")
+    assert wrong_method.status_code == 405 and wrong_method.json()["status"] == 405

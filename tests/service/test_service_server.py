@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from newsdesk.service.process import ServiceProcess
 from newsdesk.store import Store
 from newsdesk.store.stats import store_stats
 from service.conftest import make_keys
+
+pytestmark = pytest.mark.timeout(600)
 
 BATCHES = 6
 BATCH_SIZE = 40
@@ -47,7 +51,7 @@ def test_sigkill_mid_batch_then_resubmit_stores_each_article_once(
     keys = make_keys(database_url)
     headers = keys.header("editor")
     server = ServiceProcess(database_url, tmp_path / "server.log", {"NEWSDESK_ENCODER": "lexical"})
-    server.start()
+    server.start(timeout=120)
     try:
 
         def send(number: int) -> None:
@@ -69,7 +73,7 @@ def test_sigkill_mid_batch_then_resubmit_stores_each_article_once(
         assert 0 < before_restart < BATCHES * BATCH_SIZE, "the kill did not land mid-way"
         assert before_restart % BATCH_SIZE == 0  # batches are all or nothing
 
-        server.start()
+        server.start(timeout=120)
         created = 0
         with httpx.Client(base_url=server.url, headers=headers, timeout=120) as client:
             for number in range(BATCHES):
@@ -79,7 +83,7 @@ def test_sigkill_mid_batch_then_resubmit_stores_each_article_once(
                 assert body["created"] + body["existing"] == BATCH_SIZE
                 created += body["created"]
             export = client.get("/v1/export", headers=keys.header("reader")).text.splitlines()
-        ids = [line.split('"id": "')[1].split('"')[0] for line in export]
+        ids = [json.loads(line)["id"] for line in export]
         assert created == BATCHES * BATCH_SIZE - before_restart  # none lost
         assert len(ids) == len(set(ids)) == BATCHES * BATCH_SIZE  # none duplicated
         assert set(ids) == {f"b{n}-{i}" for n in range(BATCHES) for i in range(BATCH_SIZE)}

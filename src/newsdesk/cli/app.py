@@ -31,16 +31,22 @@ def root(
 
 
 def _register() -> None:
-    from newsdesk.cli import classify, db, keys, serve, taxonomy
+    from newsdesk.cli import classify, taxonomy
 
     classify.register(app)
     app.add_typer(taxonomy.app, name="taxonomy")
+
+
+def _register_service() -> None:
+    from newsdesk.cli import db, keys, serve
+
     serve.register(app)
     app.add_typer(db.app, name="db")
     app.add_typer(keys.app, name="keys")
 
 
 _register()
+_register_service()
 
 
 def main() -> None:

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 from fastapi import Body, Depends
 from pydantic import Discriminator, Tag
 
-from newsdesk import article as article_module
-from newsdesk.article import Article
+from newsdesk.article import Article, detect_language
 from newsdesk.classify.result import Prediction
 from newsdesk.service.auth import require_role
 from newsdesk.service.batching import Overloaded
@@ -56,9 +55,6 @@ ArticlesBody = Annotated[
     ),
 ]
 
-# Filled in when the language detector of newsdesk.article is there.
-_detect_language = getattr(article_module, "detect_language", None)
-
 
 def articles_of(state: ServiceState, body: ArticleIn | ArticleBatch) -> tuple[list[Article], bool]:
     """The request's articles (limits checked) and whether it was a batch."""
@@ -66,8 +62,7 @@ def articles_of(state: ServiceState, body: ArticleIn | ArticleBatch) -> tuple[li
     items = body.articles if isinstance(body, ArticleBatch) else [body]
     check_articles(items, state.settings, batch=batch)
     articles = [item.to_article() for item in items]
-    if _detect_language is not None:
-        articles = [a if a.lang else a.with_lang(_detect_language(a.content)) for a in articles]
+    articles = [a if a.lang else a.with_lang(detect_language(a.content)) for a in articles]
     return articles, batch
 
 

@@ -74,19 +74,22 @@ def test_export_trains_a_model_the_service_then_serves(
     export = export_to(client, keys, tmp_path / "export.jsonl")
     model = tmp_path / "model"
     trained = CliRunner().invoke(
-        cli, ["train", str(export), "-o", str(model), "-e", "lexical", "--no-cache"]
-    )
+        cli,
+        ["train", str(export), "-o", str(model), "-e", "lexical", "--no-cache",
+         "--taxonomy-from-labels"],
+    )  # fmt: skip
     assert trained.exit_code == 0, trained.output
-    assert Classifier.load(model).taxonomy.names  # type: ignore[attr-defined]
+    saved = Classifier.load(model)  # type: ignore[attr-defined]
+    assert sorted(saved.taxonomy.names) == ["Economy - Finance", "Sports"]
 
     app = create_app(settings_for(database_url, model=model))
     with TestClient(app) as served:
         call = served.post(
             "/v1/classify",
-            json={"text": "The goalkeeper saved a penalty in the cup final."},
+            json={"articles": [{"text": SPORTS[0]}, {"text": ECONOMY[0]}]},
             headers=keys.header("reader"),
         )
         ready = served.get("/readyz").json()
     assert call.status_code == 200, call.text
-    assert call.json()["section"] == "Sports"
+    assert [p["section"] for p in call.json()["predictions"]] == ["Sports", "Economy - Finance"]
     assert ready["model_version"].startswith("model:")

@@ -42,7 +42,6 @@ from newsdesk.classify.classifier import Classifier
 from newsdesk.service.process import ServiceProcess
 from newsdesk.store import KeyRole, Store, migrate
 from newsdesk.store import keys as key_repository
-from newsdesk.store.stats import store_stats
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = ROOT.parent / "shared" / "data" / "seed12" / "dev.jsonl"
@@ -82,14 +81,6 @@ def loadavg() -> str:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
-def stored_count(database_url: str) -> int:
-    store = Store(database_url)
-    with store.read() as conn:
-        count = store_stats(conn).articles
-    store.dispose()
-    return count
 
 
 # --- 1. sustained single-article submissions ---------------------------------------------------
@@ -194,7 +185,7 @@ def crash_and_resubmit(
         return {"articles": [{"id": f"crash-{number}-{i}", **r} for i, r in enumerate(rows)]}
 
     headers = {"Authorization": f"Bearer {key}"}
-    base = stored_count(server.database_url)
+    base = server.stored_articles()
 
     def send(number: int) -> None:
         with contextlib.suppress(httpx.HTTPError):  # the server is killed under some
@@ -204,12 +195,12 @@ def crash_and_resubmit(
     for sender in senders:
         sender.start()
     deadline = time.monotonic() + 300
-    while stored_count(server.database_url) == base and time.monotonic() < deadline:
+    while server.stored_articles() == base and time.monotonic() < deadline:
         time.sleep(0.05)
     server.kill()
     for sender in senders:
         sender.join(60)
-    before = stored_count(server.database_url) - base
+    before = server.stored_articles() - base
     restart_s = server.start()
     created = existing = 0
     with httpx.Client(base_url=server.url, headers=headers, timeout=600) as http:
@@ -217,7 +208,7 @@ def crash_and_resubmit(
             result = http.post("/v1/articles", json=body(number)).json()
             created += result["created"]
             existing += result["existing"]
-    after = stored_count(server.database_url) - base
+    after = server.stored_articles() - base
     total = batches * 32
     return {
         "batches": batches,
@@ -260,11 +251,11 @@ def main() -> int:
     results: dict[str, Any] = {"encoder": args.encoder, "database": database_url.split(":")[0]}
     try:
         if "sustained" not in args.skip:
-            base = stored_count(database_url)
+            base = server.stored_articles()
             r = asyncio.run(
                 sustained(server.url, key, texts, args.clients, args.duration, args.rate)
             )
-            r["stored"] = stored_count(database_url) - base
+            r["stored"] = server.stored_articles() - base
             r["exactly_once"] = r["stored"] == r["distinct_accepted"]
             r["load_after"] = loadavg()
             results["sustained"] = r

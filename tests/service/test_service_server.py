@@ -12,8 +12,6 @@ import httpx
 import pytest
 
 from newsdesk.service.process import ServiceProcess
-from newsdesk.store import Store
-from newsdesk.store.stats import store_stats
 from service.conftest import make_keys
 
 pytestmark = pytest.mark.timeout(600)
@@ -37,14 +35,6 @@ def batch(number: int) -> dict[str, list[dict[str, str]]]:
     }
 
 
-def stored(database_url: str) -> int:
-    store = Store(database_url)
-    with store.read() as conn:
-        count = store_stats(conn).articles
-    store.dispose()
-    return count
-
-
 def test_sigkill_mid_batch_then_resubmit_stores_each_article_once(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -64,12 +54,12 @@ def test_sigkill_mid_batch_then_resubmit_stores_each_article_once(
         for sender in senders:
             sender.start()
         deadline = time.monotonic() + 120
-        while stored(database_url) == 0 and time.monotonic() < deadline:
+        while server.stored_articles() == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         server.kill()
         for sender in senders:
             sender.join(60)
-        before_restart = stored(database_url)
+        before_restart = server.stored_articles()
         assert 0 < before_restart < BATCHES * BATCH_SIZE, "the kill did not land mid-way"
         assert before_restart % BATCH_SIZE == 0  # batches are all or nothing
 

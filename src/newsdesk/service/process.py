@@ -12,6 +12,9 @@ from pathlib import Path
 
 import httpx
 
+from newsdesk.store.engine import Store
+from newsdesk.store.stats import store_stats
+
 __all__ = ["ServiceProcess", "free_port"]
 
 
@@ -72,6 +75,15 @@ class ServiceProcess:
                 self.process.wait(30)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def stored_articles(self) -> int:
+        """How many articles the server's database holds (read directly, not over HTTP)."""
+        store = Store(self.database_url)
+        try:
+            with store.read() as conn:
+                return store_stats(conn).articles
+        finally:
+            store.dispose()
 
     def _log_tail(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")[-3000:]

@@ -106,6 +106,9 @@ class OnnxTextModel:
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.log_severity_level = 3
+        # Idle threads sleep instead of spinning: on a small shared machine (or next to a web
+        # server's event loop) spinning burns the cores the work needs; 2-3x slower under load.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = ort.InferenceSession(
                 str(model_path), options, providers=["CPUExecutionProvider"]

@@ -252,9 +252,13 @@ def main() -> int:
     try:
         if "sustained" not in args.skip:
             base = server.stored_articles()
+            cpu = server.cpu_seconds()
             r = asyncio.run(
                 sustained(server.url, key, texts, args.clients, args.duration, args.rate)
             )
+            # What the server itself spent a request: on a shared machine, the capacity two
+            # dedicated cores would give is about 2 / this (the client's work not counted).
+            r["server_cpu_ms_per_request"] = 1000 * (server.cpu_seconds() - cpu) / r["requests"]
             r["stored"] = server.stored_articles() - base
             r["exactly_once"] = r["stored"] == r["distinct_accepted"]
             r["load_after"] = loadavg()
@@ -270,7 +274,10 @@ def main() -> int:
                 f"| {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['max_ms']:.0f} | {r['stored']} "
                 f"| {r['distinct_sent']} | {r['exactly_once']} |"
             )
-            print(f"statuses {r['statuses']}; load average {r['load_after']}\n")
+            print(
+                f"statuses {r['statuses']}; server CPU {r['server_cpu_ms_per_request']:.1f} ms "
+                f"a request; load average {r['load_after']}\n"
+            )
         if "classify" not in args.skip:
             r = classify_throughput(server.url, key, texts, args.encoder, args.classify_articles)
             r["load_after"] = loadavg()

@@ -76,6 +76,13 @@ class ServiceProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system, all threads) the server has used so far; Linux only."""
+        if self.process is None:
+            return 0.0
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stored_articles(self) -> int:
         """How many articles the server's database holds (read directly, not over HTTP)."""
         store = Store(self.database_url)

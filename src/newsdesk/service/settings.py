@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     max_page: int = Field(default=200, gt=0, description="Most articles in one page of a list.")
 
     # Classification work: a bounded queue feeding a few worker threads.
-    classify_batch_size: int = Field(default=32, gt=0, description="Articles encoded together.")
+    classify_batch_size: int = Field(
+        default=8, gt=0, description="Most articles encoded together (e5 costs more a text past 8)."
+    )
     classify_workers: int = Field(default=1, gt=0, description="Threads running the classifier.")
     max_pending: int = Field(
         default=256,

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
 
     # Classification work: a bounded queue feeding a few worker threads.
     classify_batch_size: int = Field(
-        default=8, gt=0, description="Most articles encoded together (e5 costs more a text past 8)."
+        default=4, gt=0, description="Most articles encoded together (e5 costs more a text past 4)."
     )
     classify_workers: int = Field(default=1, gt=0, description="Threads running the classifier.")
     max_pending: int = Field(

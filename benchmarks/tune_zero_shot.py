@@ -26,12 +26,13 @@ from newsdesk.classify.zero_shot import SectionEvidence, ZeroShotHead
 from newsdesk.encoders.base import get_encoder
 
 GRID = {
-    "sharpness": [1.0, 2.0, 4.0, 8.0],
-    "keyword_weight": [0.0, 0.25, 0.5, 1.0],
-    "fallback": [-1.0, 0.0, 0.5, 1.0, 1.5],
+    "centering": [0.0, 0.25, 0.5],
+    "scale": [0.02, 0.03, 0.05],
+    "sharpness": [0.5, 1.0, 2.0],
+    "keyword_weight": [0.25, 0.5, 1.0],
+    "fallback": [-1.0, 0.0, 0.5],
     "flash_bias": [-1.0, 0.0, 1.0],
-    "opinion_bias": [0.5, 1.0, 1.5, 2.5],
-    "opinion_weight": [0.5, 1.0],
+    "opinion_bias": [0.5, 1.5, 2.5],
 }
 
 

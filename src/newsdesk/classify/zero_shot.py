@@ -210,9 +210,16 @@ class ZeroShotHead:
         hits = None
         if any(self.keywords_):
             texts = [f"{a.title}\n{a.text}" for a in X.articles]
-            hits = KeywordMatcher(self.keywords_).count(texts)
+            hits = self._keyword_matcher().count(texts)
         form = form_features(X.articles) if any(self.forms_) else None
         return SectionEvidence(cosines, hits, form)
+
+    def _keyword_matcher(self) -> KeywordMatcher:
+        """Built once a fitted head (its keywords never change after fitting)."""
+        matcher = getattr(self, "_matcher", None)
+        if matcher is None or matcher.keywords != self.keywords_:
+            matcher = self._matcher = KeywordMatcher(self.keywords_)
+        return matcher
 
     def combine(self, evidence: SectionEvidence) -> np.ndarray:
         """Section scores from ``evidence`` and this head's constants."""

@@ -9,7 +9,9 @@ How an article is scored against a section:
 2. **Relative similarity.** Raw cosines of e5 all sit in 0.7-0.9, and some prototypes are
    close to every news text. A prototype's cosine is first lowered by part (``centering``) of
    how close it usually is (its mean cosine to the label texts of every section, embedded as
-   passages), divided by ``scale``, then centred on the article's own mean over all
+   passages), divided by ``scale`` times the typical spread of those cosines (so that one
+   setting suits encoders whose cosines spread narrowly, like e5, or widely, like USE),
+   then centred on the article's own mean over all
    prototypes: what counts is how much closer a section is than the rest, which is the same
    for an English and an Arabic article even when one sits closer to everything.
 3. **Pooling.** A section's semantic score is a soft maximum over its prototypes.
@@ -138,10 +140,10 @@ class ZeroShotHead:
 
     def __init__(
         self,
-        temperature: float = 0.3,
+        temperature: float = 0.27,
         centering: float = 0.25,
-        scale: float = 0.03,
-        sharpness: float = 1.0,
+        scale: float = 1.0,
+        sharpness: float = 0.5,
         keyword_weight: float = 0.5,
         fallback: float = -1.0,
         flash_weight: float = 1.0,
@@ -175,6 +177,7 @@ class ZeroShotHead:
         self.label_vectors_ = vectors.astype(np.float32)
         self.owners_ = np.asarray(owners, dtype=np.int64)
         self.mean_ = sims.mean(axis=0).astype(np.float32)
+        self.spread_ = float(max(sims.std(axis=0).mean(), 1e-4))
         self.classes_ = taxonomy.names
         # a catch-all known only by its name scores by the fallback alone
         self.scored_ = [not (s.other and section_texts(s) == [s.name]) for s in taxonomy.sections]
@@ -225,7 +228,7 @@ class ZeroShotHead:
         """Section scores from ``evidence`` and this head's constants."""
         n_sections = len(self.classes_)
         usual = self.centering * self.mean_ + (1.0 - self.centering) * float(self.mean_.mean())
-        z = (evidence.cosines - usual) / self.scale
+        z = (evidence.cosines - usual) / (self.scale * self.spread_)
         z -= z.mean(axis=1, keepdims=True)
         pooled = _soft_max_pool(z, self.owners_, n_sections, self.sharpness)
         scores = np.where(self.scored_, pooled, -np.inf)
@@ -270,6 +273,7 @@ class ZeroShotHead:
             "params": self.get_params(),
             "classes": list(self.classes_),
             "other_index": self.other_index_,
+            "spread": self.spread_,
             "scored": list(self.scored_),
             "forms": list(self.forms_),
             "keywords": self.keywords_,
@@ -286,6 +290,7 @@ class ZeroShotHead:
             setattr(self, name, float(value))
         self.classes_ = list(config["classes"])
         self.other_index_ = int(config["other_index"])
+        self.spread_ = float(config["spread"])
         self.scored_ = [bool(x) for x in config["scored"]]
         self.forms_ = list(config["forms"])
         self.keywords_ = [list(words) for words in config["keywords"]]

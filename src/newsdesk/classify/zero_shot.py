@@ -7,13 +7,13 @@ How an article is scored against a section:
    prototypes, not one averaged vector, so a description listing film, theatre and museums
    matches an article about any one of them.
 2. **Relative similarity.** Raw cosines of e5 all sit in 0.7-0.9, and some prototypes are
-   close to every news text. A prototype's cosine is first lowered by part (``centering``) of
-   how close it usually is (its mean cosine to the label texts of every section, embedded as
-   passages), divided by ``scale`` times the typical spread of those cosines (so that one
-   setting suits encoders whose cosines spread narrowly, like e5, or widely, like USE),
-   then centred on the article's own mean over all
-   prototypes: what counts is how much closer a section is than the rest, which is the same
-   for an English and an Arabic article even when one sits closer to everything.
+   close to every news text. A prototype's cosine is lowered by part (``centering``) of how
+   close it usually is (its mean cosine to the label texts of every section, embedded as
+   passages) and divided by ``scale`` times the typical spread of those cosines, so one
+   setting suits encoders whose cosines spread narrowly (e5) or widely (USE). It is then
+   centred on the article's own mean over all prototypes: what counts is how much closer a
+   section is than the rest, the same for an English and an Arabic article even when one
+   sits closer to everything.
 3. **Pooling.** A section's semantic score is a soft maximum over its prototypes.
 4. **Keywords.** Distinct keywords found in the title and lead (Arabic normalized) add
    ``keyword_weight * log(1 + hits)``.

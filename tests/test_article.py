@@ -33,6 +33,8 @@ def test_detect_language_on_parallel_sentences(row: dict[str, str]) -> None:
         ("政府は5月に選挙を行うと発表した。", "ja"),
         ("政府宣布将于五月举行选举。", "zh"),
         ("정부는 5월에 선거를 실시한다고 발표했다.", "ko"),
+        # a headline with one function word that only English has
+        ("The central bank raised rates", "en"),
     ],
 )
 def test_detect_language_by_script_and_function_words(text: str, lang: str) -> None:

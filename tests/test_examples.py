@@ -35,7 +35,6 @@ def test_examples_hold_the_seed_report() -> None:
 
 @pytest.mark.slow
 def test_seed_report_is_filed_under_news_and_politics() -> None:
-    pytest.importorskip("newsdesk.encoders.e5", reason="the e5 encoder is not in this checkout")
     from newsdesk.classify.classifier import Classifier
 
     seed = next(a for a in read_articles(EXAMPLES) if a.title.startswith("Syria: Rebel offensive"))

@@ -179,7 +179,7 @@ def detect_language(text: str) -> str | None:
     Persian or Urdu function words show), Hebrew, Greek, Korean, Thai, Japanese and Chinese
     scripts give ``he``, ``el``, ``ko``, ``th``, ``ja`` and ``zh``. Latin-script text is told
     apart by its function words (``en``, ``fr``, ``es``, ``de``, ``it``, ``pt``, ``nl``):
-    fewer than two hits (a short headline can have fewer), or a near tie between two
+    no hit, a single hit that another language shares, or a near tie between two
     languages, gives ``None``. Only the first
     3,000 characters are read, so the cost is the same for any length.
     """
@@ -218,6 +218,7 @@ def _latin_language(sample: str) -> str | None:
             hits[lang] += weight * words[word]
     ranked = sorted(hits, key=lambda lang: -hits[lang])
     best, second = hits[ranked[0]], hits[ranked[1]]
-    if best < 2 or best < 1.25 * second:
+    # a headline may hold a single function word: enough when no other language has one
+    if best < 1 or (best < 2 and second > 0) or best < 1.25 * second:
         return None
     return ranked[0]

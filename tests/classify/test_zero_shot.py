@@ -48,8 +48,9 @@ NO_SIGNAL = Article(title="Zorblat quexi", text="Fomp driddle wobbin krasto plim
 
 
 @pytest.fixture(scope="module")
-def lexical() -> Classifier:
-    return Classifier.zero_shot(encoder="lexical")
+def e5() -> Classifier:
+    """The default classifier, as a user gets it."""
+    return Classifier.zero_shot()
 
 
 def test_section_texts_give_one_prototype_per_sentence_and_keyword_group() -> None:
@@ -63,44 +64,44 @@ def test_section_texts_give_one_prototype_per_sentence_and_keyword_group() -> No
     assert len(texts) >= 10
 
 
-def test_probabilities_sum_to_one(lexical: Classifier) -> None:
-    probs = lexical.predict_proba([ALEPPO, FLASH, OP_ED, ARABIC_SPORTS, NO_SIGNAL])
+def test_probabilities_sum_to_one(e5: Classifier) -> None:
+    probs = e5.predict_proba([ALEPPO, FLASH, OP_ED, ARABIC_SPORTS, NO_SIGNAL])
     assert probs.shape == (5, 12)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
     assert (probs > 0).all()
 
 
-def test_article_without_signal_falls_back_to_the_catch_all(lexical: Classifier) -> None:
-    prediction = lexical.classify(NO_SIGNAL)
+def test_article_without_signal_falls_back_to_the_catch_all(e5: Classifier) -> None:
+    prediction = e5.classify(NO_SIGNAL)
     assert prediction.section == "أخرى"
     assert prediction.confidence < 0.7
 
 
-def test_bare_attack_flash_is_real_time_facts(lexical: Classifier) -> None:
+def test_bare_attack_flash_is_real_time_facts(e5: Classifier) -> None:
     assert len(FLASH.text.split()) < 60
-    assert lexical.classify(FLASH).section == "Real Time Facts"
+    assert e5.classify(FLASH).section == "Real Time Facts"
 
 
-def test_long_incident_report_is_not_a_flash(lexical: Classifier) -> None:
-    scores = lexical.classify(ALEPPO).scores
+def test_long_incident_report_is_not_a_flash(e5: Classifier) -> None:
+    scores = e5.classify(ALEPPO).scores
     assert scores["Real Time Facts"] < 0.05
 
 
-def test_op_ed_is_analysis(lexical: Classifier) -> None:
-    assert lexical.classify(OP_ED).section == "Analysis"
+def test_op_ed_is_analysis(e5: Classifier) -> None:
+    assert e5.classify(OP_ED).section == "Analysis"
 
 
-def test_arabic_article_is_filed_right(lexical: Classifier) -> None:
-    assert lexical.classify(ARABIC_SPORTS).section == "Sports"
+def test_arabic_article_is_filed_right(e5: Classifier) -> None:
+    assert e5.classify(ARABIC_SPORTS).section == "Sports"
 
 
-def test_state_round_trip_gives_identical_probabilities(lexical: Classifier) -> None:
-    config, arrays = lexical.head.get_state()
+def test_state_round_trip_gives_identical_probabilities(e5: Classifier) -> None:
+    config, arrays = e5.head.get_state()
     config = json.loads(json.dumps(config))
     restored = ZeroShotHead().set_state(config, {k: v.copy() for k, v in arrays.items()})
-    batch = lexical.encode([ALEPPO, FLASH, OP_ED, ARABIC_SPORTS])
-    np.testing.assert_array_equal(restored.predict_proba(batch), lexical.head.predict_proba(batch))
-    assert restored.classes_ == lexical.taxonomy.names
+    batch = e5.encode([ALEPPO, FLASH, OP_ED, ARABIC_SPORTS])
+    np.testing.assert_array_equal(restored.predict_proba(batch), e5.head.predict_proba(batch))
+    assert restored.classes_ == e5.taxonomy.names
 
 
 def test_unfitted_head_raises() -> None:
@@ -126,10 +127,8 @@ def test_taxonomy_without_catch_all_or_forms() -> None:
     )
 
 
-def test_multi_label_lists_the_primary_first(lexical: Classifier) -> None:
-    clf = Classifier(
-        lexical.taxonomy, lexical.encoder, lexical.head, multi_label=True, thresholds={}
-    )
+def test_multi_label_lists_the_primary_first(e5: Classifier) -> None:
+    clf = Classifier(e5.taxonomy, e5.encoder, e5.head, multi_label=True, thresholds={})
     prediction = clf.classify(FLASH)
     assert prediction.sections is not None
     assert prediction.sections[0] == prediction.section

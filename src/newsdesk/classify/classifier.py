@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 
@@ -84,16 +85,28 @@ class Classifier:
     ) -> Iterator[Prediction]:
         """File many articles lazily, encoding ``batch_size`` at a time.
 
-        Predictions come out in input order, each batch as soon as it is encoded, so a long
-        stream can be written out as it goes.
+        Predictions come out in input order, each batch as soon as it is scored, so a long
+        stream can be written out as it goes. The next batch is read and encoded on a worker
+        thread while this one is scored and handed out (the encoder spends its time in
+        onnxruntime, which releases the GIL), so reading and scoring cost little beside it.
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         iterator = iter(articles)
-        while batch := [as_article(a) for a in islice(iterator, batch_size)]:
-            probs = self.predict_proba(batch)
-            for article, row in zip(batch, probs, strict=True):
-                yield self._prediction(article, row)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-encode") as pool:
+            pending: tuple[list[Article], Future[EncodedArticles]] | None = None
+            while batch := [as_article(a) for a in islice(iterator, batch_size)]:
+                encoding = pool.submit(self.encode, batch)
+                if pending is not None:
+                    yield from self._predictions(pending[0], pending[1].result())
+                pending = (batch, encoding)
+            if pending is not None:
+                yield from self._predictions(pending[0], pending[1].result())
+
+    def _predictions(self, batch: list[Article], encoded: EncodedArticles) -> Iterator[Prediction]:
+        probs = self._ordered(self.head.predict_proba(encoded))
+        for article, row in zip(batch, probs, strict=True):
+            yield self._prediction(article, row)
 
     def _ordered(self, probs: np.ndarray) -> np.ndarray:
         """Reorder head columns (``head.classes_``) into taxonomy order."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -55,7 +56,8 @@ def _singular(word: str) -> str:
     return word
 
 
-def word_forms(word: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def word_forms(word: str) -> frozenset[str]:
     """The forms of one folded word that a keyword may match: itself and its bare stems."""
     forms = {word}
     if _is_arabic(word):
@@ -64,7 +66,7 @@ def word_forms(word: str) -> set[str]:
                 forms.add(word[len(prefix) :])
     else:
         forms.add(_singular(word))
-    return forms
+    return frozenset(forms)
 
 
 def _keyword_key(word: str) -> str:
@@ -97,7 +99,8 @@ class KeywordMatcher:
         """``(len(texts), n_sections)`` numbers of distinct keywords found in each text."""
         out = np.zeros((len(texts), len(self.keywords)), dtype=np.float32)
         for row, text in enumerate(texts):
-            words = _TOKEN.findall(fold_text(text))[: self.max_words]
+            # a word is rarely longer than 20 characters: fold only the part that is read
+            words = _TOKEN.findall(fold_text(text[: self.max_words * 20]))[: self.max_words]
             forms = [word_forms(w) for w in words]
             found: set[tuple[int, int]] = set()
             for pos, options in enumerate(forms):
@@ -110,7 +113,7 @@ class KeywordMatcher:
         return out
 
     @staticmethod
-    def _follows(forms: list[set[str]], start: int, rest: tuple[str, ...]) -> bool:
+    def _follows(forms: list[frozenset[str]], start: int, rest: tuple[str, ...]) -> bool:
         if start + len(rest) > len(forms):
             return False
         return all(part in forms[start + i] for i, part in enumerate(rest))

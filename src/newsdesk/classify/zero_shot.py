@@ -6,10 +6,14 @@ How an article is scored against a section:
    keywords and every example is embedded on its own (``query`` role): a section is a set of
    prototypes, not one averaged vector, so a description listing film, theatre and museums
    matches an article about any one of them.
-2. **Standardised similarity.** Raw cosines of e5 all sit in 0.7-0.9 and some prototypes are
-   close to every news text. Each prototype's cosine is centred and scaled by its mean and
-   spread over a reference set of texts (the label texts of every section, embedded as
-   passages), so a prototype counts only when it is closer than usual.
+2. **Relative similarity.** Raw cosines of e5 all sit in 0.7-0.9, and some prototypes are
+   close to every news text. A prototype's cosine is lowered by part (``centering``) of how
+   close it usually is (its mean cosine to the label texts of every section, embedded as
+   passages) and divided by ``scale`` times the typical spread of those cosines, so one
+   setting suits encoders whose cosines spread narrowly (e5) or widely (USE). It is then
+   centred on the article's own mean over all prototypes: what counts is how much closer a
+   section is than the rest, the same for an English and an Arabic article even when one
+   sits closer to everything.
 3. **Pooling.** A section's semantic score is a soft maximum over its prototypes.
 4. **Keywords.** Distinct keywords found in the title and lead (Arabic normalized) add
    ``keyword_weight * log(1 + hits)``.
@@ -24,6 +28,9 @@ How an article is scored against a section:
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +46,8 @@ from newsdesk.encoders.base import Encoder, Role, normalize_rows
 from newsdesk.taxonomy import Section, Taxonomy
 
 __all__ = ["SectionEvidence", "ZeroShotHead", "section_texts"]
+
+logger = logging.getLogger(__name__)
 
 _SENTENCE_END = re.compile(r"(?<=[.!?؟。])\s+")
 _KEYWORD_GROUP = 6
@@ -60,11 +69,49 @@ def section_texts(section: Section) -> list[str]:
     return texts or [section.name]
 
 
+def _label_embeddings(encoder: Encoder, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The label texts embedded as queries and as passages, kept in the user cache.
+
+    Embedding a taxonomy's few hundred label texts twice takes seconds with e5; an encoder
+    marked ``cacheable`` (same fingerprint, same vectors) reads them back from
+    ``<cache>/labels/`` the next time, so a warm first use stays fast.
+    """
+    if not getattr(encoder, "cacheable", False):
+        return encoder.encode(texts, role=Role.QUERY), encoder.encode(texts, role=Role.PASSAGE)
+    from newsdesk.encoders.model_cache import cache_dir
+
+    digest = hashlib.sha256(encoder.fingerprint.encode())
+    for text in texts:
+        digest.update(b"\0" + text.encode())
+    path = cache_dir() / "labels" / f"{digest.hexdigest()[:32]}.npz"
+    shape = (len(texts), encoder.dim)
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            query, passage = saved["query"], saved["passage"]
+        if query.shape == shape and passage.shape == shape:
+            return query, passage
+        logger.warning("%s holds vectors of the wrong shape; embedding the labels again", path)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError) as exc:
+        logger.warning("cannot read %s (%s); embedding the labels again", path, exc)
+    query = encoder.encode(texts, role=Role.QUERY)
+    passage = encoder.encode(texts, role=Role.PASSAGE)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, query=query, passage=passage)
+        tmp.replace(path)
+    except OSError as exc:  # a read-only cache only costs the next run a few seconds
+        logger.warning("cannot keep label vectors in %s (%s)", path.parent, exc)
+    return query, passage
+
+
 @dataclass(frozen=True)
 class SectionEvidence:
-    """Per article: standardised label-text similarities, keyword hits and form features."""
+    """Per article: label-text cosines, keyword hits and form features."""
 
-    z: np.ndarray  # (articles, label texts)
+    cosines: np.ndarray  # (articles, label texts)
     keyword_hits: np.ndarray | None  # (articles, sections)
     form: FormFeatures | None
 
@@ -93,16 +140,20 @@ class ZeroShotHead:
 
     def __init__(
         self,
-        temperature: float = 0.5,
-        sharpness: float = 4.0,
+        temperature: float = 0.27,
+        centering: float = 0.25,
+        scale: float = 1.0,
+        sharpness: float = 0.5,
         keyword_weight: float = 0.5,
-        fallback: float = 0.5,
+        fallback: float = -1.0,
         flash_weight: float = 1.0,
-        flash_bias: float = 0.0,
+        flash_bias: float = -1.0,
         opinion_weight: float = 0.8,
         opinion_bias: float = 1.5,
     ) -> None:
         self.temperature = temperature
+        self.centering = centering
+        self.scale = scale
         self.sharpness = sharpness
         self.keyword_weight = keyword_weight
         self.fallback = fallback
@@ -121,13 +172,12 @@ class ZeroShotHead:
             own = section_texts(section)
             texts += own
             owners += [k] * len(own)
-        vectors = encoder.encode(texts, role=Role.QUERY)
-        reference = encoder.encode(texts, role=Role.PASSAGE)
+        vectors, reference = _label_embeddings(encoder, texts)
         sims = reference @ vectors.T
         self.label_vectors_ = vectors.astype(np.float32)
         self.owners_ = np.asarray(owners, dtype=np.int64)
         self.mean_ = sims.mean(axis=0).astype(np.float32)
-        self.scale_ = np.maximum(sims.std(axis=0), 1e-3).astype(np.float32)
+        self.spread_ = float(max(sims.std(axis=0).mean(), 1e-4))
         self.classes_ = taxonomy.names
         # a catch-all known only by its name scores by the fallback alone
         self.scored_ = [not (s.other and section_texts(s) == [s.name]) for s in taxonomy.sections]
@@ -159,18 +209,17 @@ class ZeroShotHead:
     def evidence(self, X: EncodedArticles) -> SectionEvidence:
         """What the scores are made of, before the constants weigh it."""
         check_fitted(self, "label_vectors_")
-        z = (X.embeddings @ self.label_vectors_.T - self.mean_) / self.scale_
+        cosines = X.embeddings @ self.label_vectors_.T
         hits = None
         if any(self.keywords_):
             texts = [f"{a.title}\n{a.text}" for a in X.articles]
             hits = self._keyword_matcher().count(texts)
         form = form_features(X.articles) if any(self.forms_) else None
-        return SectionEvidence(z, hits, form)
+        return SectionEvidence(cosines, hits, form)
 
     def _keyword_matcher(self) -> KeywordMatcher:
-        # Building the index costs ~8 ms: once, not on every call (a service files one article
-        # a call); rebuilt when keywords_ is replaced.
-        matcher: KeywordMatcher | None = getattr(self, "_matcher", None)
+        """Built once a fitted head (its keywords never change after fitting)."""
+        matcher = getattr(self, "_matcher", None)
         if matcher is None or matcher.keywords != self.keywords_:
             matcher = self._matcher = KeywordMatcher(self.keywords_)
         return matcher
@@ -178,7 +227,10 @@ class ZeroShotHead:
     def combine(self, evidence: SectionEvidence) -> np.ndarray:
         """Section scores from ``evidence`` and this head's constants."""
         n_sections = len(self.classes_)
-        pooled = _soft_max_pool(evidence.z, self.owners_, n_sections, self.sharpness)
+        usual = self.centering * self.mean_ + (1.0 - self.centering) * float(self.mean_.mean())
+        z = (evidence.cosines - usual) / (self.scale * self.spread_)
+        z -= z.mean(axis=1, keepdims=True)
+        pooled = _soft_max_pool(z, self.owners_, n_sections, self.sharpness)
         scores = np.where(self.scored_, pooled, -np.inf)
         if evidence.keyword_hits is not None:
             scores = scores + self.keyword_weight * np.log1p(evidence.keyword_hits)
@@ -204,6 +256,8 @@ class ZeroShotHead:
     def get_params(self) -> dict[str, float]:
         return {
             "temperature": self.temperature,
+            "centering": self.centering,
+            "scale": self.scale,
             "sharpness": self.sharpness,
             "keyword_weight": self.keyword_weight,
             "fallback": self.fallback,
@@ -219,6 +273,7 @@ class ZeroShotHead:
             "params": self.get_params(),
             "classes": list(self.classes_),
             "other_index": self.other_index_,
+            "spread": self.spread_,
             "scored": list(self.scored_),
             "forms": list(self.forms_),
             "keywords": self.keywords_,
@@ -227,7 +282,6 @@ class ZeroShotHead:
             "label_vectors": self.label_vectors_,
             "owners": self.owners_,
             "mean": self.mean_,
-            "scale": self.scale_,
         }
         return config, arrays
 
@@ -236,11 +290,11 @@ class ZeroShotHead:
             setattr(self, name, float(value))
         self.classes_ = list(config["classes"])
         self.other_index_ = int(config["other_index"])
+        self.spread_ = float(config["spread"])
         self.scored_ = [bool(x) for x in config["scored"]]
         self.forms_ = list(config["forms"])
         self.keywords_ = [list(words) for words in config["keywords"]]
         self.label_vectors_ = np.asarray(arrays["label_vectors"], dtype=np.float32)
         self.owners_ = np.asarray(arrays["owners"], dtype=np.int64)
         self.mean_ = np.asarray(arrays["mean"], dtype=np.float32)
-        self.scale_ = np.asarray(arrays["scale"], dtype=np.float32)
         return self

@@ -84,6 +84,8 @@ class E5Encoder:
     """multilingual-e5-small (384-d), int8 on onnxruntime; loads on first :meth:`encode`."""
 
     dim = 384
+    # same fingerprint, same vectors: label-text embeddings may be kept on disk
+    cacheable = True
 
     def __init__(self, max_tokens: int = 128, window: bool = False, threads: int | None = None):
         if not 16 <= max_tokens <= _MODEL_MAX_TOKENS:

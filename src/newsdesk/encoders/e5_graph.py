@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +157,17 @@ def build_e5_fp32(weights: E5Weights) -> Any:
     return model
 
 
+@contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
 def build_e5_int8(weights: E5Weights, target: Path) -> None:
     """Write the int8 model to ``target`` (building the float32 graph on the way)."""
     import onnx
@@ -164,11 +177,14 @@ def build_e5_int8(weights: E5Weights, target: Path) -> None:
         fp32 = Path(tmp) / "e5-fp32.onnx"
         onnx.save(build_e5_fp32(weights), str(fp32))
         logger.info("quantizing %s to int8", fp32)
-        quantize_dynamic(
-            fp32,
-            target,
-            op_types_to_quantize=["MatMul", "Attention"],
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
+        # onnxruntime's quantizer advises "pre-processing" on the root logger; this graph is
+        # built already fused and shape-inferred, so the advice is noise for our users
+        with _quiet_root_logger():
+            quantize_dynamic(
+                fp32,
+                target,
+                op_types_to_quantize=["MatMul", "Attention"],
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+            )

@@ -60,6 +60,9 @@ def _read_config(folder: Path) -> dict[str, Any]:
 class OnnxDirEncoder:
     """An ONNX sentence-embedding model from a local folder; loads on first :meth:`encode`."""
 
+    # same fingerprint, same vectors: label-text embeddings may be kept on disk
+    cacheable = True
+
     def __init__(
         self,
         path: str | Path,

@@ -29,6 +29,8 @@ class USEEncoder:
     """
 
     dim = 512
+    # same fingerprint, same vectors: label-text embeddings may be kept on disk
+    cacheable = True
 
     def __init__(self, max_words: int = 128, window: bool = False, threads: int | None = None):
         if max_words < 1:

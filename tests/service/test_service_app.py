@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from openapi_spec_validator import validate
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
+from newsdesk.classify.result import EncodedArticles
 from newsdesk.errors import ModelFormatError
 from newsdesk.service import Settings, create_app
 from newsdesk.service.model import load_classifier
@@ -168,3 +170,21 @@ def test_a_taxonomy_file_is_served_zero_shot(tmp_path: Path) -> None:
     )
     classifier = load_classifier(Settings(taxonomy=str(path), encoder="lexical"))
     assert classifier.taxonomy.names == ["Money", "Games"]
+
+
+def test_the_encoder_is_warmed_up_before_the_service_is_ready(
+    database_url: str, classifier: Classifier
+) -> None:
+    encoded: list[int] = []
+
+    class Recording(Classifier):
+        def encode(self, articles: Sequence[Article]) -> EncodedArticles:
+            encoded.append(len(articles))
+            return super().encode(articles)
+
+    recording = Recording(classifier.taxonomy, classifier.encoder, classifier.head)
+    app = create_app(settings_for(database_url), classifier=recording)
+    assert encoded == []
+    with TestClient(app) as client:
+        assert encoded == [1]  # before any request: the first one does not load the runtime
+        assert client.get("/readyz").status_code == 200

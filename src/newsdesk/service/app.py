@@ -16,7 +16,7 @@ from newsdesk.service.batching import ClassifyQueue
 from newsdesk.service.errors import ErrorBody, install_error_handlers
 from newsdesk.service.limits import BodyLimitMiddleware
 from newsdesk.service.metrics import MetricsMiddleware, ServiceMetrics
-from newsdesk.service.model import load_classifier, model_version
+from newsdesk.service.model import load_classifier, model_version, warm_up
 from newsdesk.service.routers import (
     articles,
     classify,
@@ -75,6 +75,7 @@ def create_app(
             if classifier is not None
             else await run_in_threadpool(load_classifier, settings)
         )
+        await run_in_threadpool(warm_up, served)
         state.classifier = served
         state.model_version = model_version(served, settings)
         metrics.model.labels(state.model_version, served.encoder.name, served.taxonomy.name).set(1)

@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from newsdesk.article import Article
-from newsdesk.io.dedup import Deduplicator, DuplicateKind, canonical_url, normalize_text, shingles
+from newsdesk.io.dedup import (
+    Deduplicator,
+    DuplicateKind,
+    MinHasher,
+    canonical_url,
+    normalize_text,
+    shingles,
+)
 
 WIRE = (
     "The central bank kept its benchmark interest rate unchanged at 4.5% on Thursday, saying "
@@ -25,6 +33,16 @@ AR = (
     "منافسه بهدفين مقابل هدف واحد في مباراة مثيرة أقيمت مساء الاثنين على الملعب الدولي أمام "
     "أكثر من أربعين ألف متفرج وسجل المهاجم هدف الفوز في الدقيقة الثامنة والثمانين"
 )
+
+
+@pytest.mark.parametrize("shared", [100, 250, 400])
+def test_minhash_estimates_the_jaccard_similarity(shared: int) -> None:
+    # two sets of 500 items sharing ``shared``: Jaccard = shared / (1000 - shared)
+    a = {f"w{i}" for i in range(500)}
+    b = {f"w{i}" for i in range(500 - shared, 1000 - shared)}
+    hasher = MinHasher(num_perm=256)
+    estimate = float(np.mean(hasher.signature(a) == hasher.signature(b)))
+    assert abs(estimate - shared / (1000 - shared)) < 0.08
 
 
 def test_normalize_text_folds_arabic_variants_and_punctuation() -> None:

@@ -99,17 +99,20 @@ def canonical_url(url: str) -> str:
 
 
 class MinHasher:
-    """MinHash signatures by multiply-shift hashing of 32-bit shingle hashes.
+    """MinHash signatures by multiply-shift hashing of 64-bit shingle hashes.
 
-    ``num_perm`` hash functions ``h(x) = (a*x + b) mod 2**64 >> 32`` with odd random ``a``;
-    the seed is fixed so signatures are comparable across runs and processes.
+    ``num_perm`` hash functions ``h(x) = ((a*x + b) mod 2**64) >> 32`` with odd random ``a``.
+    The product must wrap around 2**64 for ``h`` to scramble the order of the shingles (a
+    product that never wraps keeps it, and every function would pick the same minimum), so
+    the shingle hashes are full 64-bit. The seed is fixed so signatures are comparable across
+    runs and processes.
     """
 
     def __init__(self, num_perm: int = 128, seed: int = 1) -> None:
         rng = np.random.default_rng(seed)
         self.num_perm = num_perm
-        self._a = rng.integers(1, 2**32, size=num_perm, dtype=np.uint64) | np.uint64(1)
-        self._b = rng.integers(0, 2**32, size=num_perm, dtype=np.uint64)
+        self._a = rng.integers(0, 2**64, size=num_perm, dtype=np.uint64) | np.uint64(1)
+        self._b = rng.integers(0, 2**64, size=num_perm, dtype=np.uint64)
 
     def signature(self, items: set[str]) -> np.ndarray:
         """The ``(num_perm,)`` uint32 signature of a set of strings (all ones when empty)."""
@@ -117,7 +120,7 @@ class MinHasher:
             return np.full(self.num_perm, 2**32 - 1, dtype=np.uint32)
         hashes = np.fromiter(
             (
-                int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "little")
+                int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "little")
                 for s in items
             ),
             dtype=np.uint64,

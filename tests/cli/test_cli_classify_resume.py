@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from newsdesk.cli.app import app
@@ -117,3 +118,18 @@ def test_resumed_run_does_not_report_old_rejects_again(tmp_path: Path) -> None:
     assert again.exit_code == 0, again.output
     assert [r["id"] for r in jsonl(out)] == [f"g{i}" for i in range(6)]
     assert len(jsonl(rejects)) == 1
+
+
+def test_parquet_without_pyarrow_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a)
+    )
+    result = run(str(EXAMPLES), "-o", str(tmp_path / "a.parquet"))
+    assert result.exit_code == 2
+    assert "pip install 'newsdesk[ingest]'" in result.output
+    assert not (tmp_path / "a.parquet").exists()

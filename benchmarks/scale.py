@@ -82,6 +82,7 @@ def news_articles(work: Path, n: int) -> Path:
     rows += jsonl_rows(DATA / "bbc_news" / "train.jsonl") + jsonl_rows(
         DATA / "reuters21578" / "train.jsonl"
     )
+    rows = [r for r in rows if (r.get("text") or "").strip()]  # a few rows hold a title only
     random.Random(6).shuffle(rows)
     with path.open("w", encoding="utf-8") as out:
         for row in rows[:n]:

@@ -98,7 +98,35 @@ def load_stories(data: Path, n: int, seed: int) -> list[dict[str, Any]]:
     arabic = [r for r in keep if r["lang"] == "ar"]
     rng.shuffle(english)
     rng.shuffle(arabic)
-    return english[: n - n // 2] + arabic[: n // 2]
+    return distinct(english, n - n // 2) + distinct(arabic, n // 2)
+
+
+def distinct(rows: list[dict[str, Any]], n: int, overlap: float = 0.3) -> list[dict[str, Any]]:
+    """The first ``n`` rows that repeat no earlier one (word 5-gram Jaccard >= ``overlap``).
+
+    The source sets hold a few stories twice (BBC News has the same text under two
+    headlines), which would count as stories wrongly merged; the margin below the
+    deduplicator's threshold keeps the planted pages the only duplicates.
+    """
+    by_shingle: dict[str, list[int]] = {}
+    sizes: list[int] = []
+    kept: list[dict[str, Any]] = []
+    for row in rows:
+        if len(kept) == n:
+            break
+        words = _words(row["text"])
+        grams = {" ".join(words[i : i + 5]) for i in range(max(1, len(words) - 4))}
+        shared: dict[int, int] = {}
+        for gram in grams:
+            for other in by_shingle.get(gram, ()):
+                shared[other] = shared.get(other, 0) + 1
+        if any(k / (len(grams) + sizes[o] - k) >= overlap for o, k in shared.items()):
+            continue
+        for gram in grams:
+            by_shingle.setdefault(gram, []).append(len(sizes))
+        sizes.append(len(grams))
+        kept.append(row)
+    return kept
 
 
 def build_site(

@@ -1,10 +1,10 @@
 """Scale figures (issue 6): Ray vs the single-process CLI, streaming memory, ingestion.
 
     python benchmarks/scale.py throughput [--articles 20000] [--encoder e5-small]
-    python benchmarks/scale.py memory [--articles 1000000] [--encoder lexical]
+    python benchmarks/scale.py memory [--articles 1000000] [--encoder lexical] [--outputs jsonl]
     python benchmarks/scale.py ingest [--pages 1000]
 
-Each prints a table and writes ``benchmarks/results/scale-<part>.json``. Inputs are built
+Each prints a table and writes ``benchmarks/results/scale-<part>[-<variant>].json``. Inputs are built
 from ``../shared/data`` into ``--work`` (default ``/tmp/newsdesk-scale``) and reused. Every
 command runs as a separate process (``newsdesk classify ...``), timed end to end, its peak
 memory read from the kernel (``wait4``'s ``ru_maxrss``). The machine's load average is
@@ -172,7 +172,7 @@ def throughput(args: argparse.Namespace) -> None:
     same = compare(work / "cli.jsonl", work / "ray-2")
     projection = project(rows[2], rows[1], args)
     print_throughput(rows, same, projection)
-    save("throughput", {"encoder": args.encoder, "runs": rows, "identical": same,
+    save(f"throughput-{args.encoder}", {"encoder": args.encoder, "runs": rows, "identical": same,
                         "projection": projection})  # fmt: skip
 
 
@@ -256,7 +256,7 @@ def short_articles(work: Path, n: int) -> Path:
 def memory(args: argparse.Namespace) -> None:
     source = short_articles(args.work, args.articles)
     results = {}
-    for suffix in ("jsonl", "parquet"):
+    for suffix in args.outputs.split(","):
         for n in (10_000, args.articles):
             src = source if n == args.articles else head(source, n)
             result = run([*NEWSDESK, "classify", str(src), "-e", args.encoder,
@@ -271,7 +271,7 @@ def memory(args: argparse.Namespace) -> None:
         suffix, n = key.split("-")
         print(f"| {suffix} | {int(n):,} | {r['seconds']} | {r['rate']} | {r['peak_rss_mb']} "
               f"| {r['load_before']} -> {r['load_after']} |")  # fmt: skip
-    save("memory", {"encoder": args.encoder, "runs": results})
+    save(f"memory-{'-'.join(args.outputs.split(','))}", {"encoder": args.encoder, "runs": results})
 
 
 # --- ingestion: 1,000 pages from a local server ---------------------------------------------
@@ -294,8 +294,11 @@ def main() -> None:
     parser.add_argument("--encoder", default=None)
     parser.add_argument("--articles", type=int, default=None)
     parser.add_argument("--small", type=int, default=200, help="articles of the fixed-cost runs")
-    parser.add_argument("--one-worker-articles", type=int, default=5000)
+    parser.add_argument(
+        "--one-worker-articles", type=int, default=None, help="default: a quarter of --articles"
+    )
     parser.add_argument("--pages", type=int, default=1000)
+    parser.add_argument("--outputs", default="jsonl,parquet", help="memory: output formats")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     defaults = {"throughput": ("e5-small", 20_000), "memory": ("lexical", 1_000_000),
@@ -303,6 +306,7 @@ def main() -> None:
     encoder, articles = defaults[args.part]
     args.encoder = args.encoder or encoder
     args.articles = args.articles or articles
+    args.one_worker_articles = args.one_worker_articles or args.articles // 4
     {"throughput": throughput, "memory": memory, "ingest": ingest}[args.part](args)
 
 

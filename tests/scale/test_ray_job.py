@@ -111,3 +111,20 @@ def test_ray_job_refuses_mixed_or_missing_inputs(tmp_path: Path) -> None:
         resolve_inputs([str(tmp_path / "nope.jsonl")])
     kind, files = resolve_inputs([str(tmp_path / "*.jsonl")])
     assert (kind, files) == ("jsonl", [str(tmp_path / "a.jsonl")])
+
+
+def test_read_task_rows_are_the_cli_encoder_batches(articles: Path) -> None:
+    pytest.importorskip("ray", reason="needs newsdesk[scale]")
+    import io
+
+    from newsdesk.io.readers import read_articles
+    from newsdesk.scale.datasource import ArticleDatasource, articles_from_row
+
+    source = ArticleDatasource([str(articles)], format="jsonl", group_rows=5, block_groups=2)
+    stream = io.BytesIO(articles.read_bytes())
+    blocks = list(source._read_stream(stream, str(articles)))
+    groups = [articles_from_row(row) for block in blocks for row in block.to_pylist()]
+    assert [len(b) for b in blocks] == [2, 2, 2, 1] and [len(g) for g in groups[-2:]] == [5, 2]
+    expected = list(read_articles(articles))  # 32 articles, the bad row rejected
+    assert [a.id for g in groups for a in g] == [a.id for a in expected]
+    assert [g[0].id for g in groups] == [a.id for a in expected[::5]]

@@ -2,8 +2,12 @@
 
 Each read task opens one file (local or remote, through pyarrow's filesystems) and streams it
 through :func:`newsdesk.io.readers.read_stream`, so ids (``NAME:LINE`` when a row has none),
-language detection and rejected rows are exactly those of ``newsdesk classify``. Blocks hold
-the article fields as string columns.
+language detection and rejected rows are exactly those of ``newsdesk classify``.
+
+A block row is one *encoder batch*: ``group_rows`` consecutive articles of a file, each field
+a list of strings. The e5 encoder's embeddings depend a little on which texts share a batch
+(its int8 activations are quantized batch-wide), so the actors must encode the very batches
+the single-process command encodes; Ray may split and merge blocks, but never a row.
 """
 
 from __future__ import annotations
@@ -19,25 +23,34 @@ from ray.data.datasource import FileBasedDatasource
 from newsdesk.article import Article
 from newsdesk.io.readers import Rejected, read_stream
 
-__all__ = ["ARTICLE_SCHEMA", "ArticleDatasource", "article_from_row"]
+__all__ = ["ARTICLE_SCHEMA", "ArticleDatasource", "articles_from_row"]
 
 log = logging.getLogger(__name__)
 
 _FIELDS = ("id", "title", "text", "lang", "url", "published", "source")
-ARTICLE_SCHEMA = pa.schema([pa.field(name, pa.string()) for name in _FIELDS])
+ARTICLE_SCHEMA = pa.schema([pa.field(name, pa.list_(pa.string())) for name in _FIELDS])
 
 
-def article_from_row(row: dict[str, Any]) -> Article:
-    """The :class:`Article` a block row holds (the inverse of the read task's conversion)."""
-    return Article(
-        text=row["text"],
-        title=row["title"] or "",
-        id=row["id"],
-        lang=row["lang"],
-        url=row["url"],
-        published=row["published"],
-        source=row["source"],
-    )
+def articles_from_row(row: dict[str, Any]) -> list[Article]:
+    """The batch of :class:`Article` values a block row holds (the read task's inverse)."""
+    return [
+        Article(
+            text=text,
+            title=title or "",
+            id=id_,
+            lang=lang,
+            url=url,
+            published=published,
+            source=source,
+        )
+        for id_, title, text, lang, url, published, source in zip(
+            *(row[name] for name in _FIELDS), strict=True
+        )
+    ]
+
+
+def _group_row(articles: list[Article]) -> dict[str, list[str | None]]:
+    return {name: [getattr(a, name) for a in articles] for name in _FIELDS}
 
 
 class ArticleDatasource(FileBasedDatasource):  # type: ignore[misc]
@@ -49,13 +62,15 @@ class ArticleDatasource(FileBasedDatasource):  # type: ignore[misc]
         *,
         format: str,
         read_options: dict[str, Any] | None = None,
-        block_rows: int = 1024,
+        group_rows: int = 32,
+        block_groups: int = 32,
         **kwargs: Any,
     ) -> None:
         super().__init__(paths, **kwargs)
         self.format = format
         self.read_options = dict(read_options or {})
-        self.block_rows = block_rows
+        self.group_rows = group_rows
+        self.block_groups = block_groups
 
     def _open_input_source(self, filesystem: Any, path: str, **open_args: Any) -> Any:
         if self.format == "parquet":  # Parquet needs random access, not a stream
@@ -73,11 +88,17 @@ class ArticleDatasource(FileBasedDatasource):  # type: ignore[misc]
             **self.read_options,
         )
         rows: list[dict[str, Any]] = []
+        group: list[Article] = []
         for article in articles:
-            rows.append({name: getattr(article, name) for name in _FIELDS})
-            if len(rows) >= self.block_rows:
+            group.append(article)
+            if len(group) == self.group_rows:
+                rows.append(_group_row(group))
+                group = []
+            if len(rows) == self.block_groups:
                 yield pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA)
                 rows = []
+        if group:
+            rows.append(_group_row(group))
         if rows:
             yield pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA)
 

@@ -33,8 +33,9 @@ class RaySettings:
     """Where and how wide a job runs.
 
     ``workers`` actors of ``cpus_per_worker`` cores each (the encoder runs that many threads);
-    ``env`` holds environment variables for the workers (``NEWSDESK_CACHE``, say);
-    ``batch_size`` rows go to an actor at a time, encoded ``encode_batch`` at a time.
+    about ``batch_size`` articles go to an actor at a time, encoded ``encode_batch`` at a time
+    (the CLI's ``--batch-size``: the same batches, so the same embeddings);
+    ``env`` holds environment variables for the workers (``NEWSDESK_CACHE_DIR``, say).
     """
 
     workers: int = 2
@@ -79,11 +80,14 @@ class ClassifyBatch:
 
     def __call__(self, batch: Any) -> Any:
         from newsdesk.io.parquet import predictions_table
-        from newsdesk.scale.datasource import article_from_row
+        from newsdesk.scale.datasource import articles_from_row
 
-        articles = [article_from_row(row) for row in batch.to_pylist()]
-        predictions = self.classifier.classify_many(articles, batch_size=self.encode_batch)
-        return predictions_table([p.to_dict(top_k=self.top_k) for p in predictions], self.schema)
+        rows: list[dict[str, Any]] = []
+        for group in batch.to_pylist():  # one row: one encoder batch, as the CLI forms it
+            articles = articles_from_row(group)
+            found = self.classifier.classify_many(articles, batch_size=len(articles))
+            rows.extend(p.to_dict(top_k=self.top_k) for p in found)
+        return predictions_table(rows, self.schema)
 
 
 def classify_with_ray(
@@ -123,7 +127,9 @@ def classify_with_ray(
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False
         ctx.execution_options.preserve_order = settings.preserve_order
-        source = ArticleDatasource(files, format=str(fmt), read_options=read_options)
+        source = ArticleDatasource(
+            files, format=str(fmt), read_options=read_options, group_rows=settings.encode_batch
+        )
         predictions = ray.data.read_datasource(source).map_batches(
             ClassifyBatch,
             fn_constructor_kwargs={
@@ -131,7 +137,7 @@ def classify_with_ray(
                 "encode_batch": settings.encode_batch,
                 "top_k": top_k,
             },
-            batch_size=settings.batch_size,
+            batch_size=max(1, settings.batch_size // settings.encode_batch),  # rows are batches
             batch_format="pyarrow",
             compute=ray.data.ActorPoolStrategy(size=settings.workers),
             num_cpus=settings.cpus_per_worker,

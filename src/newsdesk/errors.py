@@ -8,6 +8,7 @@ builtin it resembles, so callers can catch either::
     ├── ArticleError (ValueError)         an article or an input row is unusable
     │   └── ReaderError                   a whole input cannot be read (missing column, bad format)
     ├── EncoderError (RuntimeError)       an encoder cannot be found, built or run
+    ├── FetchError (OSError)              a feed or page cannot be fetched (status, timeout, loop)
     ├── TrainingError (ValueError)        training data cannot be used (unknown labels, one class)
     ├── ModelFormatError (ValueError)     a saved model is missing, corrupt or incompatible
     ├── NotFittedError (RuntimeError)     a classifier was used before ``fit``
@@ -21,6 +22,7 @@ from __future__ import annotations
 __all__ = [
     "ArticleError",
     "EncoderError",
+    "FetchError",
     "MissingExtraError",
     "ModelFormatError",
     "NewsdeskError",
@@ -49,6 +51,10 @@ class ReaderError(ArticleError):
 
 class EncoderError(NewsdeskError, RuntimeError):
     """An encoder cannot be found, built or run."""
+
+
+class FetchError(NewsdeskError, OSError):
+    """A feed or page cannot be fetched: an error status, a timeout, a redirect loop."""
 
 
 class TrainingError(NewsdeskError, ValueError):

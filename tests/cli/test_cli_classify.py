@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from typer.testing import CliRunner, Result
 
 from newsdesk.cli import classify as classify_cli
 from newsdesk.cli.app import app
-from newsdesk.io.writers import JsonLinesWriter
+from newsdesk.io.resume import JsonlSink
 from newsdesk.taxonomy import Taxonomy
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "articles.jsonl"
@@ -195,14 +196,15 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_output_is_flushed_every_batch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    flushes: list[int] = []
-    original = JsonLinesWriter.flush
+    out = tmp_path / "o.jsonl"
+    seen: list[int] = []  # lines readable in the file after each write
+    original = JsonlSink.write
 
-    def counting_flush(self: JsonLinesWriter) -> None:
-        flushes.append(self.count)
-        original(self)
+    def counting_write(self: JsonlSink, rows: Sequence[dict[str, Any]]) -> None:
+        original(self, rows)
+        seen.append(len(out.read_text(encoding="utf-8").splitlines()))
 
-    monkeypatch.setattr(JsonLinesWriter, "flush", counting_flush)
-    result = run(str(EXAMPLES), "--batch-size", "5", "-o", str(tmp_path / "o.jsonl"))
+    monkeypatch.setattr(JsonlSink, "write", counting_write)
+    result = run(str(EXAMPLES), "--batch-size", "5", "-o", str(out))
     assert result.exit_code == 0
-    assert flushes[:2] == [5, 10]
+    assert seen[:2] == [5, 10]

@@ -31,10 +31,11 @@ def root(
 
 
 def _register() -> None:
-    from newsdesk.cli import classify, taxonomy
+    from newsdesk.cli import classify, ingest, taxonomy
 
     classify.register(app)
     app.add_typer(taxonomy.app, name="taxonomy")
+    app.add_typer(ingest.app, name="ingest")
 
 
 def _register_service() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -12,9 +13,11 @@ import typer
 from typer.core import TyperCommand
 
 from newsdesk.article import Article, detect_language
-from newsdesk.errors import EncoderError, ReaderError, TaxonomyError
+from newsdesk.classify.spec import ClassifierSpec
+from newsdesk.errors import EncoderError, MissingExtraError, ReaderError, TaxonomyError
 from newsdesk.io import InputFormat, JsonLinesWriter, Rejected, check_source, count_records
 from newsdesk.io.readers import STDIN, read_articles
+from newsdesk.io.resume import PredictionSink, open_sink, write_predictions
 
 try:  # typer >= 0.20 carries its own copy of click
     from typer._click.exceptions import UsageError
@@ -23,7 +26,14 @@ except ImportError:  # pragma: no cover
 
 EXIT_USAGE = 2
 EXIT_REJECTED = 3
-_PATH_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".tsv", ".txt", ".gz", ".json")
+_PATH_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".tsv", ".txt", ".gz", ".json", ".parquet")
+
+
+class Engine(StrEnum):
+    """Where ``classify`` runs: this process, or a Ray Data job."""
+
+    LOCAL = "local"
+    RAY = "ray"
 
 
 class OneLineErrors(TyperCommand):
@@ -60,7 +70,14 @@ def classify(
     taxonomy: str = typer.Option("default", "--taxonomy", "-t", help="Taxonomy YAML file."),
     encoder: str = typer.Option("e5-small", "--encoder", "-e", help="Encoder name or folder."),
     output: str = typer.Option(
-        "-", "--output", "-o", help="Write the JSON lines here (.gz compresses); '-' is stdout."
+        "-",
+        "--output",
+        "-o",
+        help="Write the JSON lines here (.gz compresses, .parquet writes Parquet); '-' is stdout."
+        " With --engine ray: the output folder.",
+    ),
+    resume: bool = typer.Option(
+        False, "--resume", help="Continue an interrupted run: skip what --output already holds."
     ),
     top_k: int = typer.Option(
         0, "--top-k", "-k", min=0, help="Add the K most probable sections as 'top'."
@@ -80,33 +97,66 @@ def classify(
     format: InputFormat | None = typer.Option(
         None, "--format", "-f", case_sensitive=False, help="Input format, when names don't say."
     ),
+    engine: Engine = typer.Option(
+        Engine.LOCAL,
+        "--engine",
+        case_sensitive=False,
+        help="local: this process, streaming. ray: a Ray Data job writing Parquet files to "
+        "an output folder (the last INPUT, or --output); needs newsdesk[scale].",
+    ),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="With --engine ray: an existing cluster ('auto', ray://...)."
+    ),
+    workers: int = typer.Option(2, "--workers", min=1, help="With --engine ray: actors."),
+    cpus_per_worker: int = typer.Option(
+        1, "--cpus-per-worker", min=1, help="With --engine ray: cores (threads) per actor."
+    ),
+    preserve_order: bool = typer.Option(
+        False, "--preserve-order", help="With --engine ray: keep the input order (slower)."
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="With --engine ray: replace Parquet files in the folder."
+    ),
 ) -> None:
     """Classify articles and print one JSON line an article.
 
     Each line has id, section, confidence, lang and scores (every section's probability).
+    The input is streamed: memory stays flat however large it is. With --resume, a run that
+    was killed picks up after the last whole row of --output (.jsonl or .parquet).
     Exit status: 0 when every row was classified, 3 when some were rejected (reported on stderr
     and written to --rejects), 2 on a usage error.
     """
-    from newsdesk.classify.classifier import Classifier
+    spec = ClassifierSpec(taxonomy, encoder, multi_label)
+    read = dict(text_column=text_column, title_column=title_column, id_column=id_column)
+    if engine is Engine.RAY:
+        from newsdesk.cli.classify_ray import classify_on_ray
 
+        settings = dict(workers=workers, cpus_per_worker=cpus_per_worker, address=ray_address)
+        settings.update(encode_batch=batch_size, preserve_order=preserve_order)
+        classify_on_ray(inputs or [], output, spec, settings, format, read, top_k, overwrite)
+        return
     sources = _sources(inputs or ([] if stdin_is_terminal() else [STDIN]), format)
     try:
-        clf = Classifier.zero_shot(taxonomy, encoder, multi_label=True if multi_label else None)
+        clf = spec.build()
     except (TaxonomyError, EncoderError) as exc:
         usage_error(str(exc))
-    read = dict(
-        format=format, text_column=text_column, title_column=title_column, id_column=id_column
-    )
+
+    def predict(articles: Iterator[Article]) -> Iterator[dict[str, Any]]:
+        for prediction in clf.classify_many(articles, batch_size=batch_size):
+            yield prediction.to_dict(top_k=top_k or None)
+
     with ExitStack() as stack:
-        out = stack.enter_context(_open_writer(output))
+        sink = _open_sink(output, resume)
         progress = stack.enter_context(_Progress(sources, format, text_column))
-        report = stack.enter_context(_RejectReport(rejects, progress))
-        articles = _read_all(sources, read, report)
-        for n, prediction in enumerate(clf.classify_many(articles, batch_size=batch_size), 1):
-            out.write(prediction.to_dict(top_k=top_k or None))
-            progress(1)
-            if n % batch_size == 0:
-                out.flush()
+        report = stack.enter_context(_RejectReport(rejects, progress, resumed=sink.done))
+        articles = _read_all(sources, dict(read, format=format), report)
+        try:
+            write_predictions(
+                articles, predict, sink, batch_size=batch_size,
+                on_resumed=report.resumed, on_batch=progress,
+            )  # fmt: skip
+        except ReaderError as exc:  # --resume on another input
+            usage_error(str(exc))
     if report.count:
         typer.echo(f"{report.count} row(s) rejected", err=True)
         raise typer.Exit(EXIT_REJECTED)
@@ -123,7 +173,7 @@ def _sources(inputs: list[str], format: InputFormat | None) -> list[str | Articl
         if value == STDIN or _is_path(value):
             try:
                 check_source(value, format=format)
-            except ReaderError as exc:
+            except (ReaderError, MissingExtraError) as exc:
                 usage_error(str(exc))
             sources.append(value)
         elif value.strip():
@@ -158,24 +208,39 @@ def _read_all(
 
 
 class _RejectReport:
-    """Reports each rejected row on stderr and, with ``--rejects``, as a JSON line."""
+    """Reports each rejected row on stderr and, with ``--rejects``, as a JSON line.
 
-    def __init__(self, path: str | None, progress: Callable[[int], None]) -> None:
+    When a run resumes (``resumed`` rows were written before), rows rejected while skipping
+    them were reported by the first run: they are not reported again, and ``--rejects`` is
+    appended to.
+    """
+
+    def __init__(
+        self, path: str | None, progress: Callable[[int], None], *, resumed: int = 0
+    ) -> None:
         self.path = path
         self.progress = progress
         self.count = 0
+        self.muted = resumed > 0
         self._writer: JsonLinesWriter | None = None
 
     def __enter__(self) -> _RejectReport:
         if self.path is not None:
-            self._writer = _open_writer(self.path)
+            self._writer = _open_writer(self.path, append=self.muted)
         return self
+
+    def resumed(self, skipped: int) -> None:
+        """The rows the output already held were skipped: report rejects from here on."""
+        self.muted = False
+        self.progress(skipped)
 
     def __exit__(self, *exc_info: object) -> None:
         if self._writer is not None:
             self._writer.close()
 
     def __call__(self, rejected: Rejected) -> None:
+        if self.muted:
+            return
         self.count += 1
         typer.echo(f"rejected {rejected}", err=True)
         if self._writer is not None:
@@ -184,11 +249,20 @@ class _RejectReport:
         self.progress(1)
 
 
-def _open_writer(path: str) -> JsonLinesWriter:
+def _open_writer(path: str, *, append: bool = False) -> JsonLinesWriter:
     try:
-        return JsonLinesWriter(path)
+        return JsonLinesWriter(path, append=append)
     except OSError as exc:
         usage_error(f"cannot write {path}: {exc.strerror or exc}")
+
+
+def _open_sink(path: str, resume: bool) -> PredictionSink:
+    try:
+        return open_sink(path, resume=resume)
+    except OSError as exc:
+        usage_error(f"cannot write {path}: {exc.strerror or exc}")
+    except (ReaderError, MissingExtraError) as exc:
+        usage_error(str(exc))
 
 
 class _Progress:

@@ -75,6 +75,7 @@ def _builtin_factories() -> dict[str, Callable[..., Encoder]]:
     def lexical(**options: Any) -> Encoder:
         from newsdesk.encoders.lexical import LexicalEncoder
 
+        options.pop("threads", None)  # one thread of numpy: nothing to cap
         if options:
             raise EncoderError("the lexical encoder takes no options (window, max_tokens)")
         return LexicalEncoder()

@@ -8,6 +8,8 @@ so ``.jsonl.gz`` and ``.csv.gz`` work):
   ``published`` or ``date``, ``source``; other fields land in ``Article.extra``. Blank lines
   are skipped.
 - ``csv`` and ``tsv``: a header row naming the columns, then one article a row.
+- ``parquet`` (``.parquet``, ``.pq``): one article a row, the same column names as JSON Lines;
+  read a record batch at a time. A row without an id gets ``NAME:ROW`` (1-based).
 - ``txt``: one article a file. When the first line is followed by a blank line it is the
   title and the rest is the text; otherwise the whole file is the text. A folder is read as
   every ``.txt`` file below it, in path order.
@@ -51,6 +53,7 @@ __all__ = [
     "check_source",
     "count_records",
     "read_articles",
+    "read_stream",
 ]
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,7 @@ class InputFormat(StrEnum):
     CSV = "csv"
     TSV = "tsv"
     TXT = "txt"
+    PARQUET = "parquet"
 
 
 _SUFFIXES = {
@@ -73,6 +77,8 @@ _SUFFIXES = {
     ".csv": InputFormat.CSV,
     ".tsv": InputFormat.TSV,
     ".txt": InputFormat.TXT,
+    ".parquet": InputFormat.PARQUET,
+    ".pq": InputFormat.PARQUET,
 }
 _GZIP_MAGIC = b"\x1f\x8b"
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes kept by the surrogateescape decoder
@@ -141,14 +147,47 @@ def read_articles(
     return _articles(records, columns, on_reject or _log_reject, detect_lang)
 
 
+def read_stream(
+    stream: BinaryIO,
+    name: str,
+    *,
+    format: InputFormat | str,
+    source: str | None = None,
+    text_column: str = "text",
+    title_column: str = "title",
+    id_column: str = "id",
+    on_reject: RejectHandler | None = None,
+    detect_lang: bool = True,
+) -> Iterator[Article]:
+    """Stream the articles of an open binary ``stream`` holding one file's content.
+
+    ``name`` is the file's name, for default ids (``NAME:LINE``, the same as
+    :func:`read_articles` gives that file); ``source`` is where rejects say they came from
+    (default ``name``). Parquet needs a seekable stream. Used by the Ray engine, whose read
+    tasks open files themselves (local or remote).
+    """
+    fmt = _as_format(format)
+    if fmt is None or fmt is InputFormat.TXT:
+        raise ReaderError("read_stream reads jsonl, csv, tsv or parquet; pass format=")
+    columns = _Columns(text_column, title_column, id_column)
+    records = _stream_records(stream, name, source or name, fmt, columns)
+    return _articles(records, columns, on_reject or _log_reject, detect_lang)
+
+
 def check_source(source: str | Path, *, format: InputFormat | str | None = None) -> None:
     """Raise :class:`ReaderError` when ``source`` cannot be read at all; opens no file.
+
+    A Parquet input without pyarrow installed raises :class:`MissingExtraError`.
 
     Catches a missing file, an unknown format or a folder without ``.txt`` files, so a run over
     many inputs can stop before it starts. A CSV header is checked by :func:`read_articles`.
     """
-    if str(source) != STDIN:
-        _resolve(Path(source), _as_format(format))
+    if str(source) == STDIN:
+        return
+    if _resolve(Path(source), _as_format(format)) is InputFormat.PARQUET:
+        from newsdesk.io.parquet import require_pyarrow
+
+        require_pyarrow()
 
 
 def count_records(
@@ -161,6 +200,10 @@ def count_records(
     """
     if str(source) == STDIN:
         return None
+    if _resolve(Path(source), _as_format(format)) is InputFormat.PARQUET:
+        from newsdesk.io.parquet import parquet_row_count
+
+        return parquet_row_count(source)
     records = _open_records(source, _as_format(format), _Columns(text=text_column))
     return sum(1 for _ in records)
 
@@ -208,10 +251,18 @@ def _open_records(
         return (_txt_file_row(f, f.relative_to(path).as_posix(), columns) for f in files)
     if fmt is InputFormat.TXT:
         return iter([_txt_file_row(path, path.name, columns)])
-    lines = _Lines(_open_binary(path), str(path))
+    return _stream_records(_open_binary(path), path.name, str(path), fmt, columns)
+
+
+def _stream_records(
+    stream: BinaryIO, name: str, source: str, fmt: InputFormat, columns: _Columns
+) -> Iterator[_Row | Rejected]:
+    if fmt is InputFormat.PARQUET:
+        return _parquet_rows(stream, name, source)
+    lines = _Lines(stream, source)
     if fmt is InputFormat.JSONL:
-        return _jsonl_rows(lines, path.name)
-    return _csv_rows(lines, path.name, "\t" if fmt is InputFormat.TSV else ",", columns)
+        return _jsonl_rows(lines, name)
+    return _csv_rows(lines, name, "\t" if fmt is InputFormat.TSV else ",", columns)
 
 
 def _resolve(path: Path, fmt: InputFormat | None) -> InputFormat:
@@ -229,7 +280,7 @@ def _resolve(path: Path, fmt: InputFormat | None) -> InputFormat:
     if fmt is None:
         raise ReaderError(
             f"cannot tell the format of {path} from its name; name it .jsonl, .jsonl.gz, .csv, "
-            ".tsv or .txt, or pass --format jsonl|csv|tsv|txt"
+            ".tsv, .parquet or .txt, or pass --format jsonl|csv|tsv|parquet|txt"
         )
     return fmt
 
@@ -411,6 +462,30 @@ def _csv_body(
         yield _Row(lines.source, start, dict(zip(header, row, strict=True)), raw, f"{name}:{start}")
     if lines.error is not None:
         yield lines.error
+
+
+def _parquet_rows(stream: BinaryIO, name: str, source: str) -> Iterator[_Row | Rejected]:
+    """Rows of a Parquet file, a record batch at a time; the raw text of a row is not kept."""
+    from newsdesk.io.parquet import require_pyarrow
+
+    require_pyarrow()
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(stream)
+    except (OSError, ValueError) as exc:
+        raise ReaderError(f"{source}: not a readable Parquet file ({exc})") from None
+    number = 0
+    try:
+        for batch in parquet.iter_batches(batch_size=1024):
+            for fields in batch.to_pylist():
+                number += 1
+                yield _Row(source, number, fields, "", f"{name}:{number}")
+    except OSError as exc:
+        reason = f"cannot read past this point, the rest of the input is lost: {exc}"
+        yield Rejected(source, number + 1, reason)
+    finally:
+        stream.close()
 
 
 def _txt_row(data: bytes, source: str, default_id: str, columns: _Columns) -> _Row | Rejected:

@@ -17,11 +17,12 @@ class JsonLinesWriter:
     """Writes one JSON object a line to a file, or to stdout for ``-``.
 
     A name ending in ``.gz`` is gzip-compressed. Non-ASCII text (Arabic) is written as is, not
-    escaped. Lines are buffered: call :meth:`flush` where readers downstream should see them.
+    escaped. ``append`` adds to an existing file instead of replacing it. Lines are buffered:
+    call :meth:`flush` where readers downstream should see them.
     Opening a file that cannot be written raises ``OSError`` at once.
     """
 
-    def __init__(self, target: str | Path) -> None:
+    def __init__(self, target: str | Path, *, append: bool = False) -> None:
         self.name = str(target)
         self.count = 0
         self._owned = self.name != "-"
@@ -29,9 +30,10 @@ class JsonLinesWriter:
         if not self._owned:
             self._stream = sys.stdout
         elif self.name.endswith(".gz"):
-            self._stream = gzip.open(target, "wt", encoding="utf-8")  # noqa: SIM115
+            self._stream = gzip.open(target, "at" if append else "wt", encoding="utf-8")  # noqa: SIM115
         else:
-            self._stream = open(target, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+            mode = "a" if append else "w"
+            self._stream = open(target, mode, encoding="utf-8", newline="\n")  # noqa: SIM115
 
     def write(self, obj: Mapping[str, Any]) -> None:
         """Write ``obj`` as one line."""

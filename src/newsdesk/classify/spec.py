@@ -1,0 +1,35 @@
+"""How to build a classifier from command-line settings, as a value that can travel.
+
+The CLI builds its classifier from a :class:`ClassifierSpec`, and so does every Ray worker,
+so a job filed on a cluster uses exactly the classifier the single-process command would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from newsdesk.classify.classifier import Classifier
+from newsdesk.encoders.base import DEFAULT_ENCODER, get_encoder
+
+__all__ = ["ClassifierSpec"]
+
+
+@dataclass(frozen=True)
+class ClassifierSpec:
+    """A zero-shot classifier for ``taxonomy`` on ``encoder``.
+
+    ``multi_label`` turns multi-label output on (otherwise the taxonomy decides). ``threads``
+    caps the encoder's threads: a Ray actor given one core runs one thread, not one a core
+    of the machine it shares with other actors.
+    """
+
+    taxonomy: str = "default"
+    encoder: str = DEFAULT_ENCODER
+    multi_label: bool = False
+    threads: int | None = None
+
+    def build(self) -> Classifier:
+        """Load the taxonomy and encoder and return the classifier."""
+        encoder = get_encoder(self.encoder, threads=self.threads)
+        multi_label = True if self.multi_label else None
+        return Classifier.zero_shot(self.taxonomy, encoder, multi_label=multi_label)

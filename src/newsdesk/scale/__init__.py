@@ -1,0 +1,1 @@
+"""Scale-out: classification as a Ray Data pipeline (the ``scale`` extra)."""

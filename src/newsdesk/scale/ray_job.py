@@ -1,0 +1,190 @@
+"""``newsdesk classify --engine ray``: classification as a Ray Data pipeline.
+
+read (JSON Lines, CSV or Parquet: files, folders, globs, URIs) -> ``map_batches`` over a
+fixed pool of actors, each holding one loaded classifier -> write Parquet (one file per
+output block). Rows are read with newsdesk's own readers and written as the dicts of
+:meth:`Prediction.to_dict`, so ids, sections and confidences are those ``newsdesk classify``
+writes. Ray runs on a local instance started for the job (loopback only, no dashboard, no
+usage reporting) or on an existing cluster given by ``address``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from newsdesk.classify.spec import ClassifierSpec
+from newsdesk.errors import ReaderError, require
+from newsdesk.io.readers import InputFormat
+from newsdesk.scale.inputs import resolve_inputs
+
+__all__ = ["ClassifyBatch", "RayJobResult", "RaySettings", "classify_with_ray"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RaySettings:
+    """Where and how wide a job runs.
+
+    ``workers`` actors of ``cpus_per_worker`` cores each (the encoder runs that many threads);
+    about ``batch_size`` articles go to an actor at a time, encoded ``encode_batch`` at a time
+    (the CLI's ``--batch-size``: the same batches, so the same embeddings);
+    ``env`` holds environment variables for the workers (``NEWSDESK_CACHE_DIR``, say).
+    """
+
+    workers: int = 2
+    cpus_per_worker: int = 1
+    batch_size: int = 256
+    encode_batch: int = 32
+    address: str | None = None
+    preserve_order: bool = False
+    object_store_mb: int = 512
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RayJobResult:
+    """What a job wrote, and how long it took (``seconds`` excludes starting Ray)."""
+
+    rows: int
+    files: list[str]
+    seconds: float
+    startup_seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Articles per second once Ray was up."""
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+class ClassifyBatch:
+    """A Ray actor: builds the classifier once, then files one block of article rows a call."""
+
+    def __init__(self, spec: ClassifierSpec, encode_batch: int, top_k: int | None) -> None:
+        from newsdesk.io.parquet import prediction_schema
+
+        self.classifier = spec.build()
+        self.encode_batch = encode_batch
+        self.top_k = top_k
+        self.schema = prediction_schema(
+            self.classifier.taxonomy.names,
+            multi_label=self.classifier.multi_label,
+            top=bool(top_k),
+        )
+
+    def __call__(self, batch: Any) -> Any:
+        from newsdesk.io.parquet import predictions_table
+        from newsdesk.scale.datasource import articles_from_row
+
+        rows: list[dict[str, Any]] = []
+        for group in batch.to_pylist():  # one row: one encoder batch, as the CLI forms it
+            articles = articles_from_row(group)
+            found = self.classifier.classify_many(articles, batch_size=len(articles))
+            rows.extend(p.to_dict(top_k=self.top_k) for p in found)
+        return predictions_table(rows, self.schema)
+
+
+def classify_with_ray(
+    inputs: Sequence[str],
+    output_dir: str | Path,
+    spec: ClassifierSpec,
+    settings: RaySettings | None = None,
+    *,
+    format: InputFormat | None = None,
+    read_options: dict[str, Any] | None = None,
+    top_k: int | None = None,
+    overwrite: bool = False,
+) -> RayJobResult:
+    """Classify ``inputs`` into Parquet files under ``output_dir`` on Ray; see the module doc.
+
+    ``read_options`` are :func:`~newsdesk.io.readers.read_stream`'s column names. The output
+    folder must hold no Parquet files yet, unless ``overwrite`` (they are removed first).
+    """
+    require("ray", feature="the Ray engine", extra="scale")
+    import ray
+
+    settings = settings or RaySettings()
+    if spec.threads is None:  # one encoder thread a core given, not one a core of the node
+        spec = replace(spec, threads=settings.cpus_per_worker)
+    fmt, files = resolve_inputs(list(inputs), format)
+    output = str(output_dir)
+    if "://" not in output:
+        _clear_output(Path(output), overwrite)
+    started = time.perf_counter()
+    own_ray = not ray.is_initialized()
+    if own_ray:
+        _init_ray(settings)
+    ready = time.perf_counter()
+    try:
+        from newsdesk.scale.datasource import ArticleDatasource
+
+        ctx = ray.data.DataContext.get_current()
+        ctx.enable_progress_bars = False
+        ctx.execution_options.preserve_order = settings.preserve_order
+        source = ArticleDatasource(
+            files, format=str(fmt), read_options=read_options, group_rows=settings.encode_batch
+        )
+        predictions = ray.data.read_datasource(source).map_batches(
+            ClassifyBatch,
+            fn_constructor_kwargs={
+                "spec": spec,
+                "encode_batch": settings.encode_batch,
+                "top_k": top_k,
+            },
+            batch_size=max(1, settings.batch_size // settings.encode_batch),  # rows are batches
+            batch_format="pyarrow",
+            compute=ray.data.ActorPoolStrategy(size=settings.workers),
+            num_cpus=settings.cpus_per_worker,
+        )
+        predictions.write_parquet(output)
+        written, rows = _written(output)
+    finally:
+        if own_ray:
+            ray.shutdown()
+    return RayJobResult(rows, written, time.perf_counter() - ready, ready - started)
+
+
+def _init_ray(settings: RaySettings) -> None:
+    import ray
+
+    # Ray reports usage to its makers unless told not to; newsdesk never reaches the network.
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    runtime_env = {"env_vars": dict(settings.env)}
+    if settings.address:
+        ray.init(address=settings.address, runtime_env=runtime_env)
+        return
+    ray.init(
+        # one extra logical CPU so read and write tasks run beside a full pool of actors
+        num_cpus=settings.workers * settings.cpus_per_worker + 1,
+        include_dashboard=False,
+        _node_ip_address="127.0.0.1",
+        object_store_memory=settings.object_store_mb * 1024 * 1024,
+        runtime_env=runtime_env,
+        logging_level=logging.WARNING,
+    )
+
+
+def _clear_output(out: Path, overwrite: bool) -> None:
+    old = sorted(out.glob("*.parquet")) if out.is_dir() else []
+    if old and not overwrite:
+        raise ReaderError(
+            f"output folder {out} already holds {len(old)} Parquet files; "
+            "pass an empty folder, or --overwrite to replace them"
+        )
+    for path in old:
+        path.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _written(output: str) -> tuple[list[str], int]:
+    """The Parquet files under ``output`` and their total row count (from the footers)."""
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(output, format="parquet")
+    return sorted(dataset.files), dataset.count_rows()

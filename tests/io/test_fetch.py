@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from fixture_server import FixtureServer, Route
+
+from newsdesk.errors import FetchError
+from newsdesk.io.fetch import Fetcher
+
+
+def fast_fetcher(**kwargs: object) -> Fetcher:
+    # generous limits: the shared test machine can be slow; timeout tests set their own
+    options: dict = {"timeout": 10.0, "total_timeout": 30.0, "backoff": 0.01, "host_delay": 0.0}
+    options.update(kwargs)
+    return Fetcher(**options)
+
+
+def test_fetch_sends_user_agent_and_returns_body() -> None:
+    with FixtureServer({"/a": Route("<p>hello</p>")}) as server, fast_fetcher() as fetcher:
+        result = fetcher.fetch(server.url("/a"))
+    assert result.status == 200 and result.text == "<p>hello</p>"
+    assert server.hits[0][1]["User-Agent"].startswith("newsdesk/")
+
+
+def test_server_error_is_retried_then_reported() -> None:
+    server = FixtureServer({"/err": Route("boom", status=500)})
+    with server, fast_fetcher(retries=2) as fetcher, pytest.raises(FetchError, match="HTTP 500"):
+        fetcher.fetch(server.url("/err"))
+    assert len(server.hits) == 3
+
+
+def test_transient_503_is_retried_until_it_succeeds() -> None:
+    server = FixtureServer({"/flaky": Route("ok", fail_times=2)})
+    with server, fast_fetcher(retries=2) as fetcher:
+        assert fetcher.fetch(server.url("/flaky")).text == "ok"
+    assert len(server.hits) == 3
+
+
+def test_not_found_is_not_retried() -> None:
+    server = FixtureServer({})
+    with server, fast_fetcher() as fetcher, pytest.raises(FetchError, match="HTTP 404"):
+        fetcher.fetch(server.url("/missing"))
+    assert len(server.hits) == 1
+
+
+def test_slow_server_times_out() -> None:
+    server = FixtureServer({"/ok": Route("x"), "/slow": Route("late", delay=10.0)})
+    with server, fast_fetcher(timeout=0.5, retries=1) as fetcher:
+        fetcher.fetch(server.url("/ok"))  # warm up the client
+        began = time.monotonic()
+        with pytest.raises(FetchError, match=r"timed out.*after 2 attempts"):
+            fetcher.fetch(server.url("/slow"))
+    assert time.monotonic() - began < 8  # two attempts, each cut long before the answer
+
+
+def test_redirect_loop_is_stopped() -> None:
+    routes = {
+        "/loop-a": Route(status=302, headers={"Location": "/loop-b"}),
+        "/loop-b": Route(status=302, headers={"Location": "/loop-a"}),
+    }
+    server = FixtureServer(routes)
+    loop = pytest.raises(FetchError, match="redirect loop")
+    with server, fast_fetcher(max_redirects=4) as fetcher, loop:
+        fetcher.fetch(server.url("/loop-a"))
+    assert len(server.hits) == 5
+
+
+def test_redirect_is_followed_to_the_final_url() -> None:
+    routes = {"/old": Route(status=301, headers={"Location": "/new"}), "/new": Route("moved")}
+    with FixtureServer(routes) as server, fast_fetcher() as fetcher:
+        result = fetcher.fetch(server.url("/old"))
+    assert result.final_url == server.url("/new") and result.text == "moved"
+
+
+def test_etag_makes_the_second_fetch_conditional() -> None:
+    server = FixtureServer({"/feed": Route("<rss/>", etag='"v1"')})
+    with server, fast_fetcher() as fetcher:
+        first = fetcher.fetch(server.url("/feed"))
+        second = fetcher.fetch(server.url("/feed"))
+    assert not first.not_modified and first.validators.etag == '"v1"'
+    assert second.not_modified and second.content == b""
+    assert server.hits[1][1]["If-None-Match"] == '"v1"'
+
+
+def test_last_modified_is_sent_back() -> None:
+    stamp = "Thu, 28 Nov 2024 09:30:00 GMT"
+    server = FixtureServer({"/p": Route("x", headers={"Last-Modified": stamp})})
+    with server, fast_fetcher() as fetcher:
+        fetcher.fetch(server.url("/p"))
+        fetcher.fetch(server.url("/p"))
+    assert server.hits[1][1]["If-Modified-Since"] == stamp
+
+
+def test_one_request_at_a_time_per_host() -> None:
+    routes = {f"/p{i}": Route("x", delay=0.1) for i in range(6)}
+    with FixtureServer(routes) as server, fast_fetcher() as fetcher:
+        results = list(fetcher.fetch_many([server.url(p) for p in routes], workers=6))
+    assert len(results) == 6 and server.max_concurrent == 1
+
+
+def test_host_delay_spaces_requests() -> None:
+    routes = {"/a": Route("x"), "/b": Route("y")}
+    with FixtureServer(routes) as server, fast_fetcher(host_delay=0.3) as fetcher:
+        began = time.monotonic()
+        list(fetcher.fetch_many([server.url("/a"), server.url("/b")], workers=2))
+    assert time.monotonic() - began >= 0.3
+
+
+def test_fetch_many_reports_failures_and_goes_on() -> None:
+    routes = {"/ok": Route("fine"), "/bad": Route(status=500)}
+    with FixtureServer(routes) as server, fast_fetcher(retries=0) as fetcher:
+        results = dict(fetcher.fetch_many([server.url("/bad"), server.url("/ok")]))
+    assert isinstance(results[server.url("/bad")], FetchError)
+    assert results[server.url("/ok")].text == "fine"  # type: ignore[union-attr]
+
+
+def test_relative_url_is_refused() -> None:
+    with fast_fetcher() as fetcher, pytest.raises(FetchError, match="absolute"):
+        fetcher.fetch("/just/a/path")

@@ -114,3 +114,32 @@ def test_ingest_exits_1_when_everything_fails(tmp_path: Path) -> None:
         result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
     assert "not a readable feed" in result.output
+
+
+def test_ingest_page_cli_stores_in_the_service_database(tmp_path: Path) -> None:
+    from newsdesk.store import Store
+    from newsdesk.store.tables import articles
+
+    url = f"sqlite:///{tmp_path / 'news.db'}"
+    unready = CliRunner().invoke(app, ["ingest", "page", str(DATA / "article_ar.html"),
+                                       "--database-url", url, "-e", "lexical"])  # fmt: skip
+    assert unready.exit_code == 2
+    assert "newsdesk db upgrade" in unready.output
+    assert CliRunner().invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
+    with site() as server:
+        args = ["ingest", "page", server.url("/economy/rates-hold"), str(DATA / "article_ar.html"),
+                "--database-url", url, "-e", "lexical", "--timeout", "3", "--host-delay", "0"]  # fmt: skip
+        first = CliRunner().invoke(app, args)
+        # the same wire story on another site, and both pages again: nothing new is stored
+        again = CliRunner().invoke(app, [*args, server.url("/mirror/rates")])
+    assert first.exit_code == 0, first.output
+    assert "2 new articles stored" in first.output
+    assert "{" not in first.stdout  # no JSON lines on stdout when storing
+    assert again.exit_code == 0, again.output
+    assert "0 new articles stored" in again.output
+    store = Store(url)
+    with store.read() as conn:
+        rows = conn.execute(articles.select()).mappings().all()
+    store.dispose()
+    assert sorted(r["lang"] for r in rows) == ["ar", "en"]
+    assert all(r["section"] in r["scores"] for r in rows)

@@ -12,12 +12,23 @@ import typer
 from newsdesk.errors import NewsdeskError
 
 app = typer.Typer(
-    help="Fetch feeds and web pages, keep each new story once, classify it, write JSON Lines.",
+    help="Fetch feeds and web pages, keep each new story once, classify it, and write it as "
+    "JSON Lines or store it in the service's database.",
     no_args_is_help=True,
 )
 
 OUTPUT = typer.Option(
-    None, "--output", "-o", help="Append to this JSON Lines file (default: stdout)."
+    None,
+    "--output",
+    "-o",
+    help="Append to this JSON Lines file (default: stdout, unless --database-url is given).",
+)
+DATABASE = typer.Option(
+    None,
+    "--database-url",
+    envvar="NEWSDESK_DATABASE_URL",
+    help="Store the articles in the service's database (sqlite:///FILE or postgresql://...); "
+    "needs the service extra and 'newsdesk db upgrade' first.",
 )
 TAXONOMY = typer.Option("default", "--taxonomy", "-t", help="Taxonomy YAML file.")
 ENCODER = typer.Option("e5-small", "--encoder", "-e", help="Encoder name or folder.")
@@ -34,6 +45,7 @@ def feed(
     ),
     rounds: int | None = typer.Option(None, "--rounds", help="With --every: stop after N."),
     output: Path | None = OUTPUT,
+    database_url: str | None = DATABASE,
     taxonomy: str = TAXONOMY,
     encoder: str = ENCODER,
     timeout: float = TIMEOUT,
@@ -45,13 +57,25 @@ def feed(
     def one_round(ingester: Any, report: Any) -> Iterator[Any]:
         return ingester.feeds(urls, report)
 
-    _run(one_round, output, taxonomy, encoder, timeout, host_delay, workers, every, rounds)
+    _run(
+        one_round,
+        output,
+        database_url,
+        taxonomy,
+        encoder,
+        timeout,
+        host_delay,
+        workers,
+        every,
+        rounds,
+    )
 
 
 @app.command("page")
 def page(
     items: list[str] = typer.Argument(..., help="Article page URLs or saved HTML files."),
     output: Path | None = OUTPUT,
+    database_url: str | None = DATABASE,
     taxonomy: str = TAXONOMY,
     encoder: str = ENCODER,
     timeout: float = TIMEOUT,
@@ -66,12 +90,24 @@ def page(
         yield from ingester.files(files, report)
         yield from ingester.pages(urls, report)
 
-    _run(one_round, output, taxonomy, encoder, timeout, host_delay, workers, None, None)
+    _run(
+        one_round,
+        output,
+        database_url,
+        taxonomy,
+        encoder,
+        timeout,
+        host_delay,
+        workers,
+        None,
+        None,
+    )
 
 
 def _run(
     one_round: Callable[[Any, Any], Iterator[Any]],
     output: Path | None,
+    database_url: str | None,
     taxonomy: str,
     encoder: str,
     timeout: float,
@@ -85,6 +121,7 @@ def _run(
     from newsdesk.io.ingest import Ingester, IngestReport, IngestWriter, classify_and_write
 
     try:
+        sink = _StoreSink(database_url) if database_url else None
         clf = Classifier.zero_shot(taxonomy=taxonomy, encoder=encoder)
         fetcher = Fetcher(timeout=timeout, total_timeout=3 * timeout, host_delay=host_delay)
     except NewsdeskError as exc:
@@ -92,15 +129,22 @@ def _run(
         raise typer.Exit(2) from None
 
     def predict(batch: list[Any]) -> list[dict[str, Any]]:
-        return [p.to_dict() for p in clf.classify_many(batch, batch_size=len(batch))]
+        predictions = list(clf.classify_many(batch, batch_size=len(batch)))
+        if sink is not None:
+            sink.store(clf, batch, predictions)
+        return [p.to_dict() for p in predictions]
 
-    writer = IngestWriter(output)
+    writer = IngestWriter(output, stdout=sink is None)
     ingester = Ingester(fetcher, workers=workers)
     known = writer.remember(ingester.dedup)
     if known:
         typer.echo(
             f"{known} articles already in {output}: they will not be written again", err=True
         )
+    if sink is not None:
+        stored = sink.remember(ingester.dedup)
+        if stored:
+            typer.echo(f"{stored} stored articles checked for duplicates", err=True)
     done = 0
     ok = False
     try:
@@ -120,5 +164,57 @@ def _run(
     finally:
         writer.close()
         fetcher.close()
+        if sink is not None:
+            typer.echo(f"{sink.inserted} new articles stored in {sink.store_!r}", err=True)
+            sink.close()
     if not ok:
         raise typer.Exit(1)
+
+
+class _StoreSink:
+    """Stores filed articles in the service's database (the store), each story once.
+
+    The store's unique article id (the article's id, else its URL) keeps a story from being
+    stored twice; :meth:`remember` also feeds the latest stored articles to the ingester's
+    de-duplicator, so a near-duplicate of a story stored by an earlier run is dropped too.
+    """
+
+    RECENT = 20_000  # stored articles read back for near-duplicate checks
+
+    def __init__(self, url: str) -> None:
+        from newsdesk.store import Store
+        from newsdesk.store.migrate import check_schema
+
+        self.store_ = Store(url)
+        check_schema(self.store_)  # a clear error naming 'newsdesk db upgrade'
+        self.inserted = 0
+
+    def remember(self, dedup: Any) -> int:
+        from sqlalchemy import select
+
+        from newsdesk.article import Article
+        from newsdesk.store.tables import articles
+
+        query = (
+            select(articles.c.id, articles.c.url, articles.c.title, articles.c.text)
+            .order_by(articles.c.seq.desc())
+            .limit(self.RECENT)
+        )
+        count = 0
+        with self.store_.read() as conn:
+            for row in conn.execute(query):
+                dedup.add(Article(text=row.text, title=row.title or "", id=row.id, url=row.url))
+                count += 1
+        return count
+
+    def store(self, clf: Any, batch: list[Any], predictions: list[Any]) -> None:
+        from newsdesk.store.articles import FiledArticle, insert_filed
+
+        kind = getattr(clf.head, "kind", type(clf.head).__name__)
+        version = f"{kind}:{clf.taxonomy.name}:{clf.encoder.fingerprint}"
+        filed = [FiledArticle(a, p, version) for a, p in zip(batch, predictions, strict=True)]
+        with self.store_.write() as conn:
+            self.inserted += len(insert_filed(conn, filed))
+
+    def close(self) -> None:
+        self.store_.dispose()

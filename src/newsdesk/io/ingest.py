@@ -161,11 +161,14 @@ class IngestWriter:
     does not write a story twice.
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, *, stdout: bool = True) -> None:
         self.path = path
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        self._out: TextIO = path.open("a", encoding="utf-8") if path else sys.stdout
+        # no path and stdout=False: nothing is written (the articles go to a store instead)
+        self._out: TextIO | None = (
+            path.open("a", encoding="utf-8") if path else (sys.stdout if stdout else None)
+        )
 
     def remember(self, dedup: Deduplicator) -> int:
         """Add every article of the existing file to ``dedup``; return how many."""
@@ -190,11 +193,13 @@ class IngestWriter:
         return count
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
+        if self._out is None:
+            return
         self._out.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
         self._out.flush()
 
     def close(self) -> None:
-        if self._out is not sys.stdout:
+        if self._out is not None and self._out is not sys.stdout:
             self._out.close()
 
 

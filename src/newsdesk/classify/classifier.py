@@ -86,25 +86,24 @@ class Classifier:
         """File many articles lazily, encoding ``batch_size`` at a time.
 
         Predictions come out in input order, each batch as soon as it is scored, so a long
-        stream can be written out as it goes. The next batch is read and encoded on a worker
-        thread while this one is scored and handed out (the encoder spends its time in
-        onnxruntime, which releases the GIL), so reading and scoring cost little beside it.
+        stream can be written out as it goes. Each batch is encoded and scored on a worker
+        thread while this thread reads the next batch and hands out the previous one's
+        predictions (encoders spend their time in onnxruntime or BLAS, which release the GIL).
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         iterator = iter(articles)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-encode") as pool:
-            pending: tuple[list[Article], Future[EncodedArticles]] | None = None
+            pending: tuple[list[Article], Future[np.ndarray]] | None = None
             while batch := [as_article(a) for a in islice(iterator, batch_size)]:
-                encoding = pool.submit(self.encode, batch)
+                scoring = pool.submit(self.predict_proba, batch)
                 if pending is not None:
                     yield from self._predictions(pending[0], pending[1].result())
-                pending = (batch, encoding)
+                pending = (batch, scoring)
             if pending is not None:
                 yield from self._predictions(pending[0], pending[1].result())
 
-    def _predictions(self, batch: list[Article], encoded: EncodedArticles) -> Iterator[Prediction]:
-        probs = self._ordered(self.head.predict_proba(encoded))
+    def _predictions(self, batch: list[Article], probs: np.ndarray) -> Iterator[Prediction]:
         for article, row in zip(batch, probs, strict=True):
             yield self._prediction(article, row)
 

@@ -99,8 +99,9 @@ class KeywordMatcher:
         """``(len(texts), n_sections)`` numbers of distinct keywords found in each text."""
         out = np.zeros((len(texts), len(self.keywords)), dtype=np.float32)
         for row, text in enumerate(texts):
-            # a word is rarely longer than 20 characters: fold only the part that is read
-            words = _TOKEN.findall(fold_text(text[: self.max_words * 20]))[: self.max_words]
+            # words and the spaces between them rarely average 12 characters: fold only the
+            # part that is read
+            words = _TOKEN.findall(fold_text(text[: self.max_words * 12]))[: self.max_words]
             forms = [word_forms(w) for w in words]
             found: set[tuple[int, int]] = set()
             for pos, options in enumerate(forms):

@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperCommand
 
 from newsdesk.article import Article, detect_language
-from newsdesk.errors import EncoderError, ReaderError, TaxonomyError
+from newsdesk.errors import EncoderError, ModelFormatError, ReaderError, TaxonomyError
 from newsdesk.io import InputFormat, JsonLinesWriter, Rejected, check_source, count_records
 from newsdesk.io.readers import STDIN, read_articles
 
@@ -58,6 +58,9 @@ def classify(
         show_default=False,
     ),
     taxonomy: str = typer.Option("default", "--taxonomy", "-t", help="Taxonomy YAML file."),
+    model: Path | None = typer.Option(
+        None, "--model", "-m", help="A model folder from 'newsdesk train' (has its taxonomy)."
+    ),
     encoder: str = typer.Option("e5-small", "--encoder", "-e", help="Encoder name or folder."),
     output: str = typer.Option(
         "-", "--output", "-o", help="Write the JSON lines here (.gz compresses); '-' is stdout."
@@ -91,8 +94,12 @@ def classify(
 
     sources = _sources(inputs or ([] if stdin_is_terminal() else [STDIN]), format)
     try:
-        clf = Classifier.zero_shot(taxonomy, encoder, multi_label=True if multi_label else None)
-    except (TaxonomyError, EncoderError) as exc:
+        if model is not None:  # the model knows its encoder; --encoder only overrides e5-small
+            clf = Classifier.load(model, encoder=None if encoder == "e5-small" else encoder)
+            clf.multi_label = clf.multi_label or multi_label
+        else:
+            clf = Classifier.zero_shot(taxonomy, encoder, multi_label=True if multi_label else None)
+    except (TaxonomyError, EncoderError, ModelFormatError) as exc:
         usage_error(str(exc))
     read = dict(
         format=format, text_column=text_column, title_column=title_column, id_column=id_column

@@ -40,8 +40,8 @@ def fit_prototype(X: EncodedArticles, y: list[Any]) -> PrototypeHead:
 
 
 def fit_prototype_prior(X: EncodedArticles, y: list[Any]) -> PrototypeHead:
-    prior = ZeroShotHead().fit_taxonomy(TAXONOMY, ENCODER).prototypes_
-    return PrototypeHead().fit(X, y, prior=prior, prior_classes=TAXONOMY.names, other="Other")
+    prior = ZeroShotHead().fit_taxonomy(TAXONOMY, ENCODER)
+    return PrototypeHead().fit(X, y, prior=prior, other="Other")
 
 
 HEADS: dict[str, tuple[Callable[[], Any], Callable[..., Any], bool]] = {
@@ -110,10 +110,8 @@ def test_zero_shot_head_state_round_trip() -> None:
 def test_prototype_without_examples_keeps_the_zero_shot_prototype() -> None:
     X, y = encoded()
     keep = [i for i, label in enumerate(y) if label != "Politics"]
-    prior = ZeroShotHead().fit_taxonomy(TAXONOMY, ENCODER).prototypes_
-    head = PrototypeHead().fit(
-        X.subset(keep), [y[i] for i in keep], prior=prior, prior_classes=TAXONOMY.names
-    )
+    prior = ZeroShotHead().fit_taxonomy(TAXONOMY, ENCODER)
+    head = PrototypeHead().fit(X.subset(keep), [y[i] for i in keep], prior=prior)
     politics = Article(text="The election: parliament and the government, ministers vote.")
     probs = head.predict_proba(EncodedArticles([politics], ENCODER.encode([politics.content])))
     assert head.classes_ is not None

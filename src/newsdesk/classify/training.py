@@ -26,6 +26,7 @@ from newsdesk.classify.linear import LinearHead
 from newsdesk.classify.prototype import PrototypeHead
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.self_training import self_train
+from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.encoders.base import Encoder
 from newsdesk.errors import TrainingError
 from newsdesk.eval.metrics import (
@@ -85,12 +86,15 @@ def stratified_folds(y: Sequence[int] | np.ndarray, k: int, seed: int = 0) -> np
     return folds
 
 
-def zero_shot_prototypes(taxonomy: Taxonomy, encoder: Encoder) -> np.ndarray:
-    """One zero-shot prototype a section (taxonomy order) from its label texts."""
-    from newsdesk.classify.zero_shot import ZeroShotHead
+def without_fallback(head: ZeroShotHead) -> ZeroShotHead:
+    """A copy of ``head`` whose catch-all wins only by its own description, never by default.
 
-    head = ZeroShotHead().fit_taxonomy(taxonomy, encoder)
-    return np.asarray(head.prototypes_, dtype=np.float64)
+    Self-training seeds from it: the articles that fall to the catch-all only because no
+    section stands out are the least certain ones, not examples of a topic.
+    """
+    config, arrays = head.get_state()
+    config = config | {"params": config["params"] | {"fallback": -np.inf}}
+    return ZeroShotHead().set_state(config, arrays)
 
 
 def check_labels(data: LabeledArticles, taxonomy: Taxonomy) -> None:
@@ -219,17 +223,15 @@ def train_classifier(
         say(f"encoding {len(unlabeled)} unlabeled articles with {encoder.name}")
         archive = _encode(encoder, unlabeled)
         summary["unlabeled_articles"] = len(unlabeled)
-        prior = zero_shot_prototypes(taxonomy, encoder)
+        zero_shot = ZeroShotHead().fit_taxonomy(taxonomy, encoder)
         if labeled is not None:
             start = PrototypeHead(options.prior_strength).fit(
-                labeled, y, prior=prior, prior_classes=classes, other=other
+                labeled, y, prior=zero_shot, other=other
             )
             start.temperature_ = fit_temperature(start.loo_decision_function(labeled, y), primary)
             initial = start.predict_proba(archive)
         else:
-            from newsdesk.classify.zero_shot import ZeroShotHead
-
-            initial = ZeroShotHead().fit_taxonomy(taxonomy, encoder).predict_proba(archive)
+            initial = without_fallback(zero_shot).predict_proba(archive)
         say(f"self-training on the archive ({len(options.self_training_shares)} rounds)")
         head = self_train(
             archive, initial, classes,
@@ -248,9 +250,9 @@ def train_classifier(
         kind = _choose_head(options, data, taxonomy)
         say(f"training a {kind} head on {len(data)} articles")
         if kind == "prototype":
-            prior = zero_shot_prototypes(taxonomy, encoder)
+            zero_shot = ZeroShotHead().fit_taxonomy(taxonomy, encoder)
             head = PrototypeHead(options.prior_strength).fit(
-                labeled, y, prior=prior, prior_classes=classes, other=other
+                labeled, y, prior=zero_shot, other=other
             )
             logits = head.loo_decision_function(labeled, y)
         else:

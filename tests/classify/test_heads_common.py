@@ -48,6 +48,13 @@ HEADS: dict[str, tuple[Callable[[], Any], Callable[..., Any], bool]] = {
     "prototype": (PrototypeHead, fit_prototype, False),
     "prototype+prior": (PrototypeHead, fit_prototype_prior, False),
     "linear": (LinearHead, lambda X, y: LinearHead().fit(X, y), False),
+    "linear+prior": (
+        LinearHead,
+        lambda X, y: LinearHead().fit(
+            X, y, classes=TAXONOMY.names, prior=ZeroShotHead().fit_taxonomy(TAXONOMY, ENCODER)
+        ),
+        False,
+    ),
     "linear-embeddings-only": (LinearHead, lambda X, y: LinearHead(lexical=False).fit(X, y), False),
     "linear-char-ngrams": (
         LinearHead,
@@ -101,6 +108,8 @@ def test_fit_returns_self() -> None:
 
 def test_zero_shot_head_state_round_trip() -> None:
     X, _ = encoded()
+    with pytest.raises(NotFittedError, match="not fitted"):
+        ZeroShotHead().predict_proba(X)
     head = ZeroShotHead().fit_taxonomy(TAXONOMY, ENCODER)
     config, arrays = head.get_state()
     again = head_from_state("zero-shot", json.loads(json.dumps(config)), arrays)
@@ -124,3 +133,14 @@ def test_multi_label_head_gives_independent_probabilities() -> None:
     label_probs = head.predict_label_proba(X)
     assert label_probs.shape == (len(X), 3)
     assert (label_probs.sum(axis=1) > 1.0).any()  # not a distribution: several can be likely
+
+
+def test_linear_head_weighs_the_zero_shot_prior() -> None:
+    X, y = encoded()
+    prior = ZeroShotHead().fit_taxonomy(TAXONOMY, ENCODER)
+    head = LinearHead(lexical=False).fit(X, y, classes=TAXONOMY.names, prior=prior)
+    # one weight row a taxonomy section sits under the embedding's rows
+    assert head.embedding_weights_.shape == (ENCODER.dim + len(TAXONOMY), len(head.classes_))
+    without = LinearHead(lexical=False).fit(X, y, classes=TAXONOMY.names)
+    assert without.embedding_weights_.shape == (ENCODER.dim, len(without.classes_))
+    assert not np.allclose(head.predict_proba(X), without.predict_proba(X))

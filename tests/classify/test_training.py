@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from newsdesk.classify.classifier import Classifier
-from newsdesk.classify.dataset import read_labeled
+from newsdesk.classify.dataset import LabeledArticles, read_labeled
 from newsdesk.classify.training import TrainingOptions, train_classifier
 from newsdesk.cli.app import app
 from newsdesk.encoders.base import register_encoder
@@ -82,6 +82,51 @@ def test_multi_label_training_reports_several_sections(tmp_path: Path) -> None:
     calls = list(clf.classify_many(data.articles))
     assert all(c.sections and c.sections[0] == c.section for c in calls)
     assert any(len(c.sections or ()) > 1 for c in calls)
+
+
+TRAINED_KINDS = {
+    "prototype": lambda data: train_classifier(TAXONOMY, ENCODER, data),
+    "linear": lambda data: train_classifier(
+        TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear")
+    ),
+    "linear-no-prior": lambda data: train_classifier(
+        TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear", prior_weight=0)
+    ),
+    "self-trained": lambda data: train_classifier(
+        TAXONOMY, ENCODER, None, unlabeled=data.articles
+    ),
+    "self-trained+examples": lambda data: train_classifier(
+        TAXONOMY, ENCODER, LabeledArticles(data.articles[:6], data.labels[:6]),
+        unlabeled=data.articles[6:],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", list(TRAINED_KINDS))
+def test_save_load_gives_identical_probabilities(kind: str, tmp_path: Path) -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    model = TRAINED_KINDS[kind](data)
+    model.classifier.save(tmp_path / "m", hyperparameters=model.hyperparameters)
+    loaded = Classifier.load(tmp_path / "m", encoder="lexical-256")
+    assert loaded.taxonomy.names == TAXONOMY.names
+    assert loaded.abstain_below == model.classifier.abstain_below
+    expected = model.classifier.predict_proba(data.articles)
+    np.testing.assert_array_equal(loaded.predict_proba(data.articles), expected)
+    np.testing.assert_allclose(expected.sum(axis=1), 1.0, rtol=1e-6)
+    calls = [c.section for c in loaded.classify_many(data.articles)]
+    assert np.mean([c == t for c, t in zip(calls, data.primary, strict=True)]) >= 0.8
+
+
+def test_zero_shot_classifier_saves_and_loads(tmp_path: Path) -> None:
+    clf = Classifier.zero_shot(TAXONOMY, ENCODER)
+    clf.save(tmp_path / "zs")
+    meta = json.loads((tmp_path / "zs" / "model.json").read_text(encoding="utf-8"))
+    assert meta["head"]["kind"] == "zero-shot"
+    texts = ["The striker scored a goal", "Shares fell as the bank raised interest rates"]
+    np.testing.assert_array_equal(
+        Classifier.load(tmp_path / "zs", encoder="lexical-256").predict_proba(texts),
+        clf.predict_proba(texts),
+    )
 
 
 def test_self_training_from_the_taxonomy_alone() -> None:

@@ -22,9 +22,29 @@ from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.encoders.base import normalize_rows
 from newsdesk.errors import TrainingError
 
-__all__ = ["PrototypeHead"]
+__all__ = ["PrototypeHead", "prior_from_state", "prior_state"]
 
 _PRIOR = "prior."
+
+
+def prior_state(
+    prior: ZeroShotHead | None,
+) -> tuple[dict[str, Any] | None, dict[str, np.ndarray]]:
+    """A learned head's zero-shot prior as a config and arrays named ``prior.*``."""
+    if prior is None:
+        return None, {}
+    config, arrays = prior.get_state()
+    return config, {_PRIOR + k: v for k, v in arrays.items()}
+
+
+def prior_from_state(
+    config: dict[str, Any] | None, arrays: dict[str, np.ndarray]
+) -> ZeroShotHead | None:
+    """The zero-shot prior saved by :func:`prior_state` (``None`` when there was none)."""
+    if config is None:
+        return None
+    own = {k.removeprefix(_PRIOR): v for k, v in arrays.items() if k.startswith(_PRIOR)}
+    return ZeroShotHead().set_state(config, own)
 
 
 class PrototypeHead:
@@ -136,7 +156,6 @@ class PrototypeHead:
             "classes": self.classes_,
             "other_index": self.other_index_,
             "temperature": self.temperature_,
-            "prior": None,
         }
         arrays = {
             "sums": self.sums_,
@@ -146,11 +165,8 @@ class PrototypeHead:
             "e_mean": self.e_mean_,
             "e_std": self.e_std_,
         }
-        if self.prior_ is not None:
-            prior_config, prior_arrays = self.prior_.get_state()
-            config["prior"] = prior_config
-            arrays |= {_PRIOR + k: v for k, v in prior_arrays.items()}
-        return config, arrays
+        config["prior"], prior_arrays = prior_state(self.prior_)
+        return config, arrays | prior_arrays
 
     def set_state(self, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> PrototypeHead:
         self.prior_strength = float(config["prior_strength"])
@@ -163,10 +179,5 @@ class PrototypeHead:
         self.centroids_ = normalize_rows(self.sums_).astype(np.float64)
         for name in ("z_mean", "z_std", "e_mean", "e_std"):
             setattr(self, f"{name}_", np.asarray(arrays[name], dtype=np.float64))
-        self.prior_ = None
-        if config.get("prior") is not None:
-            prior_arrays = {
-                k.removeprefix(_PRIOR): v for k, v in arrays.items() if k.startswith(_PRIOR)
-            }
-            self.prior_ = ZeroShotHead().set_state(config["prior"], prior_arrays)
+        self.prior_ = prior_from_state(config.get("prior"), arrays)
         return self

@@ -53,6 +53,7 @@ class TrainingOptions:
     C: float = 10.0
     lexical: bool = True
     lexical_weight: float = 1.0
+    prior_weight: float = 2.0  # zero-shot scores as features of linear heads (0: off)
     char_ngrams: tuple[int, int] | None = None
     folds: int | None = None  # held-out folds for calibration (None: by data size)
     self_training_shares: tuple[float, ...] = (0.3, 0.6, 0.9)
@@ -119,6 +120,7 @@ def _linear(options: TrainingOptions, *, lexical: bool | None = None) -> LinearH
         C=options.C,
         lexical=options.lexical if lexical is None else lexical,
         lexical_weight=options.lexical_weight,
+        prior_weight=options.prior_weight,
         char_ngrams=options.char_ngrams,
         multi_label=options.multi_label,
     )
@@ -143,14 +145,16 @@ def _columns(classes: Sequence[str], head_classes: Sequence[str]) -> list[int]:
 
 def _cross_val_logits(
     X: EncodedArticles, y: Sequence[Any], primary: np.ndarray, classes: list[str],
-    options: TrainingOptions, folds: int,
+    options: TrainingOptions, folds: int, prior: ZeroShotHead | None,
 ) -> np.ndarray:  # fmt: skip
     out = np.full((len(X), len(classes)), -30.0)
     fold_of = stratified_folds(primary, folds, options.seed)
     for fold in range(folds):
         test = np.flatnonzero(fold_of == fold)
         train = np.flatnonzero(fold_of != fold)
-        head = _linear(options).fit(X.subset(train), [y[int(i)] for i in train], classes=classes)
+        head = _linear(options).fit(
+            X.subset(train), [y[int(i)] for i in train], classes=classes, prior=prior
+        )
         assert head.classes_ is not None
         columns = np.array(_columns(classes, head.classes_), dtype=np.int64)
         out[np.ix_(test, columns)] = head.decision_function(X.subset(test))
@@ -249,21 +253,22 @@ def train_classifier(
         assert labeled is not None and data is not None
         kind = _choose_head(options, data, taxonomy)
         say(f"training a {kind} head on {len(data)} articles")
+        zero_shot = ZeroShotHead().fit_taxonomy(taxonomy, encoder)
         if kind == "prototype":
-            zero_shot = ZeroShotHead().fit_taxonomy(taxonomy, encoder)
             head = PrototypeHead(options.prior_strength).fit(
                 labeled, y, prior=zero_shot, other=other
             )
             logits = head.loo_decision_function(labeled, y)
         else:
+            prior = zero_shot if options.prior_weight > 0 else None
             folds = options.folds or (5 if len(data) <= 2000 else 3 if len(data) <= 10000 else 2)
             smallest = min(Counter(data.primary).values())
             folds = max(2, min(folds, smallest)) if smallest >= 2 else 0
             logits = np.zeros((0, len(classes)))
             if folds:
                 say(f"held-out scores from {folds} folds (for calibration)")
-                logits = _cross_val_logits(labeled, y, primary, classes, options, folds)
-            head = _linear(options).fit(labeled, y, classes=classes)
+                logits = _cross_val_logits(labeled, y, primary, classes, options, folds, prior)
+            head = _linear(options).fit(labeled, y, classes=classes, prior=prior)
         if len(logits):
             has = primary >= 0  # multi-label rows may have no section at all
             temperature = fit_temperature(logits[has], primary[has])

@@ -45,14 +45,14 @@ def test_train_from_each_file_kind(kind: str, tmp_path: Path) -> None:
          "--encoder", "lexical-256", "--no-cache"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "saved a prototype model" in result.output
+    assert "saved a linear model" in result.output  # 8 examples a section: a linear head
     meta = json.loads((out / "model.json").read_text(encoding="utf-8"))
     assert meta["encoder"] == {"name": "lexical", "fingerprint": ENCODER.fingerprint, "dim": 256}
     assert meta["training"]["articles"] == 24
     assert meta["taxonomy"]["name"] == "tiny" and meta["format_version"] == 1
     clf = Classifier.load(out, encoder="lexical-256")
     assert (
-        clf.classify("The striker scored a goal as the team won the league match").section
+        clf.classify("Players of the club team scored a goal in the league match").section
         == "Sports"
     )
 
@@ -115,6 +115,14 @@ def test_save_load_gives_identical_probabilities(kind: str, tmp_path: Path) -> N
     np.testing.assert_allclose(expected.sum(axis=1), 1.0, rtol=1e-6)
     calls = [c.section for c in loaded.classify_many(data.articles)]
     assert np.mean([c == t for c, t in zip(calls, data.primary, strict=True)]) >= 0.8
+
+
+def test_few_examples_train_prototypes_and_more_train_a_linear_head() -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    few = [i for i, label in enumerate(data.primary) if data.primary[:i].count(label) < 2]
+    two = LabeledArticles([data.articles[i] for i in few], [data.labels[i] for i in few])
+    assert train_classifier(TAXONOMY, ENCODER, two).hyperparameters["head"] == "prototype"
+    assert train_classifier(TAXONOMY, ENCODER, data).hyperparameters["head"] == "linear"
 
 
 def test_zero_shot_classifier_saves_and_loads(tmp_path: Path) -> None:
@@ -237,7 +245,7 @@ def test_prediction_needs_neither_scikit_learn_nor_scipy(tmp_path: Path, monkeyp
 def test_classify_cli_with_a_saved_model(tmp_path: Path) -> None:
     data = read_labeled([DATA / "labeled.jsonl"])
     train_classifier(TAXONOMY, ENCODER, data).classifier.save(tmp_path / "m")
-    text = "The striker scored a late goal and the team won the league match"
+    text = "Players of the club team scored a late goal in the league match at the stadium"
     result = runner.invoke(
         app, ["classify", "--model", str(tmp_path / "m"), "-e", "lexical-256", text]
     )

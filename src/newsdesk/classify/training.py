@@ -1,6 +1,6 @@
 """Training a classifier from examples, a labeled archive and/or an unlabeled archive.
 
-The head is chosen by how much labeled data there is: with few examples a section (or any
+The head is chosen by how much labeled data there is: with very few examples a section (or any
 section without examples), a :class:`PrototypeHead` that leans on the taxonomy; with more, a
 :class:`LinearHead`. An unlabeled archive adds self-training. Held-out scores (leave-one-out
 for prototypes, stratified folds for linear heads) calibrate the temperature, tune the
@@ -48,7 +48,7 @@ class TrainingOptions:
 
     multi_label: bool = False
     head: str = "auto"  # auto | prototype | linear
-    few_shot_max: int = 16  # below this median of examples a section, use prototypes
+    few_shot_max: int = 4  # below this median of examples a section, use prototypes
     prior_strength: float = 2.0
     C: float = 10.0
     lexical: bool = True

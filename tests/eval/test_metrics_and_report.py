@@ -101,3 +101,17 @@ def test_evaluate_cli_with_a_trained_model(tmp_path: Path) -> None:
 def test_evaluate_cli_usage_errors() -> None:
     result = runner.invoke(app, ["evaluate", str(DATA / "labeled.jsonl")])
     assert result.exit_code == 2 and "give --model DIR, or --taxonomy FILE" in result.output
+
+
+def test_evaluate_cli_cross_validation_lists_unknown_labels(tmp_path: Path) -> None:
+    rows = [{"text": f"goal {i}", "label": "Sports"} for i in range(3)]
+    rows += [{"text": f"rain {i}", "label": "Weather"} for i in range(3)]
+    path = tmp_path / "x.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["evaluate", str(path), "-t", str(DATA / "tiny-taxonomy.yaml"), "--cv", "3",
+         "-e", "lexical-256", "--no-cache"],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "error: 1 label(s) are not sections of taxonomy 'tiny': 'Weather' (3)" in result.output

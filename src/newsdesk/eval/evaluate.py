@@ -10,7 +10,12 @@ import numpy as np
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.classify.result import Prediction
-from newsdesk.classify.training import TrainingOptions, stratified_folds, train_classifier
+from newsdesk.classify.training import (
+    TrainingOptions,
+    check_labels,
+    stratified_folds,
+    train_classifier,
+)
 from newsdesk.encoders.base import Encoder
 from newsdesk.eval.metrics import classification_metrics, multilabel_metrics
 from newsdesk.taxonomy import Taxonomy
@@ -54,6 +59,7 @@ def cross_validate(
 ) -> dict[str, Any]:
     """Train on ``k - 1`` folds and classify the held-out fold, ``k`` times; score all calls."""
     options = options or TrainingOptions()
+    check_labels(data, taxonomy)
     primary = np.array([taxonomy.names.index(p) if p else -1 for p in data.primary])
     folds = stratified_folds(primary, k, options.seed)
     predictions: list[Prediction | None] = [None] * len(data)

@@ -51,13 +51,14 @@ class TrainingOptions:
     few_shot_max: int = 4  # below this median of examples a section, use prototypes
     prior_strength: float = 2.0
     C: float = 10.0
-    lexical: bool = True
+    lexical: bool | None = None  # n-gram features; None: from lexical_min articles on
+    lexical_min: int = 1000  # below this, n-grams add little to the embedding and cost time
     lexical_weight: float = 1.0
     prior_weight: float = 2.0  # zero-shot scores as features of linear heads (0: off)
     char_ngrams: tuple[int, int] | None = None
     folds: int | None = None  # held-out folds for calibration (None: by data size)
     self_training_shares: tuple[float, ...] = (0.3, 0.6, 0.9)
-    self_training_lexical: bool = True
+    self_training_lexical: bool | None = None
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -115,10 +116,16 @@ def _encode(encoder: Encoder, articles: Sequence[Article]) -> EncodedArticles:
     return EncodedArticles(list(articles), encoder.encode([a.content for a in articles]))
 
 
-def _linear(options: TrainingOptions, *, lexical: bool | None = None) -> LinearHead:
+def _linear(
+    options: TrainingOptions, n_articles: int, *, lexical: bool | None = None
+) -> LinearHead:
+    if lexical is None:
+        lexical = options.lexical
+    if lexical is None:
+        lexical = n_articles >= options.lexical_min
     return LinearHead(
         C=options.C,
-        lexical=options.lexical if lexical is None else lexical,
+        lexical=lexical,
         lexical_weight=options.lexical_weight,
         prior_weight=options.prior_weight,
         char_ngrams=options.char_ngrams,
@@ -152,7 +159,7 @@ def _cross_val_logits(
     for fold in range(folds):
         test = np.flatnonzero(fold_of == fold)
         train = np.flatnonzero(fold_of != fold)
-        head = _linear(options).fit(
+        head = _linear(options, len(X)).fit(
             X.subset(train), [y[int(i)] for i in train], classes=classes, prior=prior
         )
         assert head.classes_ is not None
@@ -239,7 +246,7 @@ def train_classifier(
         say(f"self-training on the archive ({len(options.self_training_shares)} rounds)")
         head = self_train(
             archive, initial, classes,
-            lambda: _linear(options, lexical=options.self_training_lexical),
+            lambda: _linear(options, len(archive), lexical=options.self_training_lexical),
             labeled=labeled, labels=y or None, shares=options.self_training_shares,
         )  # fmt: skip
         kind = "self-trained"
@@ -268,7 +275,7 @@ def train_classifier(
             if folds:
                 say(f"held-out scores from {folds} folds (for calibration)")
                 logits = _cross_val_logits(labeled, y, primary, classes, options, folds, prior)
-            head = _linear(options).fit(labeled, y, classes=classes, prior=prior)
+            head = _linear(options, len(labeled)).fit(labeled, y, classes=classes, prior=prior)
         if len(logits):
             has = primary >= 0  # multi-label rows may have no section at all
             temperature = fit_temperature(logits[has], primary[has])

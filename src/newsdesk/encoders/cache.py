@@ -8,7 +8,6 @@ SQLite makes concurrent writers safe.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,17 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from newsdesk.encoders.base import Encoder, Role
+from newsdesk.encoders.model_cache import cache_dir
 
 __all__ = ["CachedEncoder", "cache_dir"]
-
-
-def cache_dir() -> Path:
-    """newsdesk's user cache folder (``NEWSDESK_CACHE_DIR`` overrides it)."""
-    env = os.environ.get("NEWSDESK_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "newsdesk"
 
 
 class CachedEncoder:

@@ -100,15 +100,7 @@ def classification_metrics(
         "n": len(truth),
         "accuracy": float(tp.sum() / max(len(truth), 1)),
         "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
-        "per_section": {
-            label: {
-                "precision": float(precision[i]),
-                "recall": float(recall[i]),
-                "f1": float(f1[i]),
-                "support": int(support[i]),
-            }
-            for i, label in enumerate(order)
-        },
+        "per_section": _per_section(order, precision, recall, f1, support),
         "labels": order,
         "confusion": matrix.tolist(),
     }
@@ -118,6 +110,24 @@ def classification_metrics(
         out["ece"] = expected_calibration_error(conf, correct)
         out["reliability"] = reliability_bins(conf, correct)
     return out
+
+
+def _per_section(
+    order: Sequence[str],
+    precision: np.ndarray,
+    recall: np.ndarray,
+    f1: np.ndarray,
+    support: np.ndarray,
+) -> dict[str, dict[str, float | int]]:
+    return {
+        label: {
+            "precision": float(precision[i]),
+            "recall": float(recall[i]),
+            "f1": float(f1[i]),
+            "support": int(support[i]),
+        }
+        for i, label in enumerate(order)
+    }
 
 
 def multilabel_metrics(
@@ -151,13 +161,5 @@ def multilabel_metrics(
         "micro_recall": float(micro_r[0]),
         "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
         "subset_accuracy": float((t == p).all(axis=1).mean()) if len(truth) else 0.0,
-        "per_section": {
-            label: {
-                "precision": float(precision[i]),
-                "recall": float(recall[i]),
-                "f1": float(f1[i]),
-                "support": int(support[i]),
-            }
-            for i, label in enumerate(order)
-        },
+        "per_section": _per_section(order, precision, recall, f1, support),
     }

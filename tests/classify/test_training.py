@@ -125,6 +125,17 @@ def test_few_examples_train_prototypes_and_more_train_a_linear_head() -> None:
     assert train_classifier(TAXONOMY, ENCODER, data).hyperparameters["head"] == "linear"
 
 
+def test_zero_shot_scores_are_features_only_below_prior_max() -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    small = train_classifier(TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear"))
+    assert small.classifier.head.prior_ is not None
+    assert small.hyperparameters["prior_max"] == 1000
+    large = train_classifier(
+        TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear", prior_max=len(data))
+    )
+    assert large.classifier.head.prior_ is None
+
+
 def test_zero_shot_classifier_saves_and_loads(tmp_path: Path) -> None:
     clf = Classifier.zero_shot(TAXONOMY, ENCODER)
     clf.save(tmp_path / "zs")

@@ -55,6 +55,7 @@ class TrainingOptions:
     lexical_min: int = 1000  # below this, n-grams add little to the embedding and cost time
     lexical_weight: float = 1.0
     prior_weight: float = 2.0  # zero-shot scores as features of linear heads (0: off)
+    prior_max: int = 1000  # from this many articles on, the examples speak for themselves
     char_ngrams: tuple[int, int] | None = None
     folds: int | None = None  # held-out folds for calibration (None: by data size)
     self_training_shares: tuple[float, ...] = (0.3, 0.6, 0.9)
@@ -267,7 +268,10 @@ def train_classifier(
             )
             logits = head.loo_decision_function(labeled, y)
         else:
-            prior = zero_shot if options.prior_weight > 0 else None
+            # with many examples the descriptions add little, and their scores (a few large
+            # features) keep the solver from converging on the n-grams: measured on bbc_news
+            use_prior = options.prior_weight > 0 and len(data) < options.prior_max
+            prior = zero_shot if use_prior else None
             folds = options.folds or (5 if len(data) <= 2000 else 3 if len(data) <= 10000 else 2)
             smallest = min(Counter(data.primary).values())
             folds = max(2, min(folds, smallest)) if smallest >= 2 else 0

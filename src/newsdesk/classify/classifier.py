@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from newsdesk.encoders.base import Encoder, get_encoder
 from newsdesk.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["Classifier"]
+
+# primary probabilities, and independent section probabilities from a multi-label head
+_Scored = tuple[np.ndarray, np.ndarray | None]
 
 
 def as_article(item: Article | str) -> Article:
@@ -41,12 +45,30 @@ class Classifier:
         *,
         multi_label: bool = False,
         thresholds: dict[str, float] | None = None,
+        abstain_below: float = 0.0,
     ) -> None:
         self.taxonomy = taxonomy
         self.encoder = encoder
         self.head = head
         self.multi_label = multi_label
         self.thresholds = thresholds or {}
+        self.abstain_below = abstain_below
+
+    @classmethod
+    def load(cls, path: str | Path, encoder: Encoder | str | None = None) -> Classifier:
+        """A classifier saved by :meth:`save` (or ``newsdesk train``); see :mod:`.saved`."""
+        from newsdesk.classify.saved import load_model
+
+        return load_model(path, encoder=encoder)
+
+    def save(self, path: str | Path, **metadata: Any) -> Path:
+        """Write this classifier to the folder ``path`` (``model.json`` + ``arrays.npz``).
+
+        ``metadata`` may hold ``hyperparameters``, ``training`` and ``metrics`` dicts.
+        """
+        from newsdesk.classify.saved import save_model
+
+        return save_model(self, path, **metadata)
 
     @classmethod
     def zero_shot(
@@ -76,6 +98,19 @@ class Classifier:
         arts = [as_article(a) for a in articles]
         return self._ordered(self.head.predict_proba(self.encode(arts)))
 
+    def _predict_both(self, articles: list[Article]) -> _Scored:
+        """Primary probabilities and, for multi-label heads, independent section probabilities."""
+        encoded = self.encode(articles)
+        probs = self._ordered(self.head.predict_proba(encoded))
+        label_proba = getattr(self.head, "predict_label_proba", None)
+        if (
+            self.multi_label
+            and label_proba is not None
+            and getattr(self.head, "multi_label", False)
+        ):
+            return probs, self._ordered(label_proba(encoded))
+        return probs, None
+
     def classify(self, article: Article | str) -> Prediction:
         """File one article (or a bare text)."""
         return next(self.classify_many([article]))
@@ -94,37 +129,51 @@ class Classifier:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         iterator = iter(articles)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-encode") as pool:
-            pending: tuple[list[Article], Future[np.ndarray]] | None = None
+            pending: tuple[list[Article], Future[_Scored]] | None = None
             while batch := [as_article(a) for a in islice(iterator, batch_size)]:
-                scoring = pool.submit(self.predict_proba, batch)
+                scoring = pool.submit(self._predict_both, batch)
                 if pending is not None:
                     yield from self._predictions(pending[0], pending[1].result())
                 pending = (batch, scoring)
             if pending is not None:
                 yield from self._predictions(pending[0], pending[1].result())
 
-    def _predictions(self, batch: list[Article], probs: np.ndarray) -> Iterator[Prediction]:
-        for article, row in zip(batch, probs, strict=True):
-            yield self._prediction(article, row)
+    def _predictions(self, batch: list[Article], scored: _Scored) -> Iterator[Prediction]:
+        probs, label_probs = scored
+        for i, (article, row) in enumerate(zip(batch, probs, strict=True)):
+            yield self._prediction(article, row, None if label_probs is None else label_probs[i])
 
     def _ordered(self, probs: np.ndarray) -> np.ndarray:
         """Reorder head columns (``head.classes_``) into taxonomy order."""
         classes = list(self.head.classes_)
         if classes == self.taxonomy.names:
             return probs
-        index = [classes.index(name) for name in self.taxonomy.names]
-        return probs[:, index]
+        # a learned head has no column for a section it saw no example of: probability 0
+        out = np.zeros((len(probs), len(self.taxonomy.names)), dtype=probs.dtype)
+        for j, name in enumerate(classes):
+            out[:, self.taxonomy.names.index(name)] = probs[:, j]
+        return out
 
-    def _prediction(self, article: Article, row: np.ndarray) -> Prediction:
+    def _prediction(
+        self, article: Article, row: np.ndarray, label_row: np.ndarray | None = None
+    ) -> Prediction:
         names = self.taxonomy.names
         scores = {name: float(p) for name, p in zip(names, row, strict=True)}
         best = int(np.argmax(row))
+        other = self.taxonomy.other
+        if self.abstain_below > 0 and other is not None and row[best] < self.abstain_below:
+            best = names.index(other.name)
         sections = None
         if self.multi_label:
+            passing = (
+                scores
+                if label_row is None
+                else dict(zip(names, map(float, label_row), strict=True))
+            )
             chosen = [
-                n for n in names if scores[n] >= self.thresholds.get(n, 0.5) and n != names[best]
+                n for n in names if passing[n] >= self.thresholds.get(n, 0.5) and n != names[best]
             ]
-            sections = (names[best], *sorted(chosen, key=lambda n: -scores[n]))
+            sections = (names[best], *sorted(chosen, key=lambda n: -passing[n]))
         return Prediction(
             id=article.id,
             section=names[best],

@@ -16,8 +16,10 @@ __all__ = ["ClassifierSpec"]
 
 @dataclass(frozen=True)
 class ClassifierSpec:
-    """A zero-shot classifier for ``taxonomy`` on ``encoder``.
+    """A zero-shot classifier for ``taxonomy`` on ``encoder``, or the trained ``model``.
 
+    A ``model`` folder (from ``newsdesk train``) brings its own taxonomy and encoder;
+    ``encoder`` then overrides the model's only when it is not the default.
     ``multi_label`` turns multi-label output on (otherwise the taxonomy decides). ``threads``
     caps the encoder's threads: a Ray actor given one core runs one thread, not one a core
     of the machine it shares with other actors.
@@ -27,9 +29,19 @@ class ClassifierSpec:
     encoder: str = DEFAULT_ENCODER
     multi_label: bool = False
     threads: int | None = None
+    model: str | None = None
 
     def build(self) -> Classifier:
-        """Load the taxonomy and encoder and return the classifier."""
+        """Load the taxonomy and encoder (or the model) and return the classifier."""
+        if self.model is not None:
+            # the model's own encoder runs with its default threads (``threads`` applies to
+            # an encoder named here)
+            override = None
+            if self.encoder != DEFAULT_ENCODER:
+                override = get_encoder(self.encoder, threads=self.threads)
+            clf = Classifier.load(self.model, encoder=override)
+            clf.multi_label = clf.multi_label or self.multi_label
+            return clf
         encoder = get_encoder(self.encoder, threads=self.threads)
         multi_label = True if self.multi_label else None
         return Classifier.zero_shot(self.taxonomy, encoder, multi_label=multi_label)

@@ -32,8 +32,12 @@ def root(
 
 def _register() -> None:
     from newsdesk.cli import classify, ingest, taxonomy
+    from newsdesk.cli import evaluate as evaluate_cli
+    from newsdesk.cli import train as train_cli
 
     classify.register(app)
+    train_cli.register(app)
+    evaluate_cli.register(app)
     app.add_typer(taxonomy.app, name="taxonomy")
     app.add_typer(ingest.app, name="ingest")
 

@@ -14,7 +14,13 @@ from typer.core import TyperCommand
 
 from newsdesk.article import Article, detect_language
 from newsdesk.classify.spec import ClassifierSpec
-from newsdesk.errors import EncoderError, MissingExtraError, ReaderError, TaxonomyError
+from newsdesk.errors import (
+    EncoderError,
+    MissingExtraError,
+    ModelFormatError,
+    ReaderError,
+    TaxonomyError,
+)
 from newsdesk.io import InputFormat, JsonLinesWriter, Rejected, check_source, count_records
 from newsdesk.io.readers import STDIN, read_articles
 from newsdesk.io.resume import PredictionSink, open_sink, write_predictions
@@ -68,6 +74,9 @@ def classify(
         show_default=False,
     ),
     taxonomy: str = typer.Option("default", "--taxonomy", "-t", help="Taxonomy YAML file."),
+    model: Path | None = typer.Option(
+        None, "--model", "-m", help="A model folder from 'newsdesk train' (has its taxonomy)."
+    ),
     encoder: str = typer.Option("e5-small", "--encoder", "-e", help="Encoder name or folder."),
     output: str = typer.Option(
         "-",
@@ -126,7 +135,7 @@ def classify(
     Exit status: 0 when every row was classified, 3 when some were rejected (reported on stderr
     and written to --rejects), 2 on a usage error.
     """
-    spec = ClassifierSpec(taxonomy, encoder, multi_label)
+    spec = ClassifierSpec(taxonomy, encoder, multi_label, model=str(model) if model else None)
     read = dict(text_column=text_column, title_column=title_column, id_column=id_column)
     if engine is Engine.RAY:
         from newsdesk.cli.classify_ray import classify_on_ray
@@ -138,7 +147,7 @@ def classify(
     sources = _sources(inputs or ([] if stdin_is_terminal() else [STDIN]), format)
     try:
         clf = spec.build()
-    except (TaxonomyError, EncoderError) as exc:
+    except (TaxonomyError, EncoderError, ModelFormatError) as exc:
         usage_error(str(exc))
 
     def predict(articles: Iterator[Article]) -> Iterator[dict[str, Any]]:

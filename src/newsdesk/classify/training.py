@@ -1,0 +1,313 @@
+"""Training a classifier from examples, a labeled archive and/or an unlabeled archive.
+
+The head is chosen by how much labeled data there is: with very few examples a section (or any
+section without examples), a :class:`PrototypeHead` that leans on the taxonomy; with more, a
+:class:`LinearHead`. An unlabeled archive adds self-training. Held-out scores (leave-one-out
+for prototypes, stratified folds for linear heads) calibrate the temperature, tune the
+multi-label thresholds and the abstention threshold, and give the metrics the model records.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from newsdesk.article import Article
+from newsdesk.classify.calibration import fit_temperature, sigmoid, tune_abstention, tune_thresholds
+from newsdesk.classify.classifier import Classifier
+from newsdesk.classify.dataset import LabeledArticles
+from newsdesk.classify.heads import softmax
+from newsdesk.classify.linear import LinearHead
+from newsdesk.classify.prototype import PrototypeHead
+from newsdesk.classify.result import EncodedArticles
+from newsdesk.classify.self_training import self_train
+from newsdesk.classify.zero_shot import ZeroShotHead
+from newsdesk.encoders.base import Encoder
+from newsdesk.errors import TrainingError
+from newsdesk.eval.metrics import (
+    classification_metrics,
+    expected_calibration_error,
+    multilabel_metrics,
+)
+from newsdesk.taxonomy import Taxonomy
+
+__all__ = ["TrainedModel", "TrainingOptions", "stratified_folds", "train_classifier"]
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    """Hyper-parameters of training; all are recorded in the saved model."""
+
+    multi_label: bool = False
+    head: str = "auto"  # auto | prototype | linear
+    few_shot_max: int = 4  # below this median of examples a section, use prototypes
+    prior_strength: float = 2.0
+    C: float = 10.0
+    lexical: bool | None = None  # n-gram features; None: from lexical_min articles on
+    lexical_min: int = 1000  # below this, n-grams add little to the embedding and cost time
+    lexical_weight: float = 1.0
+    prior_weight: float = 2.0  # zero-shot scores as features of linear heads (0: off)
+    prior_max: int = 1000  # from this many articles on, the examples speak for themselves
+    char_ngrams: tuple[int, int] | None = None
+    folds: int | None = None  # held-out folds for calibration (None: by data size)
+    self_training_shares: tuple[float, ...] = (0.3, 0.6, 0.9)
+    self_training_lexical: bool | None = None
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class TrainedModel:
+    """A trained classifier with what its training measured on held-out data."""
+
+    classifier: Classifier
+    metrics: dict[str, Any]
+    hyperparameters: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def stratified_folds(y: Sequence[int] | np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """A fold number for each row, each class spread evenly over the ``k`` folds."""
+    y = np.asarray(y)
+    rng = np.random.default_rng(seed)
+    folds = np.zeros(len(y), dtype=np.int64)
+    offset = 0
+    for label in np.unique(y):
+        rows = rng.permutation(np.flatnonzero(y == label))
+        folds[rows] = (np.arange(len(rows)) + offset) % k
+        offset += len(rows)
+    return folds
+
+
+def without_fallback(head: ZeroShotHead) -> ZeroShotHead:
+    """A copy of ``head`` whose catch-all wins only by its own description, never by default.
+
+    Self-training seeds from it: the articles that fall to the catch-all only because no
+    section stands out are the least certain ones, not examples of a topic.
+    """
+    config, arrays = head.get_state()
+    config = config | {"params": config["params"] | {"fallback": -np.inf}}
+    return ZeroShotHead().set_state(config, arrays)
+
+
+def check_labels(data: LabeledArticles, taxonomy: Taxonomy) -> None:
+    """Raise :class:`TrainingError` for labels that are not sections of ``taxonomy``."""
+    unknown = Counter(x for labels in data.labels for x in labels if x not in taxonomy)
+    if unknown:
+        listed = ", ".join(f"'{x}' ({n})" for x, n in unknown.most_common())
+        raise TrainingError(
+            f"{len(unknown)} label(s) are not sections of taxonomy '{taxonomy.name}': {listed}; "
+            f"its sections are: {', '.join(taxonomy.names)}. Fix the labels, give a taxonomy "
+            "with these sections (--taxonomy FILE), or build one from the labels "
+            "(--taxonomy-from-labels)"
+        )
+
+
+def _encode(encoder: Encoder, articles: Sequence[Article]) -> EncodedArticles:
+    return EncodedArticles(list(articles), encoder.encode([a.content for a in articles]))
+
+
+def _linear(
+    options: TrainingOptions, n_articles: int, *, lexical: bool | None = None
+) -> LinearHead:
+    if lexical is None:
+        lexical = options.lexical
+    if lexical is None:
+        lexical = n_articles >= options.lexical_min
+    return LinearHead(
+        C=options.C,
+        lexical=lexical,
+        lexical_weight=options.lexical_weight,
+        prior_weight=options.prior_weight,
+        char_ngrams=options.char_ngrams,
+        multi_label=options.multi_label,
+    )
+
+
+def _choose_head(options: TrainingOptions, data: LabeledArticles, taxonomy: Taxonomy) -> str:
+    if options.head != "auto":
+        return options.head
+    if options.multi_label:
+        return "linear"
+    counts = Counter(data.primary)
+    other = taxonomy.other.name if taxonomy.other else None
+    missing = [s for s in taxonomy.names if s not in counts and s != other]
+    if missing or float(np.median(list(counts.values()))) < options.few_shot_max:
+        return "prototype"
+    return "linear"
+
+
+def _columns(classes: Sequence[str], head_classes: Sequence[str]) -> list[int]:
+    return [list(classes).index(c) for c in head_classes]
+
+
+def _cross_val_logits(
+    X: EncodedArticles, y: Sequence[Any], primary: np.ndarray, classes: list[str],
+    options: TrainingOptions, folds: int, prior: ZeroShotHead | None,
+) -> np.ndarray:  # fmt: skip
+    out = np.full((len(X), len(classes)), -30.0)
+    fold_of = stratified_folds(primary, folds, options.seed)
+    for fold in range(folds):
+        test = np.flatnonzero(fold_of == fold)
+        train = np.flatnonzero(fold_of != fold)
+        head = _linear(options, len(X)).fit(
+            X.subset(train), [y[int(i)] for i in train], classes=classes, prior=prior
+        )
+        assert head.classes_ is not None
+        columns = np.array(_columns(classes, head.classes_), dtype=np.int64)
+        out[np.ix_(test, columns)] = head.decision_function(X.subset(test))
+    return out
+
+
+def _held_out_metrics(
+    logits: np.ndarray, y: np.ndarray, classes: list[str], temperature: float
+) -> dict[str, Any]:
+    probs = softmax(logits / temperature)
+    pred = probs.argmax(axis=1)
+    raw_conf = softmax(logits).max(axis=1)
+    correct = pred == y
+    report = classification_metrics(
+        [classes[i] for i in y], [classes[i] for i in pred], classes, probs.max(axis=1)
+    )
+    return {
+        "n": len(y),
+        "accuracy": report["accuracy"],
+        "macro_f1": report["macro_f1"],
+        "ece": report["ece"],
+        "ece_uncalibrated": expected_calibration_error(raw_conf, correct),
+        "temperature": temperature,
+    }
+
+
+def train_classifier(
+    taxonomy: Taxonomy,
+    encoder: Encoder,
+    data: LabeledArticles | None,
+    *,
+    unlabeled: Sequence[Article] | None = None,
+    options: TrainingOptions | None = None,
+    progress: Progress | None = None,
+    final_encoder: Encoder | None = None,
+) -> TrainedModel:
+    """Train a classifier for ``taxonomy``; ``encoder`` may be a caching wrapper of
+    ``final_encoder``, the encoder the returned classifier keeps."""
+    options = options or TrainingOptions()
+    say = progress or (lambda message: log.info("%s", message))
+    if data is not None and len(data) == 0:
+        raise TrainingError("no labeled articles to train on")
+    if data is None and not unlabeled:
+        raise TrainingError("nothing to train on: give labeled articles or an unlabeled archive")
+    classes = taxonomy.names
+    other = taxonomy.other.name if taxonomy.other else None
+    summary: dict[str, Any] = {}
+    labeled: EncodedArticles | None = None
+    primary = np.zeros(0, dtype=np.int64)
+    if data is not None:
+        check_labels(data, taxonomy)
+        sections = Counter(x for labels in data.labels for x in labels)
+        if len(sections) < 2 and not unlabeled:
+            raise TrainingError(
+                f"the training data has examples of one section only ({', '.join(sections)}); "
+                "give examples of at least two sections, or add --unlabeled ARCHIVE"
+            )
+        summary = data.summary()
+        say(f"encoding {len(data)} labeled articles with {encoder.name}")
+        labeled = _encode(encoder, data.articles)
+        primary = np.array([classes.index(p) if p else -1 for p in data.primary])
+    y: list[Any] = [] if data is None else (
+        list(data.labels) if options.multi_label else data.primary
+    )  # fmt: skip
+    metrics: dict[str, Any] = {}
+    thresholds: dict[str, float] = {}
+    temperature = 1.0
+    head: Any
+    if unlabeled:
+        say(f"encoding {len(unlabeled)} unlabeled articles with {encoder.name}")
+        archive = _encode(encoder, unlabeled)
+        summary["unlabeled_articles"] = len(unlabeled)
+        zero_shot = ZeroShotHead().fit_taxonomy(taxonomy, encoder)
+        if labeled is not None:
+            start = PrototypeHead(options.prior_strength).fit(
+                labeled, y, prior=zero_shot, other=other
+            )
+            start.temperature_ = fit_temperature(start.loo_decision_function(labeled, y), primary)
+            initial = start.predict_proba(archive)
+        else:
+            initial = without_fallback(zero_shot).predict_proba(archive)
+        say(f"self-training on the archive ({len(options.self_training_shares)} rounds)")
+        head = self_train(
+            archive, initial, classes,
+            lambda: _linear(options, len(archive), lexical=options.self_training_lexical),
+            labeled=labeled, labels=y or None, shares=options.self_training_shares,
+        )  # fmt: skip
+        kind = "self-trained"
+        if labeled is not None:
+            logits = np.full((len(labeled), len(classes)), -30.0)
+            logits[:, _columns(classes, head.classes_)] = head.decision_function(labeled)
+            temperature = fit_temperature(logits, primary)
+            metrics = _held_out_metrics(logits, primary, classes, temperature)
+            metrics["note"] = "measured on the labeled examples, which self-training also used"
+    else:
+        assert labeled is not None and data is not None
+        kind = _choose_head(options, data, taxonomy)
+        say(f"training a {kind} head on {len(data)} articles")
+        zero_shot = ZeroShotHead().fit_taxonomy(taxonomy, encoder)
+        if kind == "prototype":
+            head = PrototypeHead(options.prior_strength).fit(
+                labeled, y, prior=zero_shot, other=other
+            )
+            logits = head.loo_decision_function(labeled, y)
+        else:
+            # with many examples the descriptions add little, and their scores (a few large
+            # features) keep the solver from converging on the n-grams: measured on bbc_news
+            use_prior = options.prior_weight > 0 and len(data) < options.prior_max
+            prior = zero_shot if use_prior else None
+            folds = options.folds or (5 if len(data) <= 2000 else 3 if len(data) <= 10000 else 2)
+            smallest = min(Counter(data.primary).values())
+            folds = max(2, min(folds, smallest)) if smallest >= 2 else 0
+            logits = np.zeros((0, len(classes)))
+            if folds:
+                say(f"held-out scores from {folds} folds (for calibration)")
+                logits = _cross_val_logits(labeled, y, primary, classes, options, folds, prior)
+            head = _linear(options, len(labeled)).fit(labeled, y, classes=classes, prior=prior)
+        if len(logits):
+            has = primary >= 0  # multi-label rows may have no section at all
+            temperature = fit_temperature(logits[has], primary[has])
+            metrics = _held_out_metrics(logits[has], primary[has], classes, temperature)
+            if options.multi_label:
+                truth = np.zeros((len(y), len(classes)), dtype=np.int8)
+                for row, labels in enumerate(y):
+                    truth[row, [classes.index(x) for x in labels]] = 1
+                tuned = tune_thresholds(sigmoid(logits), truth)
+                thresholds = {c: float(t) for c, t in zip(classes, tuned, strict=True)}
+                chosen = sigmoid(logits) >= tuned
+                sets = [
+                    [classes[j] for j in np.flatnonzero(row)] or [classes[int(np.argmax(lg))]]
+                    for row, lg in zip(chosen, logits, strict=True)
+                ]
+                metrics["multi_label"] = {
+                    k: v for k, v in multilabel_metrics([list(t) for t in y], sets, classes).items()
+                    if k != "per_section"
+                }  # fmt: skip
+    head.temperature_ = temperature
+    abstain = 0.0
+    if other is not None and metrics and kind != "self-trained" and not options.multi_label:
+        probs = softmax(logits / temperature)
+        abstain = tune_abstention(probs, primary, classes.index(other))
+        metrics["abstain_below"] = abstain
+    classifier = Classifier(
+        taxonomy, final_encoder or encoder, head,
+        multi_label=options.multi_label, thresholds=thresholds, abstain_below=abstain,
+    )  # fmt: skip
+    hyper = options.to_dict() | {"head": kind}
+    return TrainedModel(classifier, metrics, hyper, summary)

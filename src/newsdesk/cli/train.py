@@ -1,0 +1,119 @@
+"""``newsdesk train``: learn a classifier from labeled files and/or an unlabeled archive."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+
+from newsdesk.errors import NewsdeskError
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``train`` command to ``app``."""
+    app.command("train")(train)
+
+
+def say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def encoding_progress(done: int, total: int) -> None:
+    say(f"  encoded {done}/{total}")
+
+
+def train(
+    data: list[Path] = typer.Argument(None, help="Labeled .jsonl, .jsonl.gz or .csv files."),
+    output: Path = typer.Option(..., "--output", "-o", help="Folder to write the model to."),
+    taxonomy: str = typer.Option(
+        None, "--taxonomy", "-t", help="Taxonomy YAML (default: bundled)."
+    ),
+    encoder: str = typer.Option("e5-small", "--encoder", "-e", help="Encoder name or folder."),
+    label_column: str = typer.Option("label", help="Column holding one section an article."),
+    labels_column: str = typer.Option("labels", help="Column holding several sections."),
+    text_column: str = typer.Option("text", help="Column holding the article text."),
+    taxonomy_from_labels: bool = typer.Option(
+        False, help="Build the taxonomy from the labels found in DATA."
+    ),
+    unlabeled: Path = typer.Option(None, help="An archive without labels to self-train on."),
+    unlabeled_limit: int = typer.Option(20000, help="Use at most this many unlabeled articles."),
+    multi_label: bool = typer.Option(
+        False, help="Several sections an article (from --labels-column)."
+    ),
+    head: str = typer.Option("auto", help="auto, prototype or linear."),
+    cache: bool = typer.Option(True, help="Cache embeddings on disk (NEWSDESK_CACHE_DIR)."),
+) -> None:
+    """Train a classifier and save it to --output (model.json + arrays.npz)."""
+    from newsdesk.classify.training import TrainingOptions, train_classifier
+
+    if not data and unlabeled is None:
+        say("error: give labeled files (DATA...) and/or --unlabeled ARCHIVE")
+        raise typer.Exit(2)
+    if taxonomy and taxonomy_from_labels:
+        say("error: use either --taxonomy or --taxonomy-from-labels, not both")
+        raise typer.Exit(2)
+    if head not in ("auto", "prototype", "linear"):
+        say(f"error: --head must be auto, prototype or linear, not '{head}'")
+        raise typer.Exit(2)
+    start = time.perf_counter()
+    try:
+        tax, labeled, archive, enc, base = load_inputs(
+            data, taxonomy, taxonomy_from_labels, encoder, label_column, labels_column,
+            text_column, multi_label, unlabeled, unlabeled_limit, cache,
+        )  # fmt: skip
+        options = TrainingOptions(multi_label=multi_label, head=head)
+        model = train_classifier(
+            tax, enc, labeled, unlabeled=archive, options=options, progress=say, final_encoder=base
+        )
+        model.classifier.save(
+            output,
+            hyperparameters=model.hyperparameters,
+            training=model.data,
+            metrics=model.metrics,
+        )
+    except NewsdeskError as exc:
+        say(f"error: {exc}")
+        raise typer.Exit(1) from None
+    held_out = model.metrics
+    summary = f"saved a {model.hyperparameters['head']} model to {output}"
+    if "accuracy" in held_out:
+        summary += (
+            f" (held-out accuracy {held_out['accuracy']:.3f}, macro-F1 {held_out['macro_f1']:.3f},"
+            f" ECE {held_out['ece']:.3f})"
+        )
+    say(f"{summary} in {time.perf_counter() - start:.1f}s")
+
+
+def load_inputs(  # type: ignore[no-untyped-def]
+    data, taxonomy, taxonomy_from_labels, encoder, label_column, labels_column, text_column,
+    multi_label, unlabeled, unlabeled_limit, cache,
+):  # fmt: skip
+    """Read the taxonomy, the labeled files, the archive and the (cached) encoder."""
+    from newsdesk.classify.dataset import read_labeled, read_unlabeled
+    from newsdesk.encoders.base import get_encoder
+    from newsdesk.encoders.cache import CachedEncoder
+    from newsdesk.taxonomy import Taxonomy, load_taxonomy
+
+    labeled = None
+    if data:
+        labeled = read_labeled(
+            data, label_column=label_column, labels_column=labels_column,
+            text_column=text_column, multi_label=multi_label,
+        )  # fmt: skip
+        say(f"read {len(labeled)} labeled articles" + (
+            f" ({labeled.skipped} rows skipped)" if labeled.skipped else ""
+        ))  # fmt: skip
+    if taxonomy_from_labels:
+        if labeled is None:
+            raise NewsdeskError("--taxonomy-from-labels needs labeled files")
+        tax = Taxonomy.from_labels(x for labels in labeled.labels for x in labels)
+    else:
+        tax = load_taxonomy(taxonomy)
+    archive = None
+    if unlabeled is not None:
+        archive = read_unlabeled(unlabeled, text_column=text_column, limit=unlabeled_limit)
+        say(f"read {len(archive)} unlabeled articles from {unlabeled}")
+    base = get_encoder(encoder)
+    enc = CachedEncoder(base, progress=encoding_progress) if cache else base
+    return tax, labeled, archive, enc, base

@@ -1,0 +1,81 @@
+"""Evaluating a classifier on labeled articles, once or by stratified K-fold training."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from newsdesk.classify.classifier import Classifier
+from newsdesk.classify.dataset import LabeledArticles
+from newsdesk.classify.result import Prediction
+from newsdesk.classify.training import (
+    TrainingOptions,
+    check_labels,
+    stratified_folds,
+    train_classifier,
+)
+from newsdesk.encoders.base import Encoder
+from newsdesk.eval.metrics import classification_metrics, multilabel_metrics
+from newsdesk.taxonomy import Taxonomy
+
+__all__ = ["cross_validate", "evaluate_articles", "score_predictions"]
+
+
+def score_predictions(
+    data: LabeledArticles, predictions: list[Prediction], taxonomy: Taxonomy, multi_label: bool
+) -> dict[str, Any]:
+    """Metrics of ``predictions`` (one an article of ``data``, same order)."""
+    rows = [i for i, labels in enumerate(data.labels) if labels]
+    metrics = classification_metrics(
+        [data.labels[i][0] for i in rows],
+        [predictions[i].section for i in rows],
+        taxonomy.names,
+        [predictions[i].confidence for i in rows],
+    )
+    if multi_label:
+        metrics["multi_label"] = multilabel_metrics(
+            [list(labels) for labels in data.labels],
+            [list(p.sections or (p.section,)) for p in predictions],
+            taxonomy.names,
+        )
+    return metrics
+
+
+def evaluate_articles(classifier: Classifier, data: LabeledArticles) -> dict[str, Any]:
+    """Classify ``data`` and score the calls against its labels."""
+    predictions = list(classifier.classify_many(data.articles, batch_size=64))
+    return score_predictions(data, predictions, classifier.taxonomy, classifier.multi_label)
+
+
+def cross_validate(
+    data: LabeledArticles,
+    taxonomy: Taxonomy,
+    encoder: Encoder,
+    k: int,
+    options: TrainingOptions | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Train on ``k - 1`` folds and classify the held-out fold, ``k`` times; score all calls."""
+    options = options or TrainingOptions()
+    check_labels(data, taxonomy)
+    primary = np.array([taxonomy.names.index(p) if p else -1 for p in data.primary])
+    folds = stratified_folds(primary, k, options.seed)
+    predictions: list[Prediction | None] = [None] * len(data)
+    for fold in range(k):
+        if progress is not None:
+            progress(f"fold {fold + 1} of {k}")
+        train = np.flatnonzero(folds != fold)
+        test = np.flatnonzero(folds == fold)
+        part = LabeledArticles(
+            [data.articles[i] for i in train], [data.labels[i] for i in train], data.sources
+        )
+        model = train_classifier(taxonomy, encoder, part, options=options)
+        calls = model.classifier.classify_many([data.articles[i] for i in test], batch_size=64)
+        for i, call in zip(test, calls, strict=True):
+            predictions[i] = call
+    done = [p for p in predictions if p is not None]
+    metrics = score_predictions(data, done, taxonomy, options.multi_label)
+    metrics["cv_folds"] = k
+    return metrics

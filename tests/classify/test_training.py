@@ -1,0 +1,269 @@
+"""Training from each file kind, bad training data, saved models and their refusal."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from newsdesk.classify.classifier import Classifier
+from newsdesk.classify.dataset import LabeledArticles, read_labeled
+from newsdesk.classify.training import TrainingOptions, train_classifier
+from newsdesk.cli.app import app
+from newsdesk.encoders.base import register_encoder
+from newsdesk.encoders.lexical import LexicalEncoder
+from newsdesk.errors import ModelFormatError, TrainingError
+from newsdesk.taxonomy import load_taxonomy
+
+DATA = Path(__file__).parents[1] / "data"
+TAXONOMY = load_taxonomy(DATA / "tiny-taxonomy.yaml")
+ENCODER = LexicalEncoder(dim=256)
+register_encoder("lexical-256", lambda: ENCODER)
+register_encoder("lexical-128", lambda: LexicalEncoder(dim=128))
+runner = CliRunner()
+
+
+def gz_copy(tmp_path: Path) -> Path:
+    out = tmp_path / "labeled.jsonl.gz"
+    with gzip.open(out, "wb") as handle:
+        handle.write((DATA / "labeled.jsonl").read_bytes())
+    return out
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "jsonl.gz", "csv"])
+def test_train_from_each_file_kind(kind: str, tmp_path: Path) -> None:
+    source = gz_copy(tmp_path) if kind == "jsonl.gz" else DATA / f"labeled.{kind}"
+    out = tmp_path / "model"
+    result = runner.invoke(
+        app,
+        ["train", str(source), "--output", str(out), "--taxonomy", str(DATA / "tiny-taxonomy.yaml"),
+         "--encoder", "lexical-256", "--no-cache"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "saved a linear model" in result.output  # 8 examples a section: a linear head
+    meta = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert meta["encoder"] == {"name": "lexical", "fingerprint": ENCODER.fingerprint, "dim": 256}
+    assert meta["training"]["articles"] == 24
+    assert meta["taxonomy"]["name"] == "tiny" and meta["format_version"] == 1
+    clf = Classifier.load(out, encoder="lexical-256")
+    assert (
+        clf.classify("Players of the club team scored a goal in the league match").section
+        == "Sports"
+    )
+
+
+def test_linear_head_with_calibration_and_saved_metrics(tmp_path: Path) -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    model = train_classifier(TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear"))
+    assert model.hyperparameters["head"] == "linear"
+    assert model.metrics["accuracy"] >= 0.8 and 0 <= model.metrics["ece"] <= 1
+    assert model.metrics["temperature"] > 0
+    model.classifier.save(tmp_path / "m", metrics=model.metrics, training=data.summary())
+    again = Classifier.load(tmp_path / "m", encoder="lexical-256")
+    texts = [a.content for a in data.articles[:6]]
+    np.testing.assert_array_equal(again.predict_proba(texts), model.classifier.predict_proba(texts))
+    # the catch-all has no examples: its column is 0, every other row sums to 1
+    probs = again.predict_proba(texts)
+    assert probs[:, TAXONOMY.names.index("Other")].max() == 0
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_multi_label_training_reports_several_sections(tmp_path: Path) -> None:
+    data = read_labeled([DATA / "multilabel.jsonl"], multi_label=True)
+    model = train_classifier(TAXONOMY, ENCODER, data, options=TrainingOptions(multi_label=True))
+    clf = model.classifier
+    assert clf.multi_label and set(clf.thresholds) == set(TAXONOMY.names)
+    assert "micro_f1" in model.metrics["multi_label"]
+    calls = list(clf.classify_many(data.articles))
+    assert all(c.sections and c.sections[0] == c.section for c in calls)
+    assert any(len(c.sections or ()) > 1 for c in calls)
+
+
+TRAINED_KINDS = {
+    "prototype": lambda data: train_classifier(TAXONOMY, ENCODER, data),
+    "linear": lambda data: train_classifier(
+        TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear")
+    ),
+    "linear-no-prior": lambda data: train_classifier(
+        TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear", prior_weight=0)
+    ),
+    "self-trained": lambda data: train_classifier(
+        TAXONOMY, ENCODER, None, unlabeled=data.articles
+    ),
+    "self-trained+examples": lambda data: train_classifier(
+        TAXONOMY, ENCODER, LabeledArticles(data.articles[:6], data.labels[:6]),
+        unlabeled=data.articles[6:],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", list(TRAINED_KINDS))
+def test_save_load_gives_identical_probabilities(kind: str, tmp_path: Path) -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    model = TRAINED_KINDS[kind](data)
+    model.classifier.save(tmp_path / "m", hyperparameters=model.hyperparameters)
+    loaded = Classifier.load(tmp_path / "m", encoder="lexical-256")
+    assert loaded.taxonomy.names == TAXONOMY.names
+    assert loaded.abstain_below == model.classifier.abstain_below
+    expected = model.classifier.predict_proba(data.articles)
+    np.testing.assert_array_equal(loaded.predict_proba(data.articles), expected)
+    np.testing.assert_allclose(expected.sum(axis=1), 1.0, rtol=1e-6)
+    calls = [c.section for c in loaded.classify_many(data.articles)]
+    assert np.mean([c == t for c, t in zip(calls, data.primary, strict=True)]) >= 0.8
+
+
+def test_few_examples_train_prototypes_and_more_train_a_linear_head() -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    few = [i for i, label in enumerate(data.primary) if data.primary[:i].count(label) < 2]
+    two = LabeledArticles([data.articles[i] for i in few], [data.labels[i] for i in few])
+    assert train_classifier(TAXONOMY, ENCODER, two).hyperparameters["head"] == "prototype"
+    assert train_classifier(TAXONOMY, ENCODER, data).hyperparameters["head"] == "linear"
+
+
+def test_zero_shot_scores_are_features_only_below_prior_max() -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    small = train_classifier(TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear"))
+    assert small.classifier.head.prior_ is not None
+    assert small.hyperparameters["prior_max"] == 1000
+    large = train_classifier(
+        TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear", prior_max=len(data))
+    )
+    assert large.classifier.head.prior_ is None
+
+
+def test_zero_shot_classifier_saves_and_loads(tmp_path: Path) -> None:
+    clf = Classifier.zero_shot(TAXONOMY, ENCODER)
+    clf.save(tmp_path / "zs")
+    meta = json.loads((tmp_path / "zs" / "model.json").read_text(encoding="utf-8"))
+    assert meta["head"]["kind"] == "zero-shot"
+    texts = ["The striker scored a goal", "Shares fell as the bank raised interest rates"]
+    np.testing.assert_array_equal(
+        Classifier.load(tmp_path / "zs", encoder="lexical-256").predict_proba(texts),
+        clf.predict_proba(texts),
+    )
+
+
+def test_self_training_from_the_taxonomy_alone() -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    model = train_classifier(TAXONOMY, ENCODER, None, unlabeled=data.articles)
+    assert model.hyperparameters["head"] == "self-trained"
+    calls = [c.section for c in model.classifier.classify_many(data.articles)]
+    assert np.mean([c == t for c, t in zip(calls, data.primary, strict=True)]) >= 0.7
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_unknown_labels_are_listed(tmp_path: Path) -> None:
+    rows = [{"text": "rain tomorrow", "label": "Weather"}, {"text": "a goal", "label": "Sports"}]
+    path = write(tmp_path, "x.jsonl", "\n".join(json.dumps(r) for r in rows))
+    with pytest.raises(
+        TrainingError,
+        match=r"not sections of taxonomy 'tiny': 'Weather' \(1\).*--taxonomy-from-labels",
+    ):
+        train_classifier(TAXONOMY, ENCODER, read_labeled([path]))
+
+
+def test_empty_file_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "empty.jsonl", "")
+    with pytest.raises(
+        TrainingError, match=r"empty\.jsonl: no articles found \(the file is empty\)"
+    ):
+        read_labeled([path])
+
+
+def test_one_class_only_is_an_error(tmp_path: Path) -> None:
+    rows = [{"text": f"goal number {i}", "label": "Sports"} for i in range(3)]
+    path = write(tmp_path, "one.jsonl", "\n".join(json.dumps(r) for r in rows))
+    with pytest.raises(TrainingError, match=r"one section only \(Sports\).*at least two sections"):
+        train_classifier(TAXONOMY, ENCODER, read_labeled([path]))
+
+
+def test_missing_label_column_names_columns_and_flag(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.csv", "title,body,tag\nx,some text,Sports\n")
+    with pytest.raises(
+        TrainingError,
+        match=r"column 'label' not found in .*a\.csv; columns are: body, tag, title; pass --label-column NAME",
+    ):
+        read_labeled([path])
+
+
+def test_cli_reports_bad_data_with_exit_code_1(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.csv", "title,body,tag\nx,some text,Sports\n")
+    result = runner.invoke(
+        app, ["train", str(path), "-o", str(tmp_path / "m"), "-e", "lexical-256"]
+    )
+    assert result.exit_code == 1
+    assert "error: column 'label' not found" in result.output
+
+
+def test_taxonomy_from_labels(tmp_path: Path) -> None:
+    out = tmp_path / "m"
+    result = runner.invoke(
+        app,
+        ["train", str(DATA / "labeled.csv"), "-o", str(out), "-e", "lexical-256",
+         "--taxonomy-from-labels", "--no-cache"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    names = Classifier.load(out, encoder="lexical-256").taxonomy.names
+    assert names == ["Economy", "Politics", "Sports"]
+
+
+def test_model_refuses_another_encoder(tmp_path: Path) -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    train_classifier(TAXONOMY, ENCODER, data).classifier.save(tmp_path / "m")
+    with pytest.raises(
+        ModelFormatError, match=r"trained with encoder 'lexical' .*--encoder lexical"
+    ):
+        Classifier.load(tmp_path / "m", encoder="lexical-128")
+
+
+def test_model_refuses_another_format_version(tmp_path: Path) -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    train_classifier(TAXONOMY, ENCODER, data).classifier.save(tmp_path / "m")
+    meta_path = tmp_path / "m" / "model.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["format_version"] = 99
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(
+        ModelFormatError, match=r"format version 99, but this newsdesk reads version 1"
+    ):
+        Classifier.load(tmp_path / "m", encoder="lexical-256")
+    shutil.rmtree(tmp_path / "m")
+    with pytest.raises(ModelFormatError, match=r"not a newsdesk model \(no model\.json\)"):
+        Classifier.load(tmp_path / "m")
+
+
+def test_prediction_needs_neither_scikit_learn_nor_scipy(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    data = read_labeled([DATA / "labeled.jsonl"])
+    model = train_classifier(TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear"))
+    model.classifier.save(tmp_path / "m")
+    expected = model.classifier.predict_proba(data.articles[:4])
+    for name in ("sklearn", "scipy", "scipy.sparse"):
+        monkeypatch.setitem(__import__("sys").modules, name, None)  # importing them now fails
+    loaded = Classifier.load(tmp_path / "m", encoder="lexical-256")
+    np.testing.assert_array_equal(loaded.predict_proba(data.articles[:4]), expected)
+
+
+def test_classify_cli_with_a_saved_model(tmp_path: Path) -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    trained = train_classifier(TAXONOMY, ENCODER, data).classifier
+    trained.save(tmp_path / "m")
+    text = data.articles[0].content  # a training article: the model files it right
+    result = runner.invoke(
+        app, ["classify", "--model", str(tmp_path / "m"), "-e", "lexical-256", text]
+    )
+    assert result.exit_code == 0, result.output
+    call = json.loads(result.output.strip().splitlines()[-1])
+    assert call["section"] == data.primary[0] and set(call["scores"]) == set(TAXONOMY.names)
+    # the command gives the saved model's own probabilities
+    expected = trained.classify(text).scores
+    assert call["scores"] == pytest.approx(expected, abs=1e-4)

@@ -100,7 +100,9 @@ class Classifier:
 
     def _predict_both(self, articles: list[Article]) -> _Scored:
         """Primary probabilities and, for multi-label heads, independent section probabilities."""
-        encoded = self.encode(articles)
+        return self._score(self.encode(articles))
+
+    def _score(self, encoded: EncodedArticles) -> _Scored:
         probs = self._ordered(self.head.predict_proba(encoded))
         label_proba = getattr(self.head, "predict_label_proba", None)
         if (
@@ -129,14 +131,14 @@ class Classifier:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         iterator = iter(articles)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-encode") as pool:
-            pending: tuple[list[Article], Future[_Scored]] | None = None
+            pending: tuple[list[Article], Future[EncodedArticles]] | None = None
             while batch := [as_article(a) for a in islice(iterator, batch_size)]:
-                scoring = pool.submit(self._predict_both, batch)
+                encoding = pool.submit(self.encode, batch)
                 if pending is not None:
-                    yield from self._predictions(pending[0], pending[1].result())
-                pending = (batch, scoring)
+                    yield from self._predictions(pending[0], self._score(pending[1].result()))
+                pending = (batch, encoding)
             if pending is not None:
-                yield from self._predictions(pending[0], pending[1].result())
+                yield from self._predictions(pending[0], self._score(pending[1].result()))
 
     def _predictions(self, batch: list[Article], scored: _Scored) -> Iterator[Prediction]:
         probs, label_probs = scored

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,24 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _open_session(model_path: Path, threads: int | None) -> Any:
+    """An onnxruntime session for ``model_path`` on the CPU."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or available_cores()
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    # Idle threads sleep instead of spinning: on a small shared machine (or next to a web
+    # server's event loop) spinning burns the cores the work needs; 2-3x slower under load.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        return ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise ModelLoadError(f"onnxruntime cannot load {model_path}: {exc}") from exc
+
+
 @dataclass(frozen=True)
 class _Window:
     text: int
@@ -75,7 +94,6 @@ class OnnxTextModel:
         pooling: str = "mean",
         threads: int | None = None,
     ) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         if pooling not in ("mean", "cls"):
@@ -83,38 +101,30 @@ class OnnxTextModel:
         self.max_tokens = max_tokens
         self.window = window
         self.pooling = pooling
-        try:
-            self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
-        except Exception as exc:
-            raise EncoderError(
-                f"cannot read the tokenizer {tokenizer_path} ({exc}); it must be a Hugging Face "
-                "tokenizer.json (save one with tokenizer.save_pretrained)"
-            ) from exc
-        self.tokenizer.no_truncation()
-        self.tokenizer.no_padding()
-        self._lead, self._tail = self._special_tokens()
-        self._prefix_ids = {
-            role: self._content_ids(text.rstrip()) for role, text in (prefixes or {}).items()
-        }
-        self.pad_id = self._pad_id()
-        budget = max_tokens - len(self._lead) - len(self._tail)
-        if budget - max((len(ids) for ids in self._prefix_ids.values()), default=0) < 1:
-            raise EncoderError(f"max_tokens={max_tokens} leaves no room for text; use at least 16")
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or available_cores()
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.log_severity_level = 3
-        # Idle threads sleep instead of spinning: on a small shared machine (or next to a web
-        # server's event loop) spinning burns the cores the work needs; 2-3x slower under load.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self.session = ort.InferenceSession(
-                str(model_path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:
-            raise ModelLoadError(f"onnxruntime cannot load {model_path}: {exc}") from exc
+        # the model opens on another thread while the tokenizer loads: both release the GIL,
+        # and together they are most of a warm start
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-open") as pool:
+            opening = pool.submit(_open_session, model_path, threads)
+            try:
+                self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+            except Exception as exc:
+                raise EncoderError(
+                    f"cannot read the tokenizer {tokenizer_path} ({exc}); it must be a Hugging Face "
+                    "tokenizer.json (save one with tokenizer.save_pretrained)"
+                ) from exc
+            self.tokenizer.no_truncation()
+            self.tokenizer.no_padding()
+            self._lead, self._tail = self._special_tokens()
+            self._prefix_ids = {
+                role: self._content_ids(text.rstrip()) for role, text in (prefixes or {}).items()
+            }
+            self.pad_id = self._pad_id()
+            budget = max_tokens - len(self._lead) - len(self._tail)
+            if budget - max((len(ids) for ids in self._prefix_ids.values()), default=0) < 1:
+                raise EncoderError(
+                    f"max_tokens={max_tokens} leaves no room for text; use at least 16"
+                )
+            self.session = opening.result()  # raises what opening the model raised
         self._inputs = {i.name for i in self.session.get_inputs()}
         missing = {"input_ids", "attention_mask"} - self._inputs
         if missing:

@@ -98,11 +98,8 @@ class Classifier:
         arts = [as_article(a) for a in articles]
         return self._ordered(self.head.predict_proba(self.encode(arts)))
 
-    def _predict_both(self, articles: list[Article]) -> _Scored:
-        """Primary probabilities and, for multi-label heads, independent section probabilities."""
-        return self._score(self.encode(articles))
-
     def _score(self, encoded: EncodedArticles) -> _Scored:
+        """Primary probabilities and, for multi-label heads, independent section probabilities."""
         probs = self._ordered(self.head.predict_proba(encoded))
         label_proba = getattr(self.head, "predict_label_proba", None)
         if (
@@ -123,9 +120,9 @@ class Classifier:
         """File many articles lazily, encoding ``batch_size`` at a time.
 
         Predictions come out in input order, each batch as soon as it is scored, so a long
-        stream can be written out as it goes. Each batch is encoded and scored on a worker
-        thread while this thread reads the next batch and hands out the previous one's
-        predictions (encoders spend their time in onnxruntime or BLAS, which release the GIL).
+        stream can be written out as it goes. Each batch is encoded on a worker thread while
+        this thread reads the next batch and scores and hands out the previous one (encoders
+        spend their time in onnxruntime or BLAS, which release the GIL).
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")

@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -61,8 +60,9 @@ def test_second_load_reuses_the_file(cache: Path) -> None:
 def test_damaged_file_is_detected_and_rebuilt(damage: object) -> None:
     build = CountingBuild()
     path = cached_file("m.onnx", build)
-    time.sleep(0.01)
+    built = path.stat().st_mtime_ns
     damage(path)  # type: ignore[operator]
+    _newer_than(path, built)
     again = cached_file("m.onnx", build)
     assert build.calls == 2 and again.read_bytes() == build.content
 
@@ -101,6 +101,13 @@ def test_unwritable_cache_says_which_variable_to_set(
         cached_file("m.onnx", CountingBuild())
 
 
+def _newer_than(path: Path, mtime_ns: int) -> None:
+    """Give a rewritten ``path`` an mtime past ``mtime_ns``, as a later write would have,
+    however coarse the file system's clock (no waiting)."""
+    if path.exists():
+        os.utime(path, ns=(mtime_ns + 10_000_000_000, mtime_ns + 10_000_000_000))
+
+
 def _slow_build(target: Path) -> None:
     log = target.parent / "builds.log"
     with log.open("a") as handle:
@@ -108,7 +115,6 @@ def _slow_build(target: Path) -> None:
     for i in range(20):  # written in pieces, so a reader could catch half a file
         with target.open("ab") as handle:
             handle.write(bytes([i]) * 50_000)
-        time.sleep(0.01)
 
 
 def _worker(cache: str, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
@@ -143,6 +149,7 @@ def test_source_digest_is_remembered_until_the_file_changes(
     monkeypatch.setattr(model_cache, "file_sha256", lambda p: calls.append(p) or "x")
     assert source_sha256(source) == digest
     assert calls == []
-    time.sleep(0.01)
+    written = source.stat().st_mtime_ns
     source.write_bytes(b"b" * 1000)
+    _newer_than(source, written)
     assert source_sha256(source) == "x" and calls == [source]

@@ -39,11 +39,17 @@ def articles(n: int, prefix: str = "t") -> list[Article]:
 
 
 async def wait_for(event: threading.Event) -> None:
-    for _ in range(3000):
-        if event.is_set():
+    """Until ``event`` is set (set by the queue's worker thread); fails after 30 s."""
+    assert await asyncio.to_thread(event.wait, 30), "timed out"
+
+
+async def until_pending(queue: ClassifyQueue, count: int) -> None:
+    """Let the other tasks run (no clock involved) until ``count`` articles are queued."""
+    for _ in range(1000):
+        if queue.pending == count:
             return
-        await asyncio.sleep(0.01)
-    raise AssertionError("timed out")
+        await asyncio.sleep(0)  # a yield to the event loop, not a wait
+    raise AssertionError(f"{queue.pending} articles queued, expected {count}")
 
 
 def test_waiting_requests_are_classified_together(classifier: Classifier) -> None:
@@ -55,7 +61,7 @@ def test_waiting_requests_are_classified_together(classifier: Classifier) -> Non
         first = asyncio.create_task(queue.classify(articles(1, "first")))
         await wait_for(gated.entered)  # the worker is busy with the first request
         rest = [asyncio.create_task(queue.classify(articles(1, f"r{i}-"))) for i in range(5)]
-        await asyncio.sleep(0.05)
+        await until_pending(queue, 6)
         gated.gate.set()
         results = await asyncio.gather(first, *rest)
         await queue.stop()
@@ -75,7 +81,7 @@ def test_a_full_queue_raises_overloaded_at_once(classifier: Classifier) -> None:
         busy = asyncio.create_task(queue.classify(articles(4, "a")))
         await wait_for(gated.entered)
         waiting = asyncio.create_task(queue.classify(articles(2, "b")))
-        await asyncio.sleep(0)
+        await until_pending(queue, 6)
         with pytest.raises(Overloaded) as refused:
             await queue.classify(articles(1, "c"))
         assert queue.pending == 6

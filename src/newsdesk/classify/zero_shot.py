@@ -187,6 +187,7 @@ class ZeroShotHead:
         self.keywords_ = [
             [w for words in s.keywords.values() for w in words] for s in taxonomy.sections
         ]
+        self._matcher = KeywordMatcher(self.keywords_)
         return self
 
     @property
@@ -213,16 +214,9 @@ class ZeroShotHead:
         hits = None
         if any(self.keywords_):
             texts = [f"{a.title}\n{a.text}" for a in X.articles]
-            hits = self._keyword_matcher().count(texts)
+            hits = self._matcher.count(texts)
         form = form_features(X.articles) if any(self.forms_) else None
         return SectionEvidence(cosines, hits, form)
-
-    def _keyword_matcher(self) -> KeywordMatcher:
-        """Built once a fitted head (its keywords never change after fitting)."""
-        matcher = getattr(self, "_matcher", None)
-        if matcher is None or matcher.keywords != self.keywords_:
-            matcher = self._matcher = KeywordMatcher(self.keywords_)
-        return matcher
 
     def combine(self, evidence: SectionEvidence) -> np.ndarray:
         """Section scores from ``evidence`` and this head's constants."""
@@ -294,6 +288,7 @@ class ZeroShotHead:
         self.scored_ = [bool(x) for x in config["scored"]]
         self.forms_ = list(config["forms"])
         self.keywords_ = [list(words) for words in config["keywords"]]
+        self._matcher = KeywordMatcher(self.keywords_)
         self.label_vectors_ = np.asarray(arrays["label_vectors"], dtype=np.float32)
         self.owners_ = np.asarray(arrays["owners"], dtype=np.int64)
         self.mean_ = np.asarray(arrays["mean"], dtype=np.float32)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,18 +58,8 @@ def feed(
     def one_round(ingester: Any, report: Any) -> Iterator[Any]:
         return ingester.feeds(urls, report)
 
-    _run(
-        one_round,
-        output,
-        database_url,
-        taxonomy,
-        encoder,
-        timeout,
-        host_delay,
-        workers,
-        every,
-        rounds,
-    )
+    common = _Common(output, database_url, taxonomy, encoder, timeout, host_delay, workers)
+    _run(one_round, common, every, rounds)
 
 
 @app.command("page")
@@ -90,39 +81,37 @@ def page(
         yield from ingester.files(files, report)
         yield from ingester.pages(urls, report)
 
-    _run(
-        one_round,
-        output,
-        database_url,
-        taxonomy,
-        encoder,
-        timeout,
-        host_delay,
-        workers,
-        None,
-        None,
-    )
+    _run(one_round, _Common(output, database_url, taxonomy, encoder, timeout, host_delay, workers))
+
+
+@dataclass(frozen=True)
+class _Common:
+    """The options ``feed`` and ``page`` share."""
+
+    output: Path | None
+    database_url: str | None
+    taxonomy: str
+    encoder: str
+    timeout: float
+    host_delay: float
+    workers: int
 
 
 def _run(
     one_round: Callable[[Any, Any], Iterator[Any]],
-    output: Path | None,
-    database_url: str | None,
-    taxonomy: str,
-    encoder: str,
-    timeout: float,
-    host_delay: float,
-    workers: int,
-    every: float | None,
-    rounds: int | None,
+    common: _Common,
+    every: float | None = None,
+    rounds: int | None = None,
 ) -> None:
+    output, database_url = common.output, common.database_url
+    timeout, host_delay = common.timeout, common.host_delay
     from newsdesk.classify.classifier import Classifier
     from newsdesk.io.fetch import Fetcher
     from newsdesk.io.ingest import Ingester, IngestReport, IngestWriter, classify_and_write
 
     try:
         sink = _StoreSink(database_url) if database_url else None
-        clf = Classifier.zero_shot(taxonomy=taxonomy, encoder=encoder)
+        clf = Classifier.zero_shot(taxonomy=common.taxonomy, encoder=common.encoder)
         fetcher = Fetcher(timeout=timeout, total_timeout=3 * timeout, host_delay=host_delay)
     except NewsdeskError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -135,7 +124,7 @@ def _run(
         return [p.to_dict() for p in predictions]
 
     writer = IngestWriter(output, stdout=sink is None)
-    ingester = Ingester(fetcher, workers=workers)
+    ingester = Ingester(fetcher, workers=common.workers)
     known = writer.remember(ingester.dedup)
     if known:
         typer.echo(
@@ -208,10 +197,10 @@ class _StoreSink:
         return count
 
     def store(self, clf: Any, batch: list[Any], predictions: list[Any]) -> None:
+        from newsdesk.service.model import model_version
         from newsdesk.store.articles import FiledArticle, insert_filed
 
-        kind = getattr(clf.head, "kind", type(clf.head).__name__)
-        version = f"{kind}:{clf.taxonomy.name}:{clf.encoder.fingerprint}"
+        version = model_version(clf)  # the label the service stores with its own calls
         filed = [FiledArticle(a, p, version) for a, p in zip(batch, predictions, strict=True)]
         with self.store_.write() as conn:
             self.inserted += len(insert_filed(conn, filed))

@@ -77,7 +77,7 @@ def create_app(
         )
         await run_in_threadpool(warm_up, served)
         state.classifier = served
-        state.model_version = model_version(served, settings)
+        state.model_version = model_version(served, settings.model)
         metrics.model.labels(state.model_version, served.encoder.name, served.taxonomy.name).set(1)
         state.queue = ClassifyQueue(
             served,

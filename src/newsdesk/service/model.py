@@ -37,17 +37,17 @@ def load_classifier(settings: Settings) -> Classifier:
     return classifier
 
 
-def model_version(classifier: Classifier, settings: Settings) -> str:
+def model_version(classifier: Classifier, model: Path | None = None) -> str:
     """A label for the calls a classifier makes, stored with each call.
 
     A saved model's own version when it declares one; else the head kind, taxonomy and encoder
-    fingerprint (or the model folder's name), which changes whenever the calls could.
+    fingerprint (and the ``model`` folder's name), which changes whenever the calls could.
     """
     declared = getattr(classifier, "version", None)
     if isinstance(declared, str) and declared:
         return declared
     kind = getattr(classifier.head, "kind", type(classifier.head).__name__)
-    where = f"{Path(settings.model).name}:" if settings.model is not None else ""
+    where = f"{Path(model).name}:" if model is not None else ""
     return f"{where}{kind}:{classifier.taxonomy.name}:{classifier.encoder.fingerprint}"
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from itertools import islice
+from concurrent.futures import ThreadPoolExecutor
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -127,15 +127,21 @@ class Classifier:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         iterator = iter(articles)
+        batches = iter(lambda: [as_article(a) for a in islice(iterator, batch_size)], [])
+        first = next(batches, None)
+        if first is None:
+            return
+        second = next(batches, None)
+        if second is None:  # one batch (one article, one service request): no worker thread
+            yield from self._predictions(first, self._score(self.encode(first)))
+            return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-encode") as pool:
-            pending: tuple[list[Article], Future[EncodedArticles]] | None = None
-            while batch := [as_article(a) for a in islice(iterator, batch_size)]:
+            pending = (first, pool.submit(self.encode, first))
+            for batch in chain([second], batches):
                 encoding = pool.submit(self.encode, batch)
-                if pending is not None:
-                    yield from self._predictions(pending[0], self._score(pending[1].result()))
-                pending = (batch, encoding)
-            if pending is not None:
                 yield from self._predictions(pending[0], self._score(pending[1].result()))
+                pending = (batch, encoding)
+            yield from self._predictions(pending[0], self._score(pending[1].result()))
 
     def _predictions(self, batch: list[Article], scored: _Scored) -> Iterator[Prediction]:
         probs, label_probs = scored

@@ -86,6 +86,8 @@ def retrain(
                 registry.ensure_model(
                     conn, base.version, path=str(model) if model else None, kind="initial"
                 )
+                if active is None:  # as a service started on this model would have
+                    registry.activate_model(conn, base.version, by=None, note="newsdesk retrain")
         outcome = run_retrain(
             store,
             base,

@@ -1,12 +1,16 @@
 """How fast the review desk's pages render with a large store (default 100,000 articles).
 
-Seeds a SQLite database in a temporary folder with bulk inserts (random calls over the twelve
-default sections, filed over the last 100 days, 5% reviewed), starts the service in-process
-with the lexical encoder, signs an editor in, and times each page through the test client:
-the server's time plus a negligible in-process transport. Prints a table of median and p95
-milliseconds, and the query plan of the queue and of a section page.
+Seeds a database with bulk inserts (random calls over the twelve default sections, filed over
+the last 100 days, one in twenty reviewed), starts the service in-process with the lexical
+encoder, signs an editor in, and times each page through the test client: the server's time
+plus a negligible in-process transport. Prints a table of median and p95 milliseconds, and
+the query plans of the queue and of a section page.
 
     python benchmarks/pages.py [--articles 100000] [--repeat 20]
+    python benchmarks/pages.py --database-url postgresql://postgres@127.0.0.1:5432/test
+
+A SQLite file in a temporary folder by default; with a PostgreSQL URL the articles go into a
+schema of their own, dropped at the end.
 """
 
 from __future__ import annotations
@@ -17,17 +21,21 @@ import re
 import statistics
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from newsdesk.classify.classifier import Classifier
 from newsdesk.service import Settings, create_app
 from newsdesk.store import KeyRole, Store
 from newsdesk.store import users as user_repository
-from newsdesk.store.desk_tables import users
+from newsdesk.store.engine import normalize_url
 from newsdesk.store.migrate import upgrade
 from newsdesk.store.tables import articles, corrections
 from newsdesk.ui import DeskSettings
@@ -151,40 +159,69 @@ def timed(client: TestClient, path: str, repeat: int) -> list[float]:
     return out
 
 
+@contextmanager
+def bench_database(url: str | None, folder: Path) -> Iterator[str]:
+    """A fresh database: a SQLite file in ``folder``, or a new schema of the PostgreSQL ``url``."""
+    if url is None or url.startswith("sqlite"):
+        yield url or f"sqlite:///{folder / 'bench.db'}"
+        return
+    schema = f"newsdesk_pages_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def print_plans(store: Store) -> None:
+    """How the database answers the queue's and a section page's queries."""
+    explain = "EXPLAIN QUERY PLAN" if store.is_sqlite else "EXPLAIN"
+    for label, sql in (
+        (
+            "queue",
+            "SELECT seq FROM articles WHERE corrected_section IS NULL "
+            "ORDER BY margin, seq LIMIT 26",
+        ),
+        (
+            "section page (call side)",
+            "SELECT seq FROM articles WHERE section = 'Music' AND corrected_section IS NULL "
+            "AND confidence >= 0.6 ORDER BY seq DESC LIMIT 50",
+        ),
+    ):
+        with store.read() as conn:
+            plan = conn.execute(text(f"{explain} {sql}")).all()
+        print(f"plan, {label}: " + " / ".join(str(row[-1]).strip() for row in plan))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--database-url", default=None, help="PostgreSQL URL (default: a temporary SQLite file)"
+    )
     args = parser.parse_args()
     rng = random.Random(0)
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        bench_database(args.database_url, Path(folder)) as url,
+    ):
         store = Store(url)
         upgrade(store)
         classifier = Classifier.zero_shot(encoder="lexical")
         seconds = seed(store, classifier.taxonomy.names, args.articles, rng)
         with store.write() as conn:
             user_repository.create_user(conn, "bench", "bench-password", KeyRole.EDITOR)
-            assert conn.scalar(text("SELECT count(*) FROM users")) == 1
-        print(f"seeded {args.articles:,} articles in {seconds:.1f} s ({url})")
-        for label, sql in (
-            (
-                "queue",
-                "SELECT seq FROM articles WHERE corrected_section IS NULL "
-                "ORDER BY coalesce(margin, confidence), seq LIMIT 26",
-            ),
-            (
-                "section page (call side)",
-                "SELECT seq FROM articles WHERE section = 'Music' AND corrected_section IS NULL "
-                "AND confidence >= 0.6 ORDER BY seq DESC LIMIT 50",
-            ),
-        ):
-            with store.read() as conn:
-                plan = conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")).all()
-            print(f"plan, {label}: " + " / ".join(str(row[-1]) for row in plan))
+        print(f"seeded {args.articles:,} articles in {seconds:.1f} s ({store!r})")
+        print_plans(store)
         app = create_app(
             Settings(database_url=url, encoder="lexical"),  # type: ignore[call-arg]
             classifier=classifier,
+            store=store,
             desk=DeskSettings(session_secret="bench", models_dir=Path(folder) / "models"),
         )
         with TestClient(app, base_url="https://testserver") as client:
@@ -222,7 +259,6 @@ def main() -> None:
                 print(f"{name:<24}{statistics.median(times):>10.1f}{p95:>10.1f}  {ok}")
             print(f"\nslowest p95: {worst:.1f} ms over {args.articles:,} articles")
         store.dispose()
-        _ = users
 
 
 if __name__ == "__main__":

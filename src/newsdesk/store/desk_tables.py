@@ -82,3 +82,14 @@ desk_jobs = Table(
 # between the two most probable sections (``articles.margin``, filled when an article is
 # filed), so a page of it reads a few index entries instead of sorting the whole table.
 Index("ix_articles_review", articles.c.corrected_section, articles.c.margin, articles.c.seq)
+# The dashboard's figures read these alone, not the table: calls against editors' sections,
+# and the sections filed each day.
+Index("ix_articles_reviewed_calls", articles.c.corrected_section, articles.c.section)
+Index(
+    "ix_articles_filed_sections",
+    articles.c.filed_at,
+    articles.c.section,
+    articles.c.corrected_section,
+)
+# The queue's source filter.
+Index("ix_articles_source", articles.c.source)

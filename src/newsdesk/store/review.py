@@ -163,9 +163,11 @@ def queue_page(
     """Unreviewed articles, least decided first, and the key to pass as ``after`` for more.
 
     The key is (margin, seq) of the last item: keyset pagination keeps deep pages as cheap
-    as the first.
+    as the first. The order is the review index's own (``ix_articles_review``), so a page
+    reads a few index entries instead of sorting every waiting article: every writer fills
+    ``margin`` (``FiledArticle.row``; revision 0002 filled the rows filed before it).
     """
-    margin = func.coalesce(articles.c.margin, articles.c.confidence)
+    margin = articles.c.margin
     statement = select(*_LIST_COLUMNS).where(*_queue_conditions(where))
     if after is not None:
         statement = statement.where(tuple_(margin, articles.c.seq) > tuple_(*after))
@@ -262,8 +264,11 @@ class ReviewCounts:
         return sum(self.changed.values())
 
 
-def review_counts(conn: Connection) -> ReviewCounts:
-    """Filed, reviewed and changed counts, by the section of the call."""
+def review_counts(
+    conn: Connection, confusion: dict[tuple[str, str], int] | None = None
+) -> ReviewCounts:
+    """Filed, reviewed and changed counts, by the section of the call (``confusion``: the
+    :func:`confusion_counts` read already, if any)."""
     filed: dict[str, int] = {
         str(section): int(n)
         for section, n in conn.execute(
@@ -272,7 +277,9 @@ def review_counts(conn: Connection) -> ReviewCounts:
     }
     reviewed: dict[str, int] = {}
     changed: dict[str, int] = {}
-    for (called, corrected), n in confusion_counts(conn).items():
+    if confusion is None:
+        confusion = confusion_counts(conn)
+    for (called, corrected), n in confusion.items():
         reviewed[called] = reviewed.get(called, 0) + n
         if called != corrected:
             changed[called] = changed.get(called, 0) + n

@@ -28,8 +28,8 @@ def dashboard_figures(desk: Desk) -> dict[str, Any]:
     """Everything the dashboard shows, read in one transaction."""
     days = desk.settings.dashboard_days
     with desk.store.read() as conn:
-        counts = review_counts(conn)
         confusion = confusion_counts(conn)
+        counts = review_counts(conn, confusion)
         dates, series = filed_per_day(conn, days=days)
         waiting = queue_size(conn, QueueFilter())
         active = registry.active_version(conn)

@@ -1,4 +1,4 @@
-"""The review desk: users, model registry, desk jobs, and the queue's margin column.
+"""The review desk: users, model registry, desk jobs, the queue's margin column, indexes.
 
 Revision ID: 0002
 Revises: 0001
@@ -78,6 +78,11 @@ def upgrade() -> None:
     # scores (portable JSON handling), in chunks.
     _fill_margins()
     op.create_index("ix_articles_review", "articles", ["corrected_section", "margin", "seq"])
+    op.create_index("ix_articles_reviewed_calls", "articles", ["corrected_section", "section"])
+    op.create_index(
+        "ix_articles_filed_sections", "articles", ["filed_at", "section", "corrected_section"]
+    )
+    op.create_index("ix_articles_source", "articles", ["source"])
 
 
 def _fill_margins() -> None:
@@ -106,6 +111,9 @@ def _fill_margins() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_articles_source", table_name="articles")
+    op.drop_index("ix_articles_filed_sections", table_name="articles")
+    op.drop_index("ix_articles_reviewed_calls", table_name="articles")
     op.drop_index("ix_articles_review", table_name="articles")
     op.drop_column("articles", "margin")
     op.drop_table("desk_jobs")

@@ -81,7 +81,15 @@ desk_jobs = Table(
 # The review queue walks unreviewed articles from the least decided call up: the margin
 # between the two most probable sections (``articles.margin``, filled when an article is
 # filed), so a page of it reads a few index entries instead of sorting the whole table.
-Index("ix_articles_review", articles.c.corrected_section, articles.c.margin, articles.c.seq)
+# Partial (unreviewed articles only), so that both databases read it in order: PostgreSQL
+# derives no order from ``corrected_section IS NULL`` on a leading column.
+Index(
+    "ix_articles_review",
+    articles.c.margin,
+    articles.c.seq,
+    postgresql_where=articles.c.corrected_section.is_(None),
+    sqlite_where=articles.c.corrected_section.is_(None),
+)
 # The dashboard's figures read these alone, not the table: calls against editors' sections,
 # and the sections filed each day.
 Index("ix_articles_reviewed_calls", articles.c.corrected_section, articles.c.section)

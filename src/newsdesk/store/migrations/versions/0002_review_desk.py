@@ -77,7 +77,14 @@ def upgrade() -> None:
     # Articles filed before this revision: the margin is computed in Python from their
     # scores (portable JSON handling), in chunks.
     _fill_margins()
-    op.create_index("ix_articles_review", "articles", ["corrected_section", "margin", "seq"])
+    unreviewed = sa.text("corrected_section IS NULL")
+    op.create_index(
+        "ix_articles_review",
+        "articles",
+        ["margin", "seq"],
+        postgresql_where=unreviewed,
+        sqlite_where=unreviewed,
+    )
     op.create_index("ix_articles_reviewed_calls", "articles", ["corrected_section", "section"])
     op.create_index(
         "ix_articles_filed_sections", "articles", ["filed_at", "section", "corrected_section"]

@@ -80,15 +80,18 @@ desk_jobs = Table(
 
 # The review queue walks unreviewed articles from the least decided call up: the margin
 # between the two most probable sections (``articles.margin``, filled when an article is
-# filed), so a page of it reads a few index entries instead of sorting the whole table.
-# Partial (unreviewed articles only), so that both databases read it in order: PostgreSQL
-# derives no order from ``corrected_section IS NULL`` on a leading column.
+# filed), so a page of it reads a few index entries instead of sorting the whole table. The
+# index is partial, over the unreviewed articles, so both databases read it in order (neither
+# derives an order from ``IS NULL`` on a leading column). Its condition is on ``corrected_at``
+# (set with ``corrected_section``, by every correction), which no other index covers: on
+# ``corrected_section`` SQLite would pick that column's own index, misled by its statistics
+# (one value, NULL, holds nearly every row), and sort every waiting article.
 Index(
     "ix_articles_review",
     articles.c.margin,
     articles.c.seq,
-    postgresql_where=articles.c.corrected_section.is_(None),
-    sqlite_where=articles.c.corrected_section.is_(None),
+    postgresql_where=articles.c.corrected_at.is_(None),
+    sqlite_where=articles.c.corrected_at.is_(None),
 )
 # The dashboard's figures read these alone, not the table: calls against editors' sections,
 # and the sections filed each day.

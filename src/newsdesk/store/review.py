@@ -138,7 +138,8 @@ def _day(value: date) -> datetime:
 
 
 def _queue_conditions(where: QueueFilter) -> list[ColumnElement[bool]]:
-    out: list[ColumnElement[bool]] = [articles.c.corrected_section.is_(None)]
+    # Unreviewed; on corrected_at, the condition of the review index (see desk_tables).
+    out: list[ColumnElement[bool]] = [articles.c.corrected_at.is_(None)]
     if where.section:
         out.append(articles.c.section == where.section)
     if where.lang:
@@ -163,19 +164,23 @@ def queue_page(
     """Unreviewed articles, least decided first, and the key to pass as ``after`` for more.
 
     The key is (margin, seq) of the last item: keyset pagination keeps deep pages as cheap
-    as the first. The order is the review index's own (``ix_articles_review``), so a page
-    reads a few index entries instead of sorting every waiting article: every writer fills
-    ``margin`` (``FiledArticle.row``; revision 0002 filled the rows filed before it).
+    as the first. Unfiltered, the order is the review index's own (``ix_articles_review``),
+    so a page reads a few index entries: every writer fills ``margin`` (``FiledArticle.row``;
+    revision 0002 filled the rows filed before it). A filter may lead the database to another
+    index and a sort: the page's positions are chosen first, sorting narrow (margin, seq)
+    pairs, and only the page's rows are read whole.
     """
     margin = articles.c.margin
-    statement = select(*_LIST_COLUMNS).where(*_queue_conditions(where))
+    statement = select(articles.c.seq).where(*_queue_conditions(where))
     if after is not None:
         statement = statement.where(tuple_(margin, articles.c.seq) > tuple_(*after))
     if exclude is not None:
         statement = statement.where(articles.c.id != exclude)
-    rows = list(conn.execute(statement.order_by(margin, articles.c.seq).limit(limit + 1)))
-    items = [_item(row) for row in rows[:limit]]
-    more = len(rows) > limit and items
+    seqs = list(conn.scalars(statement.order_by(margin, articles.c.seq).limit(limit + 1)))
+    rows = conn.execute(select(*_LIST_COLUMNS).where(articles.c.seq.in_(seqs[:limit])))
+    by_seq = {row.seq: _item(row) for row in rows}
+    items = [by_seq[seq] for seq in seqs[:limit] if seq in by_seq]
+    more = len(seqs) > limit and items
     return items, ((items[-1].margin, items[-1].seq) if more else None)
 
 

@@ -77,7 +77,7 @@ def upgrade() -> None:
     # Articles filed before this revision: the margin is computed in Python from their
     # scores (portable JSON handling), in chunks.
     _fill_margins()
-    unreviewed = sa.text("corrected_section IS NULL")
+    unreviewed = sa.text("corrected_at IS NULL")  # see newsdesk.store.desk_tables
     op.create_index(
         "ix_articles_review",
         "articles",

@@ -147,8 +147,12 @@ def seed(store: Store, sections: list[str], n: int, rng: random.Random) -> float
         conn.execute(corrections.insert(), fixes)
     # What a database that has been running a while has: statistics, and on PostgreSQL a
     # visibility map (autovacuum's), without which counts cannot read an index alone.
-    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("ANALYZE" if store.is_sqlite else "VACUUM ANALYZE"))
+    if store.is_sqlite:
+        with store.write() as conn:
+            conn.execute(text("ANALYZE"))
+    else:
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
     return time.perf_counter() - start
 
 

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from newsdesk.cli.db import DATABASE_URL
+from newsdesk.cli.keys import parse_role
 from newsdesk.errors import NewsdeskError
 
 app = typer.Typer(help="Manage the review desk's user accounts.", no_args_is_help=True)
@@ -31,20 +32,17 @@ def create(
     database_url: str = DATABASE_URL,
 ) -> None:
     """Add a user (asks for the password twice, or reads it with --password-stdin)."""
-    from newsdesk.store import KeyRole, Store
+    from newsdesk.store import Store
     from newsdesk.store import users as repository
     from newsdesk.store.migrate import check_schema
 
-    roles = [r.value for r in KeyRole]
-    if role not in roles:
-        typer.echo(f"error: --role must be one of {', '.join(roles)}, not {role!r}", err=True)
-        raise typer.Exit(2)
+    chosen = parse_role(role)
     try:
         store = Store(database_url)
         check_schema(store)
         password = _password(password_stdin)
         with store.write() as conn:
-            user = repository.create_user(conn, name, password, KeyRole(role))
+            user = repository.create_user(conn, name, password, chosen)
     except NewsdeskError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

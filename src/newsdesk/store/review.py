@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, tuple_
 
 from newsdesk.store.records import as_utc, utcnow
 from newsdesk.store.tables import articles
@@ -205,16 +205,7 @@ def section_articles(
         .order_by(articles.c.seq.desc())
         .limit(limit)
     )
-    by_call = (
-        select(*_LIST_COLUMNS)
-        .where(
-            articles.c.section == section,
-            articles.c.corrected_section.is_(None),
-            articles.c.confidence >= min_confidence,
-        )
-        .order_by(articles.c.seq.desc())
-        .limit(limit)
-    )
+    by_call = _confident_calls(select(*_LIST_COLUMNS), section, min_confidence, limit)
     rows = [_item(row) for row in conn.execute(by_editor)]
     rows += [_item(row) for row in conn.execute(by_call)]
     rows.sort(key=lambda item: item.seq, reverse=True)
@@ -226,24 +217,29 @@ def confident_articles(
 ) -> list[Any]:
     """The newest unreviewed articles called ``section`` at least ``min_confidence`` sure
     (id, title, text, lang, call), through the section index."""
-    return list(
-        conn.execute(
-            select(
-                articles.c.id,
-                articles.c.title,
-                articles.c.text,
-                articles.c.lang,
-                articles.c.section,
-                articles.c.sections,
-            )
-            .where(
-                articles.c.section == section,
-                articles.c.corrected_section.is_(None),
-                articles.c.confidence >= min_confidence,
-            )
-            .order_by(articles.c.seq.desc())
-            .limit(limit)
+    columns = (
+        articles.c.id,
+        articles.c.title,
+        articles.c.text,
+        articles.c.lang,
+        articles.c.section,
+        articles.c.sections,
+    )
+    return list(conn.execute(_confident_calls(select(*columns), section, min_confidence, limit)))
+
+
+def _confident_calls(
+    statement: Select[Any], section: str, min_confidence: float, limit: int
+) -> Select[Any]:
+    """``statement`` narrowed to the newest unreviewed calls of ``section`` this sure."""
+    return (
+        statement.where(
+            articles.c.section == section,
+            articles.c.corrected_section.is_(None),
+            articles.c.confidence >= min_confidence,
         )
+        .order_by(articles.c.seq.desc())
+        .limit(limit)
     )
 
 

@@ -24,6 +24,11 @@ from newsdesk.ui.sessions import Session
 __all__ = [
     "COOKIE",
     "DeskError",
+    "DeskState",
+    "Editor",
+    "FormVisit",
+    "PageVisit",
+    "Reader",
     "SignInRequired",
     "Visit",
     "csrf_protected",
@@ -148,3 +153,12 @@ async def csrf_protected(request: Request, current: Annotated[Visit, Depends(vis
 
 def sign_in_url(next_url: str) -> str:
     return f"/desk/signin?next={quote(next_url, safe='/')}"
+
+
+# The routes' typed dependencies: the desk, this request's visit (checked for a CSRF token on
+# forms and other state-changing requests), and the signed-in user by the role a route needs.
+DeskState = Annotated[Desk, Depends(get_desk)]
+PageVisit = Annotated[Visit, Depends(visit)]
+FormVisit = Annotated[Visit, Depends(csrf_protected)]
+Reader = Annotated[User, Depends(require_user())]
+Editor = Annotated[User, Depends(require_user(KeyRole.EDITOR))]

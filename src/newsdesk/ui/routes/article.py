@@ -14,8 +14,14 @@ from newsdesk.article import Article
 from newsdesk.store.articles import add_correction, get_article
 from newsdesk.store.records import KeyRole, StoredArticle
 from newsdesk.store.review import QueueFilter, article_id_by_seq, queue_page
-from newsdesk.store.users import User
-from newsdesk.ui.auth import DeskError, Visit, csrf_protected, get_desk, require_user, visit
+from newsdesk.ui.auth import (
+    DeskError,
+    DeskState,
+    Editor,
+    FormVisit,
+    PageVisit,
+    Reader,
+)
 from newsdesk.ui.desk import Desk
 from newsdesk.ui.pages import redirect, render
 from newsdesk.ui.passages import score_passages
@@ -43,9 +49,9 @@ def _query(where: QueueFilter) -> str:
 async def article_page(
     request: Request,
     seq: int,
-    current: Annotated[Visit, Depends(visit)],
-    user: Annotated[User, Depends(require_user())],
-    desk: Annotated[Desk, Depends(get_desk)],
+    current: PageVisit,
+    user: Reader,
+    desk: DeskState,
     where: Annotated[QueueFilter, Depends(queue_filter)],
 ) -> Response:
     article = await run_in_threadpool(_load, desk, seq)
@@ -71,9 +77,9 @@ async def article_page(
 async def article_passages(
     request: Request,
     seq: int,
-    current: Annotated[Visit, Depends(visit)],
-    user: Annotated[User, Depends(require_user())],
-    desk: Annotated[Desk, Depends(get_desk)],
+    current: PageVisit,
+    user: Reader,
+    desk: DeskState,
 ) -> Response:
     """The text with the passages behind the call marked, and the active model's own call."""
     article = await run_in_threadpool(_load, desk, seq)
@@ -99,9 +105,9 @@ async def article_passages(
 async def decide(
     request: Request,
     seq: int,
-    current: Annotated[Visit, Depends(csrf_protected)],
-    user: Annotated[User, Depends(require_user(KeyRole.EDITOR))],
-    desk: Annotated[Desk, Depends(get_desk)],
+    current: FormVisit,
+    user: Editor,
+    desk: DeskState,
     action: Annotated[str, Form()] = "correct",
     section: Annotated[list[str] | None, Form()] = None,
     f_section: Annotated[str | None, Form()] = None,

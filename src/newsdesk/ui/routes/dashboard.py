@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -16,8 +16,7 @@ from newsdesk.store.review import (
     queue_size,
     review_counts,
 )
-from newsdesk.store.users import User
-from newsdesk.ui.auth import Visit, get_desk, require_user, visit
+from newsdesk.ui.auth import DeskState, PageVisit, Reader
 from newsdesk.ui.desk import Desk
 from newsdesk.ui.pages import render
 
@@ -59,9 +58,9 @@ def dashboard_figures(desk: Desk) -> dict[str, Any]:
 @router.get("/dashboard")
 async def dashboard(
     request: Request,
-    current: Annotated[Visit, Depends(visit)],
-    user: Annotated[User, Depends(require_user())],
-    desk: Annotated[Desk, Depends(get_desk)],
+    current: PageVisit,
+    user: Reader,
+    desk: DeskState,
 ) -> Response:
     figures = await run_in_threadpool(dashboard_figures, desk)
     return render(request, "dashboard.html", {"nav": "dashboard", **figures}, current)

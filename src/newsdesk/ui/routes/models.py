@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -12,8 +12,14 @@ from newsdesk.errors import NewsdeskError
 from newsdesk.store import registry
 from newsdesk.store.records import KeyRole
 from newsdesk.store.review import reviewed_count
-from newsdesk.store.users import User
-from newsdesk.ui.auth import DeskError, Visit, csrf_protected, get_desk, require_user, visit
+from newsdesk.ui.auth import (
+    DeskError,
+    DeskState,
+    Editor,
+    FormVisit,
+    PageVisit,
+    Reader,
+)
 from newsdesk.ui.desk import Desk
 from newsdesk.ui.pages import finish, redirect, render
 
@@ -23,9 +29,9 @@ router = APIRouter(prefix="/desk", include_in_schema=False)
 @router.get("/models")
 async def models_page(
     request: Request,
-    current: Annotated[Visit, Depends(visit)],
-    user: Annotated[User, Depends(require_user())],
-    desk: Annotated[Desk, Depends(get_desk)],
+    current: PageVisit,
+    user: Reader,
+    desk: DeskState,
 ) -> Response:
     def read() -> dict:
         with desk.store.read() as conn:
@@ -47,9 +53,9 @@ async def models_page(
 async def model_page(
     request: Request,
     version: str,
-    current: Annotated[Visit, Depends(visit)],
-    user: Annotated[User, Depends(require_user())],
-    desk: Annotated[Desk, Depends(get_desk)],
+    current: PageVisit,
+    user: Reader,
+    desk: DeskState,
 ) -> Response:
     def read() -> dict:
         with desk.store.read() as conn:
@@ -75,9 +81,9 @@ def _busy(desk: Desk) -> None:
 @router.post("/models/retrain")
 async def start_retrain(
     request: Request,
-    current: Annotated[Visit, Depends(csrf_protected)],
-    user: Annotated[User, Depends(require_user(KeyRole.EDITOR))],
-    desk: Annotated[Desk, Depends(get_desk)],
+    current: FormVisit,
+    user: Editor,
+    desk: DeskState,
 ) -> Response:
     """Start retraining from every correction; the models page shows its progress."""
     await run_in_threadpool(_busy, desk)
@@ -85,42 +91,36 @@ async def start_retrain(
     return redirect(request, f"/desk/models?job={job_id}", current)
 
 
-@router.post("/models/rollback")
-async def rollback(
-    request: Request,
-    current: Annotated[Visit, Depends(csrf_protected)],
-    user: Annotated[User, Depends(require_user(KeyRole.EDITOR))],
-    desk: Annotated[Desk, Depends(get_desk)],
+async def _change_model(
+    request: Request, current: FormVisit, change: Callable[[], object]
 ) -> Response:
+    """Run an activation or a roll-back; 409 with the reason when the registry refuses it."""
     try:
-        await run_in_threadpool(lambda: desk.rollback(by=user.name))
+        await run_in_threadpool(change)
     except NewsdeskError as exc:
         raise DeskError(409, str(exc)) from None
     return redirect(request, "/desk/models", current)
+
+
+@router.post("/models/rollback")
+async def rollback(request: Request, current: FormVisit, user: Editor, desk: DeskState) -> Response:
+    return await _change_model(request, current, lambda: desk.rollback(by=user.name))
 
 
 @router.post("/models/{version}/activate")
 async def activate(
-    request: Request,
-    version: str,
-    current: Annotated[Visit, Depends(csrf_protected)],
-    user: Annotated[User, Depends(require_user(KeyRole.EDITOR))],
-    desk: Annotated[Desk, Depends(get_desk)],
+    request: Request, version: str, current: FormVisit, user: Editor, desk: DeskState
 ) -> Response:
-    try:
-        await run_in_threadpool(lambda: desk.activate(version, by=user.name))
-    except NewsdeskError as exc:
-        raise DeskError(409, str(exc)) from None
-    return redirect(request, "/desk/models", current)
+    return await _change_model(request, current, lambda: desk.activate(version, by=user.name))
 
 
 @router.post("/models/{version}/compare")
 async def compare(
     request: Request,
     version: str,
-    current: Annotated[Visit, Depends(csrf_protected)],
-    user: Annotated[User, Depends(require_user(KeyRole.EDITOR))],
-    desk: Annotated[Desk, Depends(get_desk)],
+    current: FormVisit,
+    user: Editor,
+    desk: DeskState,
 ) -> Response:
     """Compare ``version`` with the active model on the held-out corrected articles now."""
     await run_in_threadpool(_busy, desk)
@@ -132,9 +132,9 @@ async def compare(
 async def job_status(
     request: Request,
     job_id: int,
-    current: Annotated[Visit, Depends(visit)],
-    user: Annotated[User, Depends(require_user())],
-    desk: Annotated[Desk, Depends(get_desk)],
+    current: PageVisit,
+    user: Reader,
+    desk: DeskState,
 ) -> Response:
     """A job's progress as JSON (the models page polls it)."""
 

@@ -6,14 +6,12 @@ No sign-in. Only articles an editor filed or confirmed, or whose call is at leas
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from newsdesk.store.review import QueueItem, section_articles
-from newsdesk.ui.auth import DeskError, get_desk
+from newsdesk.ui.auth import DeskError, DeskState
 from newsdesk.ui.desk import Desk
 from newsdesk.ui.feeds import atom_feed, opml
 from newsdesk.ui.pages import render
@@ -52,15 +50,13 @@ async def _items(desk: Desk, section: str) -> list[QueueItem]:
 
 
 @router.get("/sections")
-async def sections_index(request: Request, desk: Annotated[Desk, Depends(get_desk)]) -> Response:
+async def sections_index(request: Request, desk: DeskState) -> Response:
     context = {"sections": list(_sections(desk).items()), "outlet": _outlet(desk)}
     return render(request, "sections.html", context)
 
 
 @router.get("/sections/{slug}")
-async def section_page(
-    request: Request, slug: str, desk: Annotated[Desk, Depends(get_desk)]
-) -> Response:
+async def section_page(request: Request, slug: str, desk: DeskState) -> Response:
     section = _section(desk, slug)
     items = await _items(desk, section)
     context = {
@@ -74,9 +70,7 @@ async def section_page(
 
 
 @router.get("/feeds/{slug}.xml")
-async def section_feed(
-    request: Request, slug: str, desk: Annotated[Desk, Depends(get_desk)]
-) -> Response:
+async def section_feed(request: Request, slug: str, desk: DeskState) -> Response:
     section = _section(desk, slug)
     items = await _items(desk, section)
     base = _base(request)
@@ -91,7 +85,7 @@ async def section_feed(
 
 
 @router.get("/feeds.opml")
-async def feeds_opml(request: Request, desk: Annotated[Desk, Depends(get_desk)]) -> Response:
+async def feeds_opml(request: Request, desk: DeskState) -> Response:
     base = _base(request)
     feeds = [
         (name, f"{base}/feeds/{slug}.xml", f"{base}/sections/{slug}")

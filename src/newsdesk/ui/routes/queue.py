@@ -11,9 +11,12 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from newsdesk.store.review import QueueFilter, queue_page, queue_size
-from newsdesk.store.users import User
-from newsdesk.ui.auth import DeskError, Visit, get_desk, require_user, visit
-from newsdesk.ui.desk import Desk
+from newsdesk.ui.auth import (
+    DeskError,
+    DeskState,
+    PageVisit,
+    Reader,
+)
 from newsdesk.ui.pages import redirect, render
 from newsdesk.ui.templating import shortcut_keys
 
@@ -71,9 +74,9 @@ async def desk_home(request: Request) -> Response:
 @router.get("/queue")
 async def queue(
     request: Request,
-    current: Annotated[Visit, Depends(visit)],
-    user: Annotated[User, Depends(require_user())],
-    desk: Annotated[Desk, Depends(get_desk)],
+    current: PageVisit,
+    user: Reader,
+    desk: DeskState,
     where: Annotated[QueueFilter, Depends(queue_filter)],
     after: str | None = None,
 ) -> Response:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from newsdesk.store import users as user_repository
-from newsdesk.ui.auth import Visit, csrf_protected, get_desk, visit
-from newsdesk.ui.desk import Desk
+from newsdesk.ui.auth import DeskState, FormVisit, PageVisit
 from newsdesk.ui.pages import redirect, render
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
@@ -24,9 +23,7 @@ def _next(value: str | None) -> str:
 
 
 @router.get("/signin")
-async def signin_form(
-    request: Request, current: Annotated[Visit, Depends(visit)], next: str | None = None
-) -> Response:
+async def signin_form(request: Request, current: PageVisit, next: str | None = None) -> Response:
     context = {"next": _next(next), "error": None, "name": ""}
     return render(request, "signin.html", context, current)
 
@@ -34,8 +31,8 @@ async def signin_form(
 @router.post("/signin")
 async def signin(
     request: Request,
-    current: Annotated[Visit, Depends(csrf_protected)],
-    desk: Annotated[Desk, Depends(get_desk)],
+    current: FormVisit,
+    desk: DeskState,
     name: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str | None, Form()] = None,
@@ -53,10 +50,6 @@ async def signin(
 
 
 @router.post("/signout")
-async def signout(
-    request: Request,
-    current: Annotated[Visit, Depends(csrf_protected)],
-    desk: Annotated[Desk, Depends(get_desk)],
-) -> Response:
+async def signout(request: Request, current: FormVisit, desk: DeskState) -> Response:
     current.sign_out(desk)
     return redirect(request, "/desk/signin", current)

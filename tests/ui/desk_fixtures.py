@@ -101,10 +101,10 @@ def service_settings(database_url: str) -> Settings:
 
 @pytest.fixture
 def app_factory(tmp_path: Path, database_url: str, lexical_classifier: Classifier):  # type: ignore[no-untyped-def]
-    def make(**desk_overrides: object):  # type: ignore[no-untyped-def]
+    def make(classifier: Classifier | None = None, **desk_overrides: object):  # type: ignore[no-untyped-def]
         return create_app(
             service_settings(database_url),
-            classifier=lexical_classifier,
+            classifier=classifier or lexical_classifier,
             desk=desk_settings(tmp_path, **desk_overrides),
         )
 

@@ -165,6 +165,7 @@ def test_editor_walk(
         page.wait_for_selector("#text[data-loaded='1']")
         assert page.title() != "pwned" and not dialogs
         assert "<script>" in page.inner_text("h1")
+        assert page.locator("a[href^='javascript'], img, [onerror], #article script").count() == 0
         page.screenshot(path=str(shots / "09-hostile.png"), full_page=True)
 
         # The public section page: Arabic articles right-to-left.

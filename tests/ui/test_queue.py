@@ -165,3 +165,36 @@ def test_signed_out_post_is_refused(client: TestClient, seeded: Store) -> None:
         data={"csrf_token": csrf_of(page.text), "action": "confirm"},
     )
     assert response.status_code == 401
+
+
+def test_a_multi_label_taxonomy_picks_several_sections(
+    app_factory,  # type: ignore[no-untyped-def]
+    database_url: str,
+    labeled: list[Labeled],
+) -> None:
+    from dataclasses import replace
+
+    from newsdesk.classify.classifier import Classifier
+    from newsdesk.taxonomy import Taxonomy
+    from ui.desk_fixtures import seed, sign_in
+
+    taxonomy = replace(Taxonomy.default(), multi_label=True)
+    classifier = Classifier.zero_shot(taxonomy, encoder="lexical")
+    store = Store(database_url)
+    seed(store, classifier, [labeled[0].article], "multi")
+    with store.read() as conn:
+        seq = article_seq(conn, labeled[0].article.id or "")
+    with TestClient(app_factory(classifier=classifier), base_url="https://testserver") as client:
+        token = sign_in(client)
+        page = client.get(f"/desk/articles/{seq}").text
+        assert 'type="checkbox" name="section"' in page and 'id="save-sections"' in page
+        response = client.post(
+            f"/desk/articles/{seq}/decision",
+            data={"csrf_token": token, "action": "correct", "section": ["Art", "Causes"]},
+            follow_redirects=False,
+        )
+    assert response.status_code == 303
+    with store.read() as conn:
+        found = get_article(conn, labeled[0].article.id or "")
+    assert found is not None and found.corrected_sections == ("Art", "Causes")
+    store.dispose()

@@ -28,6 +28,7 @@ from typing import Any
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
 from newsdesk.errors import TrainingError
+from newsdesk.eval.metrics import classification_metrics
 from newsdesk.service.model_slot import ServedModel
 from newsdesk.store import registry
 from newsdesk.store.engine import Store
@@ -127,18 +128,11 @@ def score(classifier: Classifier, data: CorrectedArticles) -> tuple[dict[str, An
 
 
 def primary_metrics(truth: Sequence[str], calls: Sequence[str]) -> dict[str, Any]:
-    """Accuracy and macro-F1 over the sections that occur in ``truth`` or ``calls``."""
-    n = len(truth)
-    if not n:
+    """Accuracy and macro-F1 (over the sections editors gave) of the calls' primary sections."""
+    if not truth:
         return {"n": 0, "accuracy": None, "macro_f1": None}
-    right = sum(t == c for t, c in zip(truth, calls, strict=True))
-    f1s = []
-    for section in sorted(set(truth) | set(calls)):
-        tp = sum(t == c == section for t, c in zip(truth, calls, strict=True))
-        fp = sum(c == section != t for t, c in zip(truth, calls, strict=True))
-        fn = sum(t == section != c for t, c in zip(truth, calls, strict=True))
-        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return {"n": n, "accuracy": right / n, "macro_f1": sum(f1s) / len(f1s)}
+    report = classification_metrics(truth, calls)
+    return {"n": report["n"], "accuracy": report["accuracy"], "macro_f1": report["macro_f1"]}
 
 
 def compare_models(

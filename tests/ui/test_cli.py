@@ -95,3 +95,13 @@ def test_retrain_then_activate_and_roll_back(
     assert back.exit_code == 0 and f"rolled back to {base}" in back.output
     unknown = runner.invoke(app, ["models", "activate", "nope", "--database-url", database_url])
     assert unknown.exit_code == 1 and "no model 'nope'" in unknown.output
+
+
+def test_serve_refuses_a_bad_desk_setting_by_name(database_url: str) -> None:
+    result = runner.invoke(
+        app,
+        ["serve", "--database-url", database_url, "--encoder", "lexical"],
+        env={"NEWSDESK_PUBLIC_MIN_CONFIDENCE": "1.5"},
+    )
+    assert result.exit_code == 2
+    assert "public_min_confidence (NEWSDESK_PUBLIC_MIN_CONFIDENCE)" in result.output

@@ -99,3 +99,27 @@ def test_open_redirect_after_signin_is_refused(client: TestClient) -> None:
         follow_redirects=False,
     )
     assert response.headers["location"] == "/desk/queue"
+
+
+def test_every_state_changing_route_refuses_a_request_without_the_token(
+    editor: tuple[TestClient, str], seeded: Store
+) -> None:
+    client, token = editor
+    routes = [
+        "/desk/articles/1/decision",
+        "/desk/models/retrain",
+        "/desk/models/rollback",
+        "/desk/models/anything/activate",
+        "/desk/models/anything/compare",
+        "/desk/signout",
+    ]
+    for path in routes:
+        for headers in ({}, {"X-CSRF-Token": token[::-1]}):
+            response = client.post(path, data={"action": "confirm"}, headers=headers)
+            assert response.status_code == 403, path
+    from newsdesk.store import registry
+    from newsdesk.store.review import reviewed_count
+
+    with seeded.read() as conn:
+        assert reviewed_count(conn) == 0 and registry.latest_job(conn) is None
+    assert client.get("/desk/queue", follow_redirects=False).status_code == 200  # still signed in

@@ -43,11 +43,13 @@ def _register() -> None:
 
 
 def _register_service() -> None:
-    from newsdesk.cli import db, keys, serve
+    from newsdesk.cli import db, keys, retrain, serve, users
 
     serve.register(app)
     app.add_typer(db.app, name="db")
     app.add_typer(keys.app, name="keys")
+    app.add_typer(users.app, name="users")
+    retrain.register(app)
 
 
 _register()

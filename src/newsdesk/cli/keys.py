@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from newsdesk.cli.db import DATABASE_URL
 from newsdesk.errors import NewsdeskError
 
+if TYPE_CHECKING:
+    from newsdesk.store import KeyRole
+
 app = typer.Typer(help="Manage the service's API keys.", no_args_is_help=True)
+
+
+def parse_role(role: str) -> KeyRole:
+    """The role named by ``--role``; exits with status 2 and the choices when there is none."""
+    from newsdesk.store import KeyRole
+
+    roles = [r.value for r in KeyRole]
+    if role not in roles:
+        typer.echo(f"error: --role must be one of {', '.join(roles)}, not {role!r}", err=True)
+        raise typer.Exit(2)
+    return KeyRole(role)
 
 
 @app.command("create")
@@ -17,19 +33,16 @@ def create(
     database_url: str = DATABASE_URL,
 ) -> None:
     """Make a key and print it (it is shown only this once; only a hash is stored)."""
-    from newsdesk.store import KeyRole, Store
+    from newsdesk.store import Store
     from newsdesk.store import keys as repository
     from newsdesk.store.migrate import check_schema
 
-    roles = [r.value for r in KeyRole]
-    if role not in roles:
-        typer.echo(f"error: --role must be one of {', '.join(roles)}, not {role!r}", err=True)
-        raise typer.Exit(2)
+    chosen = parse_role(role)
     try:
         store = Store(database_url)
         check_schema(store)
         with store.write() as conn:
-            record, key = repository.create_key(conn, KeyRole(role), name=name)
+            record, key = repository.create_key(conn, chosen, name=name)
     except NewsdeskError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

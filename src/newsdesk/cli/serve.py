@@ -32,6 +32,7 @@ def serve(
 
         from newsdesk.service import Settings, create_app
         from newsdesk.store.migrate import check_schema
+        from newsdesk.ui import DeskSettings
     except ImportError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -45,12 +46,18 @@ def serve(
     }
     try:
         settings = Settings(**{k: v for k, v in flags.items() if v is not None})
+        desk = DeskSettings()  # the review desk's settings: NEWSDESK_* variables only
     except ValidationError as exc:
-        messages = "; ".join(e["msg"] for e in exc.errors())
+        messages = "; ".join(
+            f"{e['loc'][0]} (NEWSDESK_{str(e['loc'][0]).upper()}): {e['msg']}"
+            if e["loc"]
+            else e["msg"]
+            for e in exc.errors()
+        )
         typer.echo(f"error: {messages}", err=True)
         raise typer.Exit(2) from None
     try:
-        app = create_app(settings)
+        app = create_app(settings, desk=desk)
         check_schema(app.state.newsdesk.store)
     except NewsdeskError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -17,6 +18,7 @@ from newsdesk.service.errors import ErrorBody, install_error_handlers
 from newsdesk.service.limits import BodyLimitMiddleware
 from newsdesk.service.metrics import MetricsMiddleware, ServiceMetrics
 from newsdesk.service.model import load_classifier, model_version, warm_up
+from newsdesk.service.model_slot import ModelSlot, ServedModel
 from newsdesk.service.routers import (
     articles,
     classify,
@@ -31,6 +33,9 @@ from newsdesk.service.settings import Settings
 from newsdesk.service.state import ServiceState
 from newsdesk.store.engine import Store
 from newsdesk.store.migrate import check_schema
+
+if TYPE_CHECKING:
+    from newsdesk.ui import DeskSettings
 
 __all__ = ["create_app"]
 
@@ -51,13 +56,19 @@ def create_app(
     *,
     classifier: Classifier | None = None,
     store: Store | None = None,
+    desk: DeskSettings | None = None,
 ) -> FastAPI:
     """Build the service. ``classifier`` and ``store`` replace the ones ``settings`` name.
+
+    The review desk (its pages, the public sections and feeds) is served too, configured by
+    ``desk`` (default: from ``NEWSDESK_*`` variables).
 
     The store's schema is checked and the model loaded when the app starts (its lifespan),
     once; a database on an old schema stops the start with a message to run
     ``newsdesk db upgrade``.
     """
+    from newsdesk.ui import mount_desk  # the desk imports the service's modules in turn
+
     settings = settings or Settings()
     metrics = ServiceMetrics()
     state = ServiceState(
@@ -76,11 +87,11 @@ def create_app(
             else await run_in_threadpool(load_classifier, settings)
         )
         await run_in_threadpool(warm_up, served)
-        state.classifier = served
-        state.model_version = model_version(served, settings.model)
-        metrics.model.labels(state.model_version, served.encoder.name, served.taxonomy.name).set(1)
+        state.slot = ModelSlot(ServedModel(served, model_version(served, settings.model)))
+        state.slot.on_swap(metrics.serving)
+        metrics.serving(state.slot.current)
         state.queue = ClassifyQueue(
-            served,
+            state.slot,
             batch_size=settings.classify_batch_size,
             max_pending=settings.max_pending,
             workers=settings.classify_workers,
@@ -88,12 +99,16 @@ def create_app(
         )
         metrics.queue.set_function(lambda: state.queue.pending if state.queue else 0)
         await state.queue.start()
+        # The review desk: registers this model, or swaps in the one editors activated.
+        await run_in_threadpool(review_desk.attach, state.slot, initial_path=settings.model)
+        await review_desk.start()
         state.ready = True
         log.info("newsdesk service ready: model %s, store %r", state.model_version, state.store)
         try:
             yield
         finally:
             state.ready = False
+            await review_desk.stop()
             await state.queue.stop()
             if store is None:
                 state.store.dispose()
@@ -111,6 +126,7 @@ def create_app(
     )
     app.state.newsdesk = state
     install_error_handlers(app)
+    review_desk = mount_desk(app, state.store, desk)
     for router in (
         classify.router,
         articles.router,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.result import Prediction
+from newsdesk.service.model_slot import ModelSlot, ServedModel
 
 __all__ = ["ClassifyQueue", "Overloaded"]
 
@@ -40,22 +41,30 @@ class Overloaded(Exception):
 @dataclass
 class _Job:
     articles: Sequence[Article]
-    future: asyncio.Future[list[Prediction]]
+    future: asyncio.Future[tuple[list[Prediction], str]]
 
 
 class ClassifyQueue:
-    """Runs ``classifier`` on worker threads for concurrent callers, batching their articles."""
+    """Runs ``classifier`` on worker threads for concurrent callers, batching their articles.
+
+    ``classifier`` is a fixed classifier, or a :class:`ModelSlot` whose model may be swapped
+    while the queue runs: each batch is classified by one model from start to end.
+    """
 
     def __init__(
         self,
-        classifier: Classifier,
+        classifier: Classifier | ModelSlot,
         *,
         batch_size: int = 32,
         max_pending: int = 256,
         workers: int = 1,
         on_batch: Callable[[int], None] | None = None,
     ) -> None:
-        self.classifier = classifier
+        self.slot = (
+            classifier
+            if isinstance(classifier, ModelSlot)
+            else ModelSlot(ServedModel(classifier, ""))
+        )
         self.batch_size = batch_size
         self.max_pending = max_pending
         self.workers = workers
@@ -78,12 +87,22 @@ class ClassifyQueue:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
 
+    @property
+    def classifier(self) -> Classifier:
+        """The classifier new batches are given to."""
+        return self.slot.current.classifier
+
     async def classify(self, articles: Sequence[Article]) -> list[Prediction]:
         """Predictions for ``articles``, in order; :class:`Overloaded` when the queue is full."""
+        predictions, _ = await self.classify_versioned(articles)
+        return predictions
+
+    async def classify_versioned(self, articles: Sequence[Article]) -> tuple[list[Prediction], str]:
+        """Predictions and the version of the model that made them (one model a batch)."""
         if self._queue is None:
             raise RuntimeError("ClassifyQueue.start() was not called")
         if not articles:
-            return []
+            return [], self.slot.current.version
         if self.pending + len(articles) > self.max_pending:
             raise Overloaded(self.pending, self.max_pending)
         self.pending += len(articles)
@@ -108,8 +127,11 @@ class ClassifyQueue:
             if not jobs:
                 continue
             batch = [article for job in jobs for article in job.articles]
+            model = self.slot.current  # one model for the whole batch, even across a swap
             try:
-                predictions = await loop.run_in_executor(self._executor, self._predict, batch)
+                predictions = await loop.run_in_executor(
+                    self._executor, self._predict, model.classifier, batch
+                )
             except Exception as exc:
                 log.exception("classification of %d articles failed", len(batch))
                 for job in jobs:
@@ -120,10 +142,10 @@ class ClassifyQueue:
             for job in jobs:
                 end = start + len(job.articles)
                 if not job.future.done():
-                    job.future.set_result(predictions[start:end])
+                    job.future.set_result((predictions[start:end], model.version))
                 start = end
 
-    def _predict(self, batch: list[Article]) -> list[Prediction]:
+    def _predict(self, classifier: Classifier, batch: list[Article]) -> list[Prediction]:
         if self._on_batch is not None:
             self._on_batch(len(batch))
-        return list(self.classifier.classify_many(batch, batch_size=self.batch_size))
+        return list(classifier.classify_many(batch, batch_size=self.batch_size))

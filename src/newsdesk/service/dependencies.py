@@ -26,6 +26,7 @@ __all__ = [
     "State",
     "articles_of",
     "classify_articles",
+    "classify_articles_versioned",
 ]
 
 State = Annotated[ServiceState, Depends(get_state)]
@@ -68,8 +69,16 @@ def articles_of(state: ServiceState, body: ArticleIn | ArticleBatch) -> tuple[li
 
 async def classify_articles(state: ServiceState, articles: Sequence[Article]) -> list[Prediction]:
     """Predictions through the bounded queue; 503 with ``Retry-After`` when it is full."""
+    predictions, _ = await classify_articles_versioned(state, articles)
+    return predictions
+
+
+async def classify_articles_versioned(
+    state: ServiceState, articles: Sequence[Article]
+) -> tuple[list[Prediction], str]:
+    """Predictions and the version of the model that made them (models swap while serving)."""
     try:
-        return await state.running_queue().classify(articles)
+        return await state.running_queue().classify_versioned(articles)
     except Overloaded as exc:
         state.metrics.rejected.inc()
         wait = state.settings.retry_after_s

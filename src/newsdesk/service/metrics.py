@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from newsdesk.service.model_slot import ServedModel
 
 __all__ = ["MetricsMiddleware", "ServiceMetrics"]
 
@@ -60,6 +64,12 @@ class ServiceMetrics:
             "newsdesk_model_info", "The model being served (value is always 1).",
             ["model_version", "encoder", "taxonomy"], registry=r,
         )  # fmt: skip
+
+    def serving(self, model: ServedModel) -> None:
+        """Point ``newsdesk_model_info`` at the model served now (after a start or a swap)."""
+        self.model.clear()
+        classifier = model.classifier
+        self.model.labels(model.version, classifier.encoder.name, classifier.taxonomy.name).set(1)
 
     def on_batch(self, size: int) -> None:
         self.batch_size.observe(size)

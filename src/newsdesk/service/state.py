@@ -9,6 +9,7 @@ from fastapi import Request
 
 from newsdesk.classify.classifier import Classifier
 from newsdesk.service.metrics import ServiceMetrics
+from newsdesk.service.model_slot import ModelSlot
 from newsdesk.service.settings import Settings
 from newsdesk.store.engine import Store
 
@@ -21,17 +22,28 @@ __all__ = ["ServiceState", "get_state"]
 
 @dataclass
 class ServiceState:
-    """Built by :func:`newsdesk.service.create_app`; filled in by its lifespan."""
+    """Built by :func:`newsdesk.service.create_app`; filled in by its lifespan.
+
+    The model is held in ``slot`` (the review desk swaps it while the service runs):
+    ``classifier`` and ``model_version`` read the model served now.
+    """
 
     settings: Settings
     metrics: ServiceMetrics
     keys: KeyCache
     store: Store
-    classifier: Classifier | None = None
+    slot: ModelSlot | None = None
     queue: ClassifyQueue | None = None
-    model_version: str = ""
     ready: bool = False
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def classifier(self) -> Classifier | None:
+        return self.slot.current.classifier if self.slot is not None else None
+
+    @property
+    def model_version(self) -> str:
+        return self.slot.current.version if self.slot is not None else ""
 
     def running_queue(self) -> ClassifyQueue:
         if self.queue is None or self.classifier is None:

@@ -20,6 +20,7 @@ from newsdesk.article import Article
 from newsdesk.classify.result import Prediction
 from newsdesk.store.errors import StoreError
 from newsdesk.store.records import ArticleFilter, Correction, StoredArticle, as_utc, utcnow
+from newsdesk.store.review import margin_of
 from newsdesk.store.tables import articles, corrections
 
 __all__ = [
@@ -72,6 +73,7 @@ class FiledArticle:
             "filed_at": filed_at,
             "section": p.section,
             "confidence": p.confidence,
+            "margin": margin_of(p.scores),
             "sections": list(p.sections) if p.sections is not None else None,
             "scores": p.scores,
             "model_version": self.model_version,

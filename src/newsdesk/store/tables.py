@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["api_keys", "articles", "corrections", "metadata"]
+__all__ = ["SEQ", "api_keys", "articles", "corrections", "metadata"]
 
 # Constraint names are fixed so that migrations name them the same on every database.
 metadata = MetaData(
@@ -34,12 +34,12 @@ metadata = MetaData(
 )
 
 # SQLite only makes INTEGER PRIMARY KEY an alias of the rowid (auto-increment).
-_SEQ = BigInteger().with_variant(Integer(), "sqlite")
+SEQ = BigInteger().with_variant(Integer(), "sqlite")
 
 articles = Table(
     "articles",
     metadata,
-    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
     # The identity resubmissions are matched on: the client's id, else one derived from the
     # URL, else from the content hash (see ``repository.record_id``).
     Column("id", String(255), nullable=False, unique=True),
@@ -54,6 +54,8 @@ articles = Table(
     # newsdesk's call, as made when the article was filed.
     Column("section", String(255), nullable=False, index=True),
     Column("confidence", Float, nullable=False),
+    # Top probability minus the runner-up's: the review queue's order (revision 0002).
+    Column("margin", Float, nullable=True),
     Column("sections", JSON, nullable=True),
     Column("scores", JSON, nullable=False),
     Column("model_version", String(255), nullable=False),
@@ -66,10 +68,10 @@ articles = Table(
 corrections = Table(
     "corrections",
     metadata,
-    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
     Column(
         "article_seq",
-        _SEQ,
+        SEQ,
         ForeignKey("articles.seq", ondelete="CASCADE"),
         nullable=False,
         index=True,
@@ -87,7 +89,7 @@ corrections = Table(
 api_keys = Table(
     "api_keys",
     metadata,
-    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
     Column("name", String(255), nullable=False, unique=True),
     # The key's public prefix finds the row; only a SHA-256 of the whole key is stored.
     Column("prefix", String(32), nullable=False, unique=True),

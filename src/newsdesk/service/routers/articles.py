@@ -15,7 +15,7 @@ from newsdesk.service.dependencies import (
     Reader,
     State,
     articles_of,
-    classify_articles,
+    classify_articles_versioned,
 )
 from newsdesk.service.errors import ApiError, ErrorBody
 from newsdesk.service.schemas import (
@@ -59,9 +59,9 @@ async def submit(
     for record_id, article in zip(ids, articles, strict=True):
         if record_id not in known:
             fresh.setdefault(record_id, article)
-    predictions = await classify_articles(state, list(fresh.values()))
+    predictions, version = await classify_articles_versioned(state, list(fresh.values()))
     filed = [
-        repository.FiledArticle(article, prediction, state.model_version)
+        repository.FiledArticle(article, prediction, version)
         for article, prediction in zip(fresh.values(), predictions, strict=True)
     ]
     created, records = await run_in_threadpool(_store, state, filed, ids)

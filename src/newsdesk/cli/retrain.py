@@ -1,0 +1,164 @@
+"""``newsdesk retrain`` and ``newsdesk models list|activate|rollback``: learning from the desk."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+
+import typer
+
+from newsdesk.cli.db import DATABASE_URL
+from newsdesk.errors import NewsdeskError
+
+models_app = typer.Typer(
+    help="The model registry: list, activate, roll back.", no_args_is_help=True
+)
+
+MODELS_DIR = typer.Option(
+    Path("newsdesk-models"),
+    "--models-dir",
+    envvar="NEWSDESK_MODELS_DIR",
+    help="Folder where retrained models are saved.",
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``retrain`` and the ``models`` group to ``app``."""
+    app.command("retrain")(retrain)
+    app.add_typer(models_app, name="models")
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(1)
+
+
+def retrain(
+    database_url: str = DATABASE_URL,
+    models_dir: Path = MODELS_DIR,
+    model: Path = typer.Option(None, "--model", help="Base model when none is active yet."),
+    taxonomy: str = typer.Option(None, "--taxonomy", help="Base taxonomy (zero-shot)."),
+    encoder: str = typer.Option("e5-small", "--encoder", help="Encoder of a zero-shot base."),
+    confident_per_section: int = typer.Option(
+        100,
+        "--confident-per-section",
+        envvar="NEWSDESK_RETRAIN_CONFIDENT_PER_SECTION",
+        help="Newest confidently called unreviewed articles a section that join the training "
+        "data, labeled with their call (0: reviewed articles only).",
+    ),
+    confident_min: float = typer.Option(
+        0.8,
+        "--confident-min",
+        envvar="NEWSDESK_RETRAIN_CONFIDENT_MIN",
+        help="Least confidence of such a call.",
+    ),
+) -> None:
+    """Train a candidate model from every correction; it serves once an editor activates it.
+
+    The candidate keeps the active model's taxonomy and encoder, and is compared with it on
+    the corrected articles held out from training. Prints the comparison as JSON.
+    """
+    from newsdesk.classify.classifier import Classifier
+    from newsdesk.service.model_slot import ServedModel
+    from newsdesk.store import Store, registry
+    from newsdesk.store.migrate import check_schema
+    from newsdesk.ui.retrain import retrain as run_retrain
+
+    try:
+        store = Store(database_url)
+        check_schema(store)
+        with store.read() as conn:
+            active = registry.active_version(conn)
+            record = registry.get_model(conn, active) if active else None
+        if record is not None and record.path:
+            base = ServedModel(Classifier.load(record.path), record.version)
+        else:
+            from newsdesk.service.model import load_classifier, model_version
+            from newsdesk.service.settings import Settings
+
+            settings = Settings(
+                database_url=database_url, model=model, taxonomy=taxonomy, encoder=encoder
+            )
+            classifier = load_classifier(settings)
+            base = ServedModel(classifier, model_version(classifier, model))
+            with store.write() as conn:
+                registry.ensure_model(
+                    conn, base.version, path=str(model) if model else None, kind="initial"
+                )
+                if active is None:  # as a service started on this model would have
+                    registry.activate_model(conn, base.version, by=None, note="newsdesk retrain")
+        outcome = run_retrain(
+            store,
+            base,
+            models_dir,
+            by=f"cli:{getpass.getuser()}",
+            confident_per_section=confident_per_section,
+            confident_min=confident_min,
+            progress=lambda share, message: typer.echo(f"[{share:4.0%}] {message}", err=True),
+        )
+    except NewsdeskError as exc:
+        raise _fail(exc) from None
+    summary = {
+        "version": outcome.version,
+        "path": str(outcome.path),
+        "compared_with": base.version,
+        "held_out": outcome.comparison["n"],
+        "candidate": outcome.comparison["candidate"],
+        "active": outcome.comparison["active"],
+        "fixed": len(outcome.comparison["fixed"]),
+        "broken": len(outcome.comparison["broken"]),
+    }
+    typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    typer.echo(f"activate it with: newsdesk models activate {outcome.version}", err=True)
+
+
+@models_app.command("list")
+def list_models(database_url: str = DATABASE_URL) -> None:
+    """Registered models, newest first: version, kind, status, held-out accuracy, active."""
+    from newsdesk.store import Store, registry
+
+    try:
+        with Store(database_url).read() as conn:
+            active = registry.active_version(conn)
+            records = registry.list_models(conn)
+    except NewsdeskError as exc:
+        raise _fail(exc) from None
+    for m in records:
+        accuracy = ""
+        if m.comparison and m.comparison.get("n"):
+            accuracy = f"{m.comparison['candidate']['accuracy']:.3f}"
+        mark = "active" if m.version == active else ""
+        typer.echo(f"{m.version}\t{m.kind}\t{m.status}\t{accuracy}\t{mark}".rstrip())
+
+
+@models_app.command("activate")
+def activate(
+    version: str = typer.Argument(..., help="The model version to serve."),
+    database_url: str = DATABASE_URL,
+) -> None:
+    """Make a model the active one; running services switch to it within seconds."""
+    from newsdesk.store import Store, registry
+
+    try:
+        with Store(database_url).write() as conn:
+            registry.activate_model(conn, version, by=f"cli:{getpass.getuser()}")
+    except NewsdeskError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"{version} is the active model")
+
+
+@models_app.command("rollback")
+def rollback(database_url: str = DATABASE_URL) -> None:
+    """Activate the model that was active before the current one."""
+    from newsdesk.store import Store, registry
+
+    try:
+        with Store(database_url).write() as conn:
+            previous = registry.previous_version(conn)
+            if previous is None:
+                raise _fail(NewsdeskError("no earlier model to roll back to"))
+            registry.activate_model(conn, previous, by=f"cli:{getpass.getuser()}", note="roll back")
+    except NewsdeskError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"rolled back to {previous}")

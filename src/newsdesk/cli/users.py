@@ -1,0 +1,90 @@
+"""``newsdesk users create|list|password``: editors' accounts for the review desk."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from newsdesk.cli.db import DATABASE_URL
+from newsdesk.cli.keys import parse_role
+from newsdesk.errors import NewsdeskError
+
+app = typer.Typer(help="Manage the review desk's user accounts.", no_args_is_help=True)
+
+PASSWORD_STDIN = typer.Option(
+    False, "--password-stdin", help="Read the password from the first line of standard input."
+)
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    value: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return value
+
+
+@app.command("create")
+def create(
+    name: str = typer.Argument(..., help="The name to sign in with."),
+    role: str = typer.Option("editor", "--role", "-r", help="reader, editor or admin."),
+    password_stdin: bool = PASSWORD_STDIN,
+    database_url: str = DATABASE_URL,
+) -> None:
+    """Add a user (asks for the password twice, or reads it with --password-stdin)."""
+    from newsdesk.store import Store
+    from newsdesk.store import users as repository
+    from newsdesk.store.migrate import check_schema
+
+    chosen = parse_role(role)
+    try:
+        store = Store(database_url)
+        check_schema(store)
+        password = _password(password_stdin)
+        with store.write() as conn:
+            user = repository.create_user(conn, name, password, chosen)
+    except NewsdeskError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"created {user.role.value} '{user.name}'")
+
+
+@app.command("password")
+def password(
+    name: str = typer.Argument(..., help="The user whose password to change."),
+    password_stdin: bool = PASSWORD_STDIN,
+    database_url: str = DATABASE_URL,
+) -> None:
+    """Change a user's password; their sessions end."""
+    from newsdesk.store import Store
+    from newsdesk.store import users as repository
+
+    try:
+        store = Store(database_url)
+        value = _password(password_stdin)
+        with store.write() as conn:
+            user = repository.set_password(conn, name, value)
+    except NewsdeskError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if user is None:
+        typer.echo(f"error: no user named {name!r}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"password of '{name}' changed; their sessions have ended")
+
+
+@app.command("list")
+def list_users(database_url: str = DATABASE_URL) -> None:
+    """List users: name, role, created."""
+    from newsdesk.store import Store
+    from newsdesk.store import users as repository
+
+    try:
+        with Store(database_url).read() as conn:
+            records = repository.list_users(conn)
+    except NewsdeskError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    for u in records:
+        state = "disabled" if u.disabled_at else "active"
+        typer.echo(f"{u.name}\t{u.role.value}\t{u.created_at:%Y-%m-%d %H:%M}\t{state}")

@@ -1,0 +1,106 @@
+"""Tables of the review desk: editors' accounts, the model registry and background jobs.
+
+They share :data:`newsdesk.store.tables.metadata`, so migrations and ``create_all`` see them.
+
+``models`` lists every model the service has served or trained: the one it started with and
+each candidate retrained from corrections (its folder, metrics and comparison with the model
+that was active when it was trained). ``model_activations`` is the history of which model was
+active from when, newest last: the active model is the latest row, and rolling back activates
+the one before it. ``desk_jobs`` tracks background work (retraining, comparing) so that any
+page, in any worker process, can show its progress.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, DateTime, Float, Index, Integer, String, Table, Text
+
+from newsdesk.store.tables import SEQ, articles, metadata
+
+__all__ = ["desk_jobs", "model_activations", "models", "users"]
+
+WHEN = DateTime(timezone=True)
+
+users = Table(
+    "users",
+    metadata,
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    # "scrypt$n$r$p$salt$hash" (see newsdesk.store.users.hash_password).
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    # Bumped when the password changes or the user is signed out everywhere: session cookies
+    # carry the epoch they were issued under and stop working when it moves on.
+    Column("session_epoch", Integer, nullable=False, default=0),
+    Column("created_at", WHEN, nullable=False),
+    Column("disabled_at", WHEN, nullable=True),
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
+    Column("version", String(255), nullable=False, unique=True),
+    # A saved-model folder; NULL for a zero-shot classifier built from the taxonomy.
+    Column("path", Text, nullable=True),
+    Column("kind", String(32), nullable=False),  # initial | retrained
+    Column("status", String(16), nullable=False),  # training | ready | failed
+    Column("created_at", WHEN, nullable=False),
+    Column("created_by", String(255), nullable=True),
+    Column("metrics", JSON, nullable=True),
+    Column("comparison", JSON, nullable=True),
+    Column("training", JSON, nullable=True),
+    Column("error", Text, nullable=True),
+)
+
+model_activations = Table(
+    "model_activations",
+    metadata,
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
+    Column("version", String(255), nullable=False),
+    Column("activated_at", WHEN, nullable=False),
+    Column("activated_by", String(255), nullable=True),
+    Column("note", Text, nullable=True),
+)
+
+desk_jobs = Table(
+    "desk_jobs",
+    metadata,
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),  # retrain | compare
+    Column("status", String(16), nullable=False),  # queued | running | done | failed
+    Column("progress", Float, nullable=False, default=0.0),
+    Column("message", Text, nullable=False, default=""),
+    Column("model_version", String(255), nullable=True),
+    Column("created_by", String(255), nullable=True),
+    Column("created_at", WHEN, nullable=False),
+    Column("finished_at", WHEN, nullable=True),
+    Column("result", JSON, nullable=True),
+    Column("error", Text, nullable=True),
+)
+
+# The review queue walks unreviewed articles from the least decided call up: the margin
+# between the two most probable sections (``articles.margin``, filled when an article is
+# filed), so a page of it reads a few index entries instead of sorting the whole table. The
+# index is partial, over the unreviewed articles, so both databases read it in order (neither
+# derives an order from ``IS NULL`` on a leading column). Its condition is on ``corrected_at``
+# (set with ``corrected_section``, by every correction), which no other index covers: on
+# ``corrected_section`` SQLite would pick that column's own index, misled by its statistics
+# (one value, NULL, holds nearly every row), and sort every waiting article.
+Index(
+    "ix_articles_review",
+    articles.c.margin,
+    articles.c.seq,
+    postgresql_where=articles.c.corrected_at.is_(None),
+    sqlite_where=articles.c.corrected_at.is_(None),
+)
+# The dashboard's figures read these alone, not the table: calls against editors' sections,
+# and the sections filed each day.
+Index("ix_articles_reviewed_calls", articles.c.corrected_section, articles.c.section)
+Index(
+    "ix_articles_filed_sections",
+    articles.c.filed_at,
+    articles.c.section,
+    articles.c.corrected_section,
+)
+# The queue's source filter.
+Index("ix_articles_source", articles.c.source)

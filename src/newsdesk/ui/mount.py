@@ -1,0 +1,53 @@
+"""Mounting the desk into the service app: routers, static files and error pages."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from newsdesk.store.engine import Store
+from newsdesk.ui.auth import DeskError, SignInRequired, sign_in_url
+from newsdesk.ui.desk import Desk
+from newsdesk.ui.pages import redirect, render
+from newsdesk.ui.routes import article, dashboard, models, public, queue, signin
+from newsdesk.ui.settings import DeskSettings
+
+__all__ = ["mount_desk"]
+
+
+def mount_desk(app: FastAPI, store: Store, settings: DeskSettings | None = None) -> Desk:
+    """Add the desk's pages, feeds and static files to ``app``; returns the :class:`Desk`.
+
+    The service calls ``desk.attach(slot)`` once its model is loaded, and ``desk.start()`` /
+    ``desk.stop()`` from its lifespan.
+    """
+    desk = Desk(settings or DeskSettings(), store, None)
+    app.state.desk = desk
+    for router in (
+        signin.router,
+        queue.router,
+        article.router,
+        dashboard.router,
+        models.router,
+        public.router,
+    ):
+        app.include_router(router)
+    static = resources.files("newsdesk.ui").joinpath("static")
+    app.mount("/desk/static", StaticFiles(directory=str(static)), name="desk-static")
+
+    @app.exception_handler(DeskError)
+    async def on_desk_error(request: Request, exc: DeskError) -> Response:
+        visit = getattr(request.state, "desk_visit", None)
+        context = {"status": exc.status, "message": exc.message}
+        return render(request, "error.html", context, visit, status_code=exc.status)
+
+    @app.exception_handler(SignInRequired)
+    async def on_sign_in(request: Request, exc: SignInRequired) -> Response:
+        return redirect(
+            request, sign_in_url(exc.next_url), getattr(request.state, "desk_visit", None)
+        )
+
+    return desk

@@ -1,0 +1,1 @@
+"""The desk's routers: sign-in, queue, article, dashboard, models, and the public sections."""

@@ -1,0 +1,55 @@
+"""Signing in and out of the desk."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from newsdesk.store import users as user_repository
+from newsdesk.ui.auth import DeskState, FormVisit, PageVisit
+from newsdesk.ui.pages import redirect, render
+
+router = APIRouter(prefix="/desk", include_in_schema=False)
+
+
+def _next(value: str | None) -> str:
+    """Only a path of the desk itself (no open redirect to another site)."""
+    if value and value.startswith("/desk") and not value.startswith("//"):
+        return value
+    return "/desk/queue"
+
+
+@router.get("/signin")
+async def signin_form(request: Request, current: PageVisit, next: str | None = None) -> Response:
+    context = {"next": _next(next), "error": None, "name": ""}
+    return render(request, "signin.html", context, current)
+
+
+@router.post("/signin")
+async def signin(
+    request: Request,
+    current: FormVisit,
+    desk: DeskState,
+    name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
+    def check() -> user_repository.User | None:
+        with desk.store.read() as conn:
+            return user_repository.authenticate(conn, name, password)
+
+    user = await run_in_threadpool(check)
+    if user is None:
+        context = {"next": _next(next), "error": "wrong name or password", "name": name}
+        return render(request, "signin.html", context, current, status_code=401)
+    current.sign_in(desk, user)
+    return redirect(request, _next(next), current)
+
+
+@router.post("/signout")
+async def signout(request: Request, current: FormVisit, desk: DeskState) -> Response:
+    current.sign_out(desk)
+    return redirect(request, "/desk/signin", current)

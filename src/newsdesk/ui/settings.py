@@ -1,0 +1,62 @@
+"""Settings of the review desk and the public section pages (``NEWSDESK_*`` variables)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DeskSettings"]
+
+
+class DeskSettings(BaseSettings):
+    """Everything the desk is configured by; each field is also ``NEWSDESK_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", extra="ignore", frozen=True)
+
+    session_secret: str | None = Field(
+        default=None,
+        description="Key that signs session cookies; without one a random key is made at "
+        "start-up, and every restart signs everyone out.",
+    )
+    cookie_secure: bool = Field(
+        default=True,
+        description="Send the session cookie over HTTPS only (turn off for plain-HTTP tests).",
+    )
+    session_hours: float = Field(default=12.0, gt=0, description="How long a sign-in lasts.")
+    public_min_confidence: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description="Least confidence of a call for an unreviewed article to be published on "
+        "its section's page and feed (reviewed articles always are).",
+    )
+    models_dir: Path = Field(
+        default=Path("newsdesk-models"), description="Folder where retrained models are saved."
+    )
+    retrain_confident_per_section: int = Field(
+        default=100,
+        ge=0,
+        description="Newest unreviewed articles a section, confidently called, that join a "
+        "retrain's training data labeled with their call (0: reviewed articles only).",
+    )
+    retrain_confident_min: float = Field(
+        default=0.8,
+        ge=0.0,
+        le=1.0,
+        description="Least confidence of a call for its article to join a retrain's data.",
+    )
+    queue_page_size: int = Field(
+        default=25, gt=0, le=500, description="Articles on a page of the queue."
+    )
+    feed_size: int = Field(
+        default=50, gt=0, le=500, description="Articles in a section page and feed."
+    )
+    dashboard_days: int = Field(default=30, gt=0, le=366, description="Days the dashboard charts.")
+    model_check_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="How often the service looks for a model activated elsewhere (another "
+        "worker, or 'newsdesk models activate'); 0 turns this off.",
+    )

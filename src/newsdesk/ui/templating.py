@@ -1,0 +1,105 @@
+"""The Jinja2 environment of the desk: autoescaping always on, and the filters pages use.
+
+Article titles and texts are user input: they are only ever rendered escaped (no ``|safe``
+anywhere), and only ``http``/``https`` URLs become links (:func:`safe_url`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from fastapi.templating import Jinja2Templates
+
+__all__ = [
+    "RTL_LANGS",
+    "SHORTCUT_KEYS",
+    "build_templates",
+    "safe_url",
+    "section_slug",
+    "shortcut_keys",
+    "text_dir",
+]
+
+RTL_LANGS = frozenset({"ar", "arz", "ary", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "ug"})
+SHORTCUT_KEYS = "123456789qwertyuiopasdfghjklzxcvbnm"
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) URL; ``None`` for anything else (javascript:...)."""
+    if not url:
+        return None
+    text = url.strip()
+    if any(ord(c) < 32 for c in text):
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return text
+
+
+def text_dir(lang: str | None) -> str:
+    """``rtl`` for right-to-left languages, else ``auto`` (the browser decides from the text)."""
+    return "rtl" if (lang or "").split("-")[0].lower() in RTL_LANGS else "auto"
+
+
+def section_slug(name: str) -> str:
+    """The URL form of a section name: ``Cloak & Dagger`` -> ``cloak-dagger``; Arabic stays."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    slug = re.sub(r"[^\w]+", "-", text).strip("-_")
+    return slug or "section"
+
+
+def shortcut_keys(sections: list[str]) -> dict[str, str]:
+    """One keyboard key a section, in taxonomy order: 1-9, then q, w, e..."""
+    return dict(zip(sections, SHORTCUT_KEYS, strict=False))
+
+
+def _pct(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    return f"{100 * float(value):.{digits}f}%"
+
+
+def _when(value: datetime | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def _width(value: float | None) -> str:
+    """A CSS width for a bar: a number we computed, never user text."""
+    share = 0.0 if value is None else max(0.0, min(1.0, float(value)))
+    return f"width: {100 * share:.1f}%"
+
+
+def build_templates() -> Jinja2Templates:
+    """The desk's templates (package data ``newsdesk/ui/templates``)."""
+    folder = resources.files("newsdesk.ui").joinpath("templates")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    filters: dict[str, Any] = {
+        "pct": _pct,
+        "when": _when,
+        "width": _width,
+        "safe_url": safe_url,
+        "text_dir": text_dir,
+        "slug": section_slug,
+    }
+    env.filters.update(filters)
+    return Jinja2Templates(env=env)

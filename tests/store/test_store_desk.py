@@ -1,0 +1,155 @@
+"""The review desk's queries, accounts and model registry, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from newsdesk.article import Article
+from newsdesk.classify.classifier import Classifier
+from newsdesk.store import KeyRole, Store, StoreError, registry, review
+from newsdesk.store import articles as repo
+from newsdesk.store import users as accounts
+
+
+@pytest.fixture
+def filed(store: Store, classifier: Classifier, sample_articles: list[Article]) -> list[str]:
+    """The sample articles filed one minute apart (oldest first); their ids."""
+    start = datetime(2025, 3, 1, 12, tzinfo=UTC)
+    predictions = list(classifier.classify_many(sample_articles))
+    with store.write() as conn:
+        for n, (article, prediction) in enumerate(zip(sample_articles, predictions, strict=True)):
+            repo.insert_filed(
+                conn,
+                [repo.FiledArticle(article, prediction, "v1")],
+                filed_at=start + timedelta(minutes=n),
+            )
+    return [a.id or "" for a in sample_articles]
+
+
+def test_the_queue_is_least_decided_first_and_pages_by_key(store: Store, filed: list[str]) -> None:
+    with store.read() as conn:
+        everything, more = review.queue_page(conn, review.QueueFilter(), limit=100)
+        first, after = review.queue_page(conn, review.QueueFilter(), limit=3)
+        rest, _ = review.queue_page(conn, review.QueueFilter(), limit=100, after=after)
+    assert more is None and len(everything) == len(filed)
+    margins = [item.margin for item in everything]
+    assert margins == sorted(margins)
+    assert all(
+        item.margin == pytest.approx(review.margin_of(stored.scores))
+        for item, stored in zip(everything, _stored(store, everything), strict=True)
+    )
+    assert [i.seq for i in first + rest] == [i.seq for i in everything]
+
+
+def _stored(store: Store, items: list[review.QueueItem]) -> list[repo.StoredArticle]:
+    with store.read() as conn:
+        found = repo.get_articles(conn, [item.id for item in items])
+    return [found[item.id] for item in items]
+
+
+def test_reviewed_articles_leave_the_queue_and_filters_apply(
+    store: Store, filed: list[str]
+) -> None:
+    with store.write() as conn:
+        repo.add_correction(conn, filed[0], ["Sports"], editor="ann")
+    with store.read() as conn:
+        waiting = review.queue_size(conn, review.QueueFilter())
+        arabic, _ = review.queue_page(conn, review.QueueFilter(lang="ar"), limit=100)
+        before, _ = review.queue_page(
+            conn, review.QueueFilter(until=datetime(2025, 3, 1).date()), limit=100
+        )
+    assert waiting == len(filed) - 1
+    assert arabic and {item.lang for item in arabic} == {"ar"}
+    assert before == []
+
+
+def test_a_section_publishes_confident_and_reviewed_articles_newest_first(
+    store: Store, filed: list[str]
+) -> None:
+    with store.read() as conn:
+        stored = repo.get_articles(conn, filed)
+    shaky = min(stored.values(), key=lambda a: a.confidence)
+    with store.read() as conn:
+        listed = review.section_articles(
+            conn, shaky.section, min_confidence=shaky.confidence + 1e-6, limit=50
+        )
+    assert shaky.id not in {item.id for item in listed}
+    with store.write() as conn:
+        repo.add_correction(conn, shaky.id, [shaky.section], editor="ann", note="confirmed")
+        repo.add_correction(conn, filed[1], [shaky.section], editor="ann")
+    with store.read() as conn:
+        listed = review.section_articles(
+            conn, shaky.section, min_confidence=shaky.confidence + 1e-6, limit=50
+        )
+        anchors = review.confident_articles(conn, shaky.section, min_confidence=0.0, limit=50)
+    ids = [item.id for item in listed]
+    assert shaky.id in ids and filed[1] in ids
+    assert [item.seq for item in listed] == sorted((item.seq for item in listed), reverse=True)
+    assert {row.id for row in anchors}.isdisjoint({shaky.id, filed[1]})  # reviewed ones aside
+
+
+def test_review_counts_and_confusion(store: Store, filed: list[str]) -> None:
+    with store.read() as conn:
+        calls = {a.id: a.section for a in repo.get_articles(conn, filed).values()}
+    other = "Music" if calls[filed[0]] != "Music" else "Art"
+    with store.write() as conn:
+        repo.add_correction(conn, filed[0], [other], editor="ann")
+        repo.add_correction(conn, filed[1], [calls[filed[1]]], editor="ann", note="confirmed")
+    with store.read() as conn:
+        counts = review.review_counts(conn)
+        confusion = review.confusion_counts(conn)
+        dates, series = review.filed_per_day(
+            conn, days=3, today=datetime(2025, 3, 2, tzinfo=UTC).date()
+        )
+    assert counts.total_reviewed == 2 and counts.total_changed == 1
+    assert sum(counts.filed.values()) == len(filed)
+    assert confusion[(calls[filed[0]], other)] == 1
+    assert confusion[(calls[filed[1]], calls[filed[1]])] == 1
+    assert len(dates) == 3 and sum(sum(values) for values in series.values()) == len(filed)
+    assert series[other][dates.index(datetime(2025, 3, 1).date())] >= 1
+
+
+def test_accounts_authenticate_and_a_new_password_ends_sessions(store: Store) -> None:
+    with store.write() as conn:
+        made = accounts.create_user(conn, "سارة", "a long password", KeyRole.EDITOR)
+    with store.read() as conn:
+        assert accounts.authenticate(conn, "سارة", "a long password") == made
+        assert accounts.authenticate(conn, "سارة", "wrong password!") is None
+        assert accounts.authenticate(conn, "nobody", "a long password") is None
+    with store.write() as conn:
+        changed = accounts.set_password(conn, "سارة", "another long one")
+    assert changed is not None and changed.session_epoch == made.session_epoch + 1
+    with store.write() as conn, pytest.raises(StoreError, match="exists already"):
+        accounts.create_user(conn, "سارة", "a long password", KeyRole.READER)
+
+
+def test_registry_activation_history_and_rollback(store: Store) -> None:
+    with store.write() as conn:
+        registry.ensure_model(conn, "v1", path=None, kind="initial")
+        registry.activate_model(conn, "v1", by=None)
+        registry.register_model(conn, "v2", kind="retrained", status="training")
+        with pytest.raises(StoreError, match="not ready"):
+            registry.activate_model(conn, "v2", by="ann")
+        registry.update_model(conn, "v2", status="ready", path="/models/v2")
+        registry.activate_model(conn, "v2", by="ann")
+    with store.read() as conn:
+        assert registry.active_version(conn) == "v2"
+        assert registry.previous_version(conn) == "v1"
+        assert [m.version for m in registry.list_models(conn)] == ["v2", "v1"]
+
+
+def test_desk_jobs_record_progress_and_the_end(store: Store) -> None:
+    with store.write() as conn:
+        job_id = registry.create_job(conn, "retrain", created_by="ann")
+        registry.update_job(conn, job_id, status="running", progress=0.5, message="halfway")
+    with store.read() as conn:
+        running = registry.get_job(conn, job_id)
+    assert running is not None and running.running and running.progress == 0.5
+    with store.write() as conn:
+        registry.finish_job(conn, job_id, error="no reviewed articles yet")
+    with store.read() as conn:
+        ended = registry.latest_job(conn, "retrain")
+    assert ended is not None and ended.status == "failed" and not ended.running
+    assert ended.to_dict()["error"] == "no reviewed articles yet"

@@ -1,0 +1,177 @@
+"""The editor's walk in a real browser: Playwright driving Debian's Chromium, headless.
+
+Sign in, open the queue, correct three articles by keyboard, confirm two, see the dashboard
+counts change, retrain, activate the new model, and see a previously wrong article filed
+right. A screenshot of each page is saved under the test's tmp_path. The server is a real
+uvicorn on 127.0.0.1 (a free port), with the lexical encoder and SQLite in tmp_path.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsdesk.classify.classifier import Classifier
+from newsdesk.service import create_app
+from newsdesk.store import Store
+from newsdesk.store.review import article_seq
+from newsdesk.ui.retrain import held_out
+from newsdesk.ui.templating import shortcut_keys
+from ui.desk_fixtures import PASSWORD, Labeled, desk_settings, seed, service_settings
+from ui.test_xss import EVIL
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason=f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)",
+    ),
+]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def server(
+    tmp_path: Path, database_url: str, labeled: list[Labeled], lexical_classifier: Classifier
+) -> Iterator[str]:
+    """A real uvicorn on a loopback socket bound here, so it takes connections at once:
+    they wait in the socket's backlog until the service has started."""
+    import uvicorn
+
+    store = Store(database_url)
+    seed(store, lexical_classifier, [item.article for item in labeled] + [EVIL], "seed")
+    store.dispose()
+    app = create_app(
+        service_settings(database_url),
+        classifier=lexical_classifier,
+        desk=desk_settings(tmp_path, public_min_confidence=0.0),
+    )
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    port = sock.getsockname()[1]
+    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        uv.should_exit = True
+        thread.join(30)
+        sock.close()
+
+
+def test_editor_walk(
+    server: str,
+    tmp_path: Path,
+    database_url: str,
+    labeled: list[Labeled],
+    lexical_classifier: Classifier,
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    calls = {
+        item.article.id: p.section
+        for item, p in zip(
+            labeled, lexical_classifier.classify_many([i.article for i in labeled]), strict=True
+        )
+    }
+    wrong = [
+        i for i in labeled if calls[i.article.id] != i.label and not held_out(i.article.id or "")
+    ]
+    right = [i for i in labeled if calls[i.article.id] == i.label]
+    assert len(wrong) >= 3 and len(right) >= 2, "the fixture needs 3 wrong and 2 right calls"
+    to_correct, to_confirm = wrong[:3], right[:2]
+    store = Store(database_url)
+    with store.read() as conn:
+        seqs = {i.article.id: article_seq(conn, i.article.id or "") for i in labeled}
+        evil_seq = article_seq(conn, "evil-1")
+    keys = shortcut_keys(lexical_classifier.taxonomy.names)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+        # Sign in (the queue sends us to the sign-in form first).
+        page.goto(f"{server}/desk/queue")
+        assert "/desk/signin" in page.url
+        page.screenshot(path=str(shots / "01-signin.png"))
+        page.fill("input[name=name]", "editor")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("#signin button[type=submit]")
+        page.wait_for_url("**/desk/queue")
+        assert page.locator("li.item").count() == 25
+        page.screenshot(path=str(shots / "02-queue.png"), full_page=True)
+        page.click("li.item:first-child a.title")
+        page.wait_for_selector("#article")
+        assert "/desk/articles/" in page.url
+
+        page.goto(f"{server}/desk/dashboard")
+        assert page.inner_text("#count-reviewed") == "0"
+        page.screenshot(path=str(shots / "03-dashboard-before.png"), full_page=True)
+
+        # Correct three articles and confirm two, by keyboard.
+        for n, item in enumerate(to_correct + to_confirm):
+            page.goto(f"{server}/desk/articles/{seqs[item.article.id]}")
+            page.wait_for_selector("#text[data-loaded='1']")
+            if n == 0:
+                assert page.locator("mark.drove").count() >= 1
+                page.screenshot(path=str(shots / "04-article.png"), full_page=True)
+            before = page.url
+            page.keyboard.press("Enter" if item in to_confirm else keys[item.label])
+            page.wait_for_url(lambda url, before=before: url != before)
+            assert "/desk/articles/" in page.url  # the next article of the queue opened
+
+        page.goto(f"{server}/desk/dashboard")
+        assert page.inner_text("#count-reviewed") == "5"
+        assert page.inner_text("#count-changed") == "3"
+        page.screenshot(path=str(shots / "05-dashboard-after.png"), full_page=True)
+
+        # Retrain in the background, then activate the new model.
+        page.goto(f"{server}/desk/models")
+        page.click("#retrain")
+        page.wait_for_selector("tr[data-version^='retrained-'] button.activate", timeout=120_000)
+        page.screenshot(path=str(shots / "06-models-trained.png"), full_page=True)
+        version = page.get_attribute("tr[data-version^='retrained-']", "data-version")
+        page.click("tr[data-version^='retrained-'] button.activate")
+        page.wait_for_selector(f"tr.active[data-version='{version}']")
+        assert page.inner_text("#active-version") == version
+        page.screenshot(path=str(shots / "07-models-activated.png"), full_page=True)
+
+        # A previously wrong article is now filed right by the active model.
+        refiled = []
+        for item in to_correct:
+            page.goto(f"{server}/desk/articles/{seqs[item.article.id]}")
+            page.wait_for_selector("#live-call")
+            live = page.locator(".passages")
+            assert live.get_attribute("data-live-model") == version
+            if live.get_attribute("data-live-section") == item.label:
+                refiled.append(item.article.id)
+                if len(refiled) == 1:
+                    page.screenshot(path=str(shots / "08-article-refiled.png"), full_page=True)
+        assert refiled, "the new model files none of the corrected articles as the editor did"
+
+        # Hostile text stays text: no script ran, no dialog opened.
+        page.goto(f"{server}/desk/articles/{evil_seq}")
+        page.wait_for_selector("#text[data-loaded='1']")
+        assert page.title() != "pwned" and not dialogs
+        assert "<script>" in page.inner_text("h1")
+        assert page.locator("a[href^='javascript'], img, [onerror], #article script").count() == 0
+        page.screenshot(path=str(shots / "09-hostile.png"), full_page=True)
+
+        # The public section page: Arabic articles right-to-left.
+        page.goto(f"{server}/sections/sports")
+        assert page.locator("#articles li[dir=rtl][lang=ar]").count() >= 1
+        page.screenshot(path=str(shots / "10-section.png"), full_page=True)
+        browser.close()
+
+    assert len(list(shots.glob("*.png"))) == 10

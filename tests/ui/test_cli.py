@@ -1,0 +1,107 @@
+"""``newsdesk users``, ``newsdesk retrain`` and ``newsdesk models`` from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from newsdesk.cli.app import app
+from newsdesk.store import Store, registry
+from newsdesk.store import users as accounts
+from newsdesk.store.articles import add_correction
+from ui.desk_fixtures import Labeled
+
+runner = CliRunner()
+
+
+def test_users_create_list_and_password(database_url: str) -> None:
+    made = runner.invoke(
+        app,
+        ["users", "create", "ليلى", "--role", "editor", "--password-stdin"],
+        input="a long password\n",
+        env={"NEWSDESK_DATABASE_URL": database_url},
+    )
+    assert made.exit_code == 0, made.output
+    assert "created editor 'ليلى'" in made.output
+    with Store(database_url).read() as conn:
+        assert accounts.authenticate(conn, "ليلى", "a long password") is not None
+    listed = runner.invoke(app, ["users", "list", "--database-url", database_url])
+    assert "ليلى\teditor" in listed.output
+    changed = runner.invoke(
+        app,
+        ["users", "password", "ليلى", "--password-stdin", "--database-url", database_url],
+        input="another long one\n",
+    )
+    assert changed.exit_code == 0 and "sessions have ended" in changed.output
+    with Store(database_url).read() as conn:
+        assert accounts.authenticate(conn, "ليلى", "another long one") is not None
+
+
+def test_users_create_refuses_a_bad_role_and_a_short_password(database_url: str) -> None:
+    role = runner.invoke(
+        app, ["users", "create", "x", "--role", "boss", "--database-url", database_url]
+    )
+    assert role.exit_code == 2 and "--role must be one of reader, editor, admin" in role.output
+    short = runner.invoke(
+        app,
+        ["users", "create", "x", "--password-stdin", "--database-url", database_url],
+        input="short\n",
+    )
+    assert short.exit_code == 1 and "at least 8" in short.output
+
+
+def test_retrain_without_reviews_says_what_to_do(
+    seeded: Store, database_url: str, tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        app,
+        ["retrain", "--database-url", database_url, "--encoder", "lexical"],
+        env={"NEWSDESK_MODELS_DIR": str(tmp_path / "models")},
+    )
+    assert result.exit_code == 1
+    assert "no reviewed articles yet" in result.output
+
+
+def test_retrain_then_activate_and_roll_back(
+    seeded: Store, database_url: str, labeled: list[Labeled], tmp_path: Path
+) -> None:
+    with seeded.write() as conn:
+        for item in labeled:
+            add_correction(conn, item.article.id or "", [item.label], editor="ann")
+    models = tmp_path / "models"
+    trained = runner.invoke(
+        app,
+        ["retrain", "--database-url", database_url, "--encoder", "lexical"],
+        env={"NEWSDESK_MODELS_DIR": str(models)},
+    )
+    assert trained.exit_code == 0, trained.output
+    summary = json.loads(trained.stdout)
+    version = summary["version"]
+    assert (models / version / "model.json").is_file()
+    assert summary["held_out"] >= 1 and summary["candidate"]["accuracy"] is not None
+    listed = runner.invoke(app, ["models", "list", "--database-url", database_url])
+    assert version in listed.output
+    with seeded.read() as conn:
+        base = registry.active_version(conn)
+    assert base is not None and base != version  # a candidate is not active by itself
+
+    activated = runner.invoke(app, ["models", "activate", version, "--database-url", database_url])
+    assert activated.exit_code == 0, activated.output
+    with seeded.read() as conn:
+        assert registry.active_version(conn) == version
+    back = runner.invoke(app, ["models", "rollback", "--database-url", database_url])
+    assert back.exit_code == 0 and f"rolled back to {base}" in back.output
+    unknown = runner.invoke(app, ["models", "activate", "nope", "--database-url", database_url])
+    assert unknown.exit_code == 1 and "no model 'nope'" in unknown.output
+
+
+def test_serve_refuses_a_bad_desk_setting_by_name(database_url: str) -> None:
+    result = runner.invoke(
+        app,
+        ["serve", "--database-url", database_url, "--encoder", "lexical"],
+        env={"NEWSDESK_PUBLIC_MIN_CONFIDENCE": "1.5"},
+    )
+    assert result.exit_code == 2
+    assert "public_min_confidence (NEWSDESK_PUBLIC_MIN_CONFIDENCE)" in result.output

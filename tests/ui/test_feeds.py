@@ -1,0 +1,94 @@
+"""Public section pages, Atom feeds (parsed back with feedparser) and the OPML list."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import feedparser
+from fastapi.testclient import TestClient
+
+from newsdesk.store import Store
+from newsdesk.store.articles import add_correction, get_article
+from newsdesk.ui.templating import section_slug
+from ui.desk_fixtures import Labeled
+
+
+def _feed(client: TestClient, section: str) -> feedparser.FeedParserDict:
+    response = client.get(f"/feeds/{section_slug(section)}.xml")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    return parsed
+
+
+def test_every_section_feed_is_valid_atom(
+    client: TestClient, seeded: Store, labeled: list[Labeled]
+) -> None:
+    total = 0
+    for section in client.app.state.desk.slot.current.classifier.taxonomy.names:  # type: ignore[attr-defined]
+        parsed = _feed(client, section)
+        assert parsed.feed.title.endswith(section)
+        for entry in parsed.entries:
+            assert entry.id.startswith("urn:uuid:")
+            assert entry.link.startswith("https://news.example.org/")
+            assert entry.updated_parsed is not None
+        total += len(parsed.entries)
+    assert total == len(labeled)  # threshold 0 in the tests: every article is published once
+
+
+def test_corrections_move_an_article_between_feeds(client: TestClient, seeded: Store) -> None:
+    with seeded.read() as conn:
+        article = get_article(conn, "d20")
+    assert article is not None
+    target = "Health" if article.section != "Health" else "Music"
+    before = {e.title for e in _feed(client, article.section).entries}
+    assert article.title in before
+    with seeded.write() as conn:
+        add_correction(conn, "d20", [target], editor="ann")
+    assert article.title not in {e.title for e in _feed(client, article.section).entries}
+    moved = _feed(client, target).entries
+    entry = next(e for e in moved if e.title == article.title)
+    assert entry.tags[0].term == target  # the feed files it under the editor's section
+    assert article.title in client.get(f"/sections/{section_slug(target)}").text
+
+
+def test_unconfident_calls_stay_off_unless_confirmed(
+    app_factory,
+    seeded: Store,  # type: ignore[no-untyped-def]
+) -> None:
+    with TestClient(app_factory(public_min_confidence=0.999), base_url="https://t") as client:
+        with seeded.read() as conn:
+            article = get_article(conn, "d08")
+        assert article is not None and article.confidence < 0.999
+        assert not _feed(client, article.section).entries
+        with seeded.write() as conn:
+            add_correction(conn, "d08", [article.section], editor="ann", note="confirmed")
+        assert [e.title for e in _feed(client, article.section).entries] == [article.title]
+
+
+def test_opml_lists_every_section_feed(client: TestClient) -> None:
+    response = client.get("/feeds.opml")
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    outlines = root.findall("./body/outline")
+    assert len(outlines) == 12
+    urls = {o.get("xmlUrl") for o in outlines}
+    assert "https://testserver/feeds/cloak-dagger.xml" in urls
+    assert all(o.get("type") == "rss" and o.get("htmlUrl") for o in outlines)
+
+
+def test_arabic_articles_are_laid_out_right_to_left(client: TestClient, seeded: Store) -> None:
+    with seeded.read() as conn:
+        article = get_article(conn, "d21")
+    assert article is not None
+    page = client.get(f"/sections/{section_slug(article.label)}").text
+    assert 'dir="rtl" lang="ar"' in page
+    assert article.title in page
+
+
+def test_section_slugs() -> None:
+    assert section_slug("Cloak & Dagger") == "cloak-dagger"
+    assert section_slug("Economy - Finance") == "economy-finance"
+    assert section_slug("أخرى") == "أخرى"

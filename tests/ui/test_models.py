@@ -1,0 +1,148 @@
+"""Retraining from corrections, comparing, activating and rolling back models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from newsdesk.store import Store, registry
+from newsdesk.store.articles import add_correction
+from newsdesk.ui.retrain import HOLD_OUT_ONE_IN, held_out, primary_metrics, read_corrected
+from ui.desk_fixtures import Labeled
+
+
+def correct_all(store: Store, labeled: list[Labeled]) -> None:
+    with store.write() as conn:
+        for item in labeled:
+            add_correction(conn, item.article.id or "", [item.label], editor="ann")
+
+
+def wait_for_job(client: TestClient, job_id: int) -> dict[str, Any]:
+    """Wait for the desk's background job to end; its state as the progress route gives it."""
+    client.app.state.desk.wait_for_job(job_id, timeout=120)  # type: ignore[attr-defined]
+    state: dict[str, Any] = client.get(f"/desk/jobs/{job_id}").json()
+    return state
+
+
+def test_held_out_split_is_stable_and_about_one_in_five() -> None:
+    ids = [f"article-{i}" for i in range(2000)]
+    share = sum(map(held_out, ids)) / len(ids)
+    assert abs(share - 1 / HOLD_OUT_ONE_IN) < 0.03
+    assert [held_out(i) for i in ids[:50]] == [held_out(i) for i in ids[:50]]
+
+
+def test_primary_metrics() -> None:
+    m = primary_metrics(["a", "a", "b", "c"], ["a", "b", "b", "c"])
+    assert m["accuracy"] == 0.75
+    assert m["macro_f1"] == pytest.approx((2 / 3 + 2 / 3 + 1) / 3)
+    assert primary_metrics([], [])["accuracy"] is None
+
+
+def test_read_corrected_takes_the_editors_sections(seeded: Store, labeled: list[Labeled]) -> None:
+    correct_all(seeded, labeled[:6])
+    data = read_corrected(seeded)
+    assert [a.id for a in data.articles] == [i.article.id for i in labeled[:6]]
+    assert [lab[0] for lab in data.labels] == [i.label for i in labeled[:6]]
+    train, held = data.split()
+    assert len(train) + len(held) == 6
+
+
+def test_retrain_without_corrections_fails_with_a_message(editor: tuple[TestClient, str]) -> None:
+    client, token = editor
+    response = client.post(
+        "/desk/models/retrain", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    job_id = int(response.headers["location"].split("job=")[1])
+    state = wait_for_job(client, job_id)
+    assert state["status"] == "failed"
+    assert "no reviewed articles yet" in state["error"]
+
+
+def test_retrain_compare_activate_and_roll_back(
+    editor: tuple[TestClient, str], seeded: Store, labeled: list[Labeled]
+) -> None:
+    client, token = editor
+    correct_all(seeded, labeled)
+    desk = client.app.state.desk  # type: ignore[attr-defined]
+    first = desk.slot.current.version
+    response = client.post(
+        "/desk/models/retrain", data={"csrf_token": token}, follow_redirects=False
+    )
+    job_id = int(response.headers["location"].split("job=")[1])
+    assert 'id="job"' in client.get(response.headers["location"]).text  # progress shown
+    state = wait_for_job(client, job_id)
+    assert state["status"] == "done", state
+    version = state["result"]["version"]
+    with seeded.read() as conn:
+        record = registry.get_model(conn, version)
+        assert registry.active_version(conn) == first  # not active until an editor says so
+    assert record is not None and record.status == "ready"
+    assert record.comparison is not None and record.comparison["n"] == sum(
+        held_out(i.article.id or "") for i in labeled
+    )
+    assert record.training is not None and record.training["articles"] + record.training[
+        "held_out"
+    ] == len(labeled)
+    page = client.get(f"/desk/models/{version}")
+    assert page.status_code == 200 and "held-out corrected articles" in page.text
+    assert desk.slot.current.version == first
+
+    response = client.post(
+        f"/desk/models/{version}/activate", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert desk.slot.current.version == version
+    # The retrained model files the articles it learned from as the editors did.
+    trained = [i for i in labeled if not held_out(i.article.id or "")]
+    calls = desk.slot.current.classifier.classify_many([i.article for i in trained])
+    right = sum(p.section == i.label for p, i in zip(calls, trained, strict=True))
+    assert right / len(trained) >= 0.9
+
+    response = client.post(f"/desk/models/{version}/compare", data={"csrf_token": token})
+    assert response.status_code == 200  # compared with itself is allowed, but pointless
+
+    response = client.post(
+        "/desk/models/rollback", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert desk.slot.current.version == first
+    with seeded.read() as conn:
+        assert registry.active_version(conn) == first
+
+
+def test_activation_survives_a_restart(
+    app_factory,
+    seeded: Store,
+    labeled: list[Labeled],  # type: ignore[no-untyped-def]
+) -> None:
+    from ui.desk_fixtures import sign_in
+
+    correct_all(seeded, labeled)
+    with TestClient(app_factory(), base_url="https://testserver") as client:
+        token = sign_in(client)
+        response = client.post(
+            "/desk/models/retrain", data={"csrf_token": token}, follow_redirects=False
+        )
+        job = wait_for_job(client, int(response.headers["location"].split("job=")[1]))
+        version = job["result"]["version"]
+        client.post(f"/desk/models/{version}/activate", data={"csrf_token": token})
+    with TestClient(app_factory(), base_url="https://testserver") as client:
+        assert client.app.state.desk.slot.current.version == version  # type: ignore[attr-defined]
+
+
+def test_reader_cannot_retrain_or_activate(client: TestClient) -> None:
+    from ui.desk_fixtures import sign_in
+
+    token = sign_in(client, "reader")
+    assert client.post("/desk/models/retrain", data={"csrf_token": token}).status_code == 403
+    assert client.post("/desk/models/rollback", data={"csrf_token": token}).status_code == 403
+
+
+def test_rollback_without_history_is_refused(editor: tuple[TestClient, str]) -> None:
+    client, token = editor
+    response = client.post("/desk/models/rollback", data={"csrf_token": token})
+    assert response.status_code == 409
+    assert "no earlier model" in response.text

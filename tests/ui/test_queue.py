@@ -1,0 +1,200 @@
+"""Queue ordering, filters and pagination; the correction flow through the test client."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from fastapi.testclient import TestClient
+
+from newsdesk.store import Store
+from newsdesk.store.articles import get_article
+from newsdesk.store.review import (
+    QueueFilter,
+    article_seq,
+    margin_of,
+    queue_page,
+    queue_size,
+    review_counts,
+)
+from ui.desk_fixtures import Labeled
+
+_ITEM = re.compile(r'<li class="item" data-seq="(\d+)">')
+
+
+def test_margin_is_the_lead_over_the_runner_up() -> None:
+    assert margin_of({"a": 0.5, "b": 0.3, "c": 0.2}) == 0.5 - 0.3
+    assert margin_of({"a": 1.0}) == 1.0
+    assert margin_of({}) == 0.0
+
+
+def test_queue_puts_the_least_decided_first_and_pages_by_key(
+    seeded: Store, labeled: list[Labeled]
+) -> None:
+    with seeded.read() as conn:
+        everything, _ = queue_page(conn, QueueFilter(), limit=100)
+        margins = [item.margin for item in everything]
+        assert margins == sorted(margins) and len(everything) == len(labeled)
+        first, after = queue_page(conn, QueueFilter(), limit=10)
+        second, _ = queue_page(conn, QueueFilter(), limit=10, after=after)
+    assert [i.seq for i in first + second] == [i.seq for i in everything[:20]]
+
+
+def test_queue_filters(seeded: Store, labeled: list[Labeled]) -> None:
+    today = date.today()
+    with seeded.read() as conn:
+        arabic, _ = queue_page(conn, QueueFilter(lang="ar"), limit=100)
+        assert arabic and {i.lang for i in arabic} == {"ar"}
+        some = arabic[0].section
+        by_section, _ = queue_page(conn, QueueFilter(section=some), limit=100)
+        assert by_section and {i.section for i in by_section} == {some}
+        sourced, _ = queue_page(conn, QueueFilter(source="Flash"), limit=100)
+        assert [i.id for i in sourced] == ["d18"]
+        assert queue_size(conn, QueueFilter(since=today)) == len(labeled)
+        assert queue_size(conn, QueueFilter(until=today - timedelta(days=1))) == 0
+
+
+def test_queue_page_lists_in_margin_order_and_filters(
+    editor: tuple[TestClient, str], labeled: list[Labeled]
+) -> None:
+    client, _ = editor
+    page = client.get("/desk/queue")
+    shown = [int(s) for s in _ITEM.findall(page.text)]
+    assert len(shown) == min(len(labeled), 25)  # one page
+    filtered = client.get("/desk/queue", params={"lang": "ar"}).text
+    assert 0 < len(_ITEM.findall(filtered)) < len(shown)
+    assert client.get("/desk/queue", params={"since": "yesterday"}).status_code == 400
+
+
+def test_correct_then_confirm_opens_the_next_article(
+    editor: tuple[TestClient, str], seeded: Store, labeled: list[Labeled]
+) -> None:
+    client, token = editor
+    with seeded.read() as conn:
+        (first, second), _ = queue_page(conn, QueueFilter(), limit=2)
+    target = "Sports" if first.section != "Sports" else "Music"
+    response = client.post(
+        f"/desk/articles/{first.seq}/decision",
+        data={"csrf_token": token, "action": "correct", "section": target},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/desk/articles/{second.seq}"
+    response = client.post(
+        f"/desk/articles/{second.seq}/decision",
+        data={"csrf_token": token, "action": "confirm"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    with seeded.read() as conn:
+        corrected = get_article(conn, first.id)
+        confirmed = get_article(conn, second.id)
+        counts = review_counts(conn)
+        assert queue_size(conn, QueueFilter()) == len(labeled) - 2
+    assert corrected is not None and corrected.corrected_section == target
+    assert corrected.section == first.section  # the original call is kept
+    assert corrected.corrections[0].editor == "editor"
+    assert confirmed is not None and confirmed.corrected_section == second.section
+    assert confirmed.corrections[0].note == "confirmed"
+    assert counts.total_reviewed == 2 and counts.total_changed == 1
+    dashboard = client.get("/desk/dashboard").text
+    assert 'id="count-reviewed">2<' in dashboard and 'id="count-changed">1<' in dashboard
+
+
+def test_next_article_keeps_the_filters(editor: tuple[TestClient, str], seeded: Store) -> None:
+    client, token = editor
+    with seeded.read() as conn:
+        (first, second), _ = queue_page(conn, QueueFilter(lang="ar"), limit=2)
+    response = client.post(
+        f"/desk/articles/{first.seq}/decision",
+        data={"csrf_token": token, "action": "confirm", "f_lang": "ar"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == f"/desk/articles/{second.seq}?lang=ar"
+
+
+def test_unknown_section_is_refused(editor: tuple[TestClient, str], seeded: Store) -> None:
+    client, token = editor
+    with seeded.read() as conn:
+        seq = article_seq(conn, "d01")
+    response = client.post(
+        f"/desk/articles/{seq}/decision",
+        data={"csrf_token": token, "action": "correct", "section": "Gossip"},
+    )
+    assert response.status_code == 422
+    assert "Gossip" in response.text
+
+
+def test_csrf_less_decision_is_refused(editor: tuple[TestClient, str], seeded: Store) -> None:
+    client, _ = editor
+    with seeded.read() as conn:
+        seq = article_seq(conn, "d01")
+    for data in ({"action": "confirm"}, {"action": "confirm", "csrf_token": "forged"}):
+        response = client.post(f"/desk/articles/{seq}/decision", data=data)
+        assert response.status_code == 403
+    with seeded.read() as conn:
+        found = get_article(conn, "d01")
+    assert found is not None and found.corrected_section is None
+
+
+def test_reader_cannot_correct(client: TestClient, seeded: Store) -> None:
+    from ui.desk_fixtures import sign_in
+
+    token = sign_in(client, "reader")
+    with seeded.read() as conn:
+        seq = article_seq(conn, "d01")
+    response = client.post(
+        f"/desk/articles/{seq}/decision",
+        data={"csrf_token": token, "action": "correct", "section": "Sports"},
+    )
+    assert response.status_code == 403
+    assert "editor" in response.text
+    with seeded.read() as conn:
+        found = get_article(conn, "d01")
+    assert found is not None and found.corrected_section is None
+
+
+def test_signed_out_post_is_refused(client: TestClient, seeded: Store) -> None:
+    with seeded.read() as conn:
+        seq = article_seq(conn, "d01")
+    page = client.get("/desk/signin")
+    from ui.desk_fixtures import csrf_of
+
+    response = client.post(
+        f"/desk/articles/{seq}/decision",
+        data={"csrf_token": csrf_of(page.text), "action": "confirm"},
+    )
+    assert response.status_code == 401
+
+
+def test_a_multi_label_taxonomy_picks_several_sections(
+    app_factory,  # type: ignore[no-untyped-def]
+    database_url: str,
+    labeled: list[Labeled],
+) -> None:
+    from dataclasses import replace
+
+    from newsdesk.classify.classifier import Classifier
+    from newsdesk.taxonomy import Taxonomy
+    from ui.desk_fixtures import seed, sign_in
+
+    taxonomy = replace(Taxonomy.default(), multi_label=True)
+    classifier = Classifier.zero_shot(taxonomy, encoder="lexical")
+    store = Store(database_url)
+    seed(store, classifier, [labeled[0].article], "multi")
+    with store.read() as conn:
+        seq = article_seq(conn, labeled[0].article.id or "")
+    with TestClient(app_factory(classifier=classifier), base_url="https://testserver") as client:
+        token = sign_in(client)
+        page = client.get(f"/desk/articles/{seq}").text
+        assert 'type="checkbox" name="section"' in page and 'id="save-sections"' in page
+        response = client.post(
+            f"/desk/articles/{seq}/decision",
+            data={"csrf_token": token, "action": "correct", "section": ["Art", "Causes"]},
+            follow_redirects=False,
+        )
+    assert response.status_code == 303
+    with store.read() as conn:
+        found = get_article(conn, labeled[0].article.id or "")
+    assert found is not None and found.corrected_sections == ("Art", "Causes")
+    store.dispose()

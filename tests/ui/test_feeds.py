@@ -77,6 +77,21 @@ def test_opml_lists_every_section_feed(client: TestClient) -> None:
     urls = {o.get("xmlUrl") for o in outlines}
     assert "https://testserver/feeds/cloak-dagger.xml" in urls
     assert all(o.get("type") == "rss" and o.get("htmlUrl") for o in outlines)
+    # OPML 2.0: every outline names itself in its ``text`` attribute (readers show it)
+    names = client.app.state.desk.slot.current.classifier.taxonomy.names  # type: ignore[attr-defined]
+    assert [o.get("text") for o in outlines] == names
+    assert all(not (o.text or "").strip() for o in outlines)
+
+
+def test_feed_urls_of_an_arabic_section_are_percent_encoded(client: TestClient) -> None:
+    root = ET.fromstring(client.get("/feeds.opml").content)
+    arabic = next(o for o in root.findall("./body/outline") if o.get("text") == "أخرى")
+    feed_url, page_url = arabic.get("xmlUrl", ""), arabic.get("htmlUrl", "")
+    assert feed_url.isascii() and page_url.isascii()
+    feed = client.get(feed_url)
+    assert feed.status_code == 200
+    assert feedparser.parse(feed.content).feed.title.endswith("أخرى")
+    assert client.get(page_url).status_code == 200
 
 
 def test_arabic_articles_are_laid_out_right_to_left(client: TestClient, seeded: Store) -> None:

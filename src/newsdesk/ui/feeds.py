@@ -99,15 +99,19 @@ def opml(*, title: str, feeds: Sequence[tuple[str, str, str]]) -> bytes:
     _sub(head, "dateCreated", datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT"))
     body = _sub(root, "body")
     for section, feed_url, page_url in feeds:
-        _sub(
+        # Not through ``_sub``: its ``text`` is the element's text, and OPML wants the
+        # attribute ``text`` (required on every outline).
+        ET.SubElement(
             body,
             "outline",
-            type="rss",
-            version="ATOM",
-            text=_clean(section),
-            title=_clean(section),
-            xmlUrl=feed_url,
-            htmlUrl=page_url,
+            {
+                "type": "rss",
+                "version": "ATOM",
+                "text": _clean(section),
+                "title": _clean(section),
+                "xmlUrl": feed_url,
+                "htmlUrl": page_url,
+            },
         )
     out: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return out

@@ -6,6 +6,8 @@ No sign-in. Only articles an editor filed or confirmed, or whose call is at leas
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
@@ -34,6 +36,12 @@ def _section(desk: Desk, slug: str) -> str:
 
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
+
+
+def _urls(base: str, slug: str) -> tuple[str, str]:
+    """A section's feed and page URLs, the slug percent-encoded (Arabic slugs are not ASCII)."""
+    path = quote(slug, safe="")
+    return f"{base}/feeds/{path}.xml", f"{base}/sections/{path}"
 
 
 async def _items(desk: Desk, section: str) -> list[QueueItem]:
@@ -73,13 +81,9 @@ async def section_page(request: Request, slug: str, desk: DeskState) -> Response
 async def section_feed(request: Request, slug: str, desk: DeskState) -> Response:
     section = _section(desk, slug)
     items = await _items(desk, section)
-    base = _base(request)
+    feed_url, page_url = _urls(_base(request), slug)
     body = atom_feed(
-        section=section,
-        items=items,
-        feed_url=f"{base}/feeds/{slug}.xml",
-        page_url=f"{base}/sections/{slug}",
-        outlet=_outlet(desk),
+        section=section, items=items, feed_url=feed_url, page_url=page_url, outlet=_outlet(desk)
     )
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
@@ -87,10 +91,7 @@ async def section_feed(request: Request, slug: str, desk: DeskState) -> Response
 @router.get("/feeds.opml")
 async def feeds_opml(request: Request, desk: DeskState) -> Response:
     base = _base(request)
-    feeds = [
-        (name, f"{base}/feeds/{slug}.xml", f"{base}/sections/{slug}")
-        for slug, name in _sections(desk).items()
-    ]
+    feeds = [(name, *_urls(base, slug)) for slug, name in _sections(desk).items()]
     body = opml(title=f"{_outlet(desk)}: section feeds", feeds=feeds)
     return Response(body, media_type="text/x-opml; charset=utf-8")
 

@@ -198,3 +198,77 @@ def test_a_multi_label_taxonomy_picks_several_sections(
         found = get_article(conn, labeled[0].article.id or "")
     assert found is not None and found.corrected_sections == ("Art", "Causes")
     store.dispose()
+
+
+def test_keeping_the_calls_sections_in_a_multi_label_pick_keeps_its_primary(
+    app_factory,  # type: ignore[no-untyped-def]
+    database_url: str,
+    labeled: list[Labeled],
+) -> None:
+    from dataclasses import replace
+
+    from newsdesk.classify.classifier import Classifier
+    from newsdesk.taxonomy import Taxonomy
+    from ui.desk_fixtures import seed, sign_in
+
+    taxonomy = replace(Taxonomy.default(), multi_label=True)
+    classifier = Classifier.zero_shot(taxonomy, encoder="lexical")
+    names = taxonomy.names
+    # an English and an Arabic article called under a section that is not the taxonomy's first
+    chosen = [
+        next(i for i in labeled if i.article.lang == lang and i.label != names[0])
+        for lang in ("en", "ar")
+    ]
+    store = Store(database_url)
+    seed(store, classifier, [i.article for i in chosen], "multi")
+    checked = []
+    with TestClient(app_factory(classifier=classifier), base_url="https://testserver") as client:
+        token = sign_in(client)
+        for item in chosen:
+            article_id = item.article.id or ""
+            with store.read() as conn:
+                seq = article_seq(conn, article_id)
+                call = get_article(conn, article_id)
+            assert call is not None
+            primary = call.section
+            if primary == names[0]:
+                continue  # nothing earlier in taxonomy order to add
+            # the editor keeps the call's primary and ticks a section listed before it: the
+            # form sends the checkboxes in taxonomy order
+            ticked = [names[0], primary]
+            response = client.post(
+                f"/desk/articles/{seq}/decision",
+                data={"csrf_token": token, "action": "correct", "section": ticked},
+                follow_redirects=False,
+            )
+            assert response.status_code == 303
+            with store.read() as conn:
+                found = get_article(conn, article_id)
+            assert found is not None
+            assert found.corrected_section == primary, item.article.lang
+            assert set(found.corrected_sections or ()) == {names[0], primary}
+            assert found.corrected_sections is not None
+            assert found.corrected_sections[0] == primary
+            checked.append(item.article.lang)
+        assert checked == ["en", "ar"]  # both calls had a section before theirs to tick
+        with store.read() as conn:
+            changed = review_counts(conn).changed
+        assert sum(changed.values()) == 0  # no call's primary section was changed
+    store.dispose()
+
+
+def test_a_single_label_taxonomy_refuses_several_sections(
+    editor: tuple[TestClient, str], seeded: Store
+) -> None:
+    client, token = editor
+    with seeded.read() as conn:
+        seq = article_seq(conn, "d01")
+    response = client.post(
+        f"/desk/articles/{seq}/decision",
+        data={"csrf_token": token, "action": "correct", "section": ["Sports", "Health"]},
+    )
+    assert response.status_code == 422
+    assert "one section" in response.text
+    with seeded.read() as conn:
+        found = get_article(conn, "d01")
+    assert found is not None and found.corrected_section is None

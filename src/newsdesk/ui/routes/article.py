@@ -118,22 +118,29 @@ async def decide(
 ) -> Response:
     """Record a confirmation or a correction, then open the next article of the queue."""
     where = queue_filter(f_section, f_lang, f_source, f_since, f_until)
-    names = desk.slot.current.classifier.taxonomy.names
+    taxonomy = desk.slot.current.classifier.taxonomy
+    names = taxonomy.names
     article = await run_in_threadpool(_load, desk, seq)
+    called = list(article.sections or (article.section,))
     if action == "confirm":
-        chosen = list(article.sections or (article.section,))
+        chosen = called
         note: str | None = "confirmed"
     elif action == "correct":
-        chosen = list(dict.fromkeys(s for s in section or [] if s))
-        unknown = [s for s in chosen if s not in names]
-        if not chosen or unknown:
+        picked = list(dict.fromkeys(s for s in section or [] if s))
+        unknown = [s for s in picked if s not in names]
+        if not picked or unknown:
             raise DeskError(
                 422,
                 f"unknown section(s) {', '.join(map(repr, unknown))}; pick from: {', '.join(names)}"
                 if unknown
                 else "pick at least one section",
             )
-        note = "confirmed" if chosen == [article.section] else None
+        if len(picked) > 1 and not taxonomy.multi_label:
+            raise DeskError(422, f"{taxonomy.name} files an article under one section; pick one")
+        # Checkboxes arrive in taxonomy order: the call's sections the editor kept go first,
+        # so keeping the call's primary section is not recorded as a change of it.
+        chosen = [s for s in called if s in picked] + [s for s in picked if s not in called]
+        note = "confirmed" if chosen == called else None
     else:
         raise DeskError(422, f"unknown action {action!r}; use confirm or correct")
 

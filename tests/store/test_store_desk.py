@@ -153,3 +153,22 @@ def test_desk_jobs_record_progress_and_the_end(store: Store) -> None:
         ended = registry.latest_job(conn, "retrain")
     assert ended is not None and ended.status == "failed" and not ended.running
     assert ended.to_dict()["error"] == "no reviewed articles yet"
+
+
+def test_filed_per_day_counts_utc_days_whatever_the_session_time_zone(
+    store: Store, classifier: Classifier, sample_articles: list[Article]
+) -> None:
+    from sqlalchemy import text
+
+    late = datetime(2025, 3, 1, 23, 30, tzinfo=UTC)  # 2 March already in Riyadh (UTC+3)
+    prediction = classifier.classify(sample_articles[0])
+    with store.write() as conn:
+        repo.insert_filed(
+            conn, [repo.FiledArticle(sample_articles[0], prediction, "v1")], filed_at=late
+        )
+    with store.read() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL TIME ZONE 'Asia/Riyadh'"))
+        dates, series = review.filed_per_day(conn, days=2, today=late.date() + timedelta(days=1))
+    assert dates == [late.date(), late.date() + timedelta(days=1)]
+    assert series == {prediction.section: [1, 0]}

@@ -303,7 +303,12 @@ def filed_per_day(
     """Articles filed each of the last ``days`` days, by label (correction, else call)."""
     end = today or utcnow().date()
     first = end - timedelta(days=days - 1)
-    day = func.date(articles.c.filed_at)
+    # Days are UTC days. PostgreSQL's date() of a timestamptz is the day in the session's
+    # time zone (the server's, by default): take the UTC wall time first.
+    filed_at: ColumnElement[Any] = articles.c.filed_at
+    if conn.dialect.name == "postgresql":
+        filed_at = func.timezone("UTC", filed_at)
+    day = func.date(filed_at)
     label = func.coalesce(articles.c.corrected_section, articles.c.section)
     rows = conn.execute(
         select(day, label, func.count())

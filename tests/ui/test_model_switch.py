@@ -64,3 +64,37 @@ def test_activation_under_concurrent_submissions(
     # each article is stored once, under the version of the model that filed it
     assert {a: v for _, a, v in answers} == {a: s.model_version for a, s in stored.items()}
     store.dispose()
+
+
+def test_a_sync_does_not_undo_an_activation_made_while_it_loaded(
+    app_factory,  # type: ignore[no-untyped-def]
+    database_url: str,
+    lexical_classifier: Classifier,
+    tmp_path: Path,
+) -> None:
+    store = Store(database_url)
+    with store.write() as conn:
+        for version in ("elsewhere", "here"):
+            folder = lexical_classifier.save(tmp_path / version)
+            registry.register_model(
+                conn, version, kind="retrained", status="ready", path=str(folder)
+            )
+    with TestClient(app_factory()) as client:
+        desk = client.app.state.desk  # type: ignore[attr-defined]
+        with store.write() as conn:  # another process activates a model...
+            registry.activate_model(conn, "elsewhere", by="cli:ann")
+        load = desk.load
+
+        def slow_load(version: str):  # type: ignore[no-untyped-def]
+            model = load(version)
+            if version == "elsewhere":  # ...and while this one loads it, an editor here
+                desk.activate("here", by="ann")  # activates another
+            return model
+
+        desk.load = slow_load
+        desk.sync_active()
+        served = desk.served_version
+    with store.read() as conn:
+        active = registry.active_version(conn)
+    assert (served, active) == ("here", "here")
+    store.dispose()

@@ -59,6 +59,9 @@ class Desk:
         self._jobs: dict[int, Future[None]] = {}
         self._loaded: OrderedDict[str, ServedModel] = OrderedDict()
         self._load_lock = threading.Lock()
+        # Held while the registry's active model and the slot are changed together, so that
+        # two switches (an activation, the watcher's sync) cannot leave them disagreeing.
+        self._switch_lock = threading.Lock()
         self._watcher: asyncio.Task[None] | None = None
         self._choices: tuple[float, dict[str, list[str]]] | None = None
 
@@ -147,9 +150,10 @@ class Desk:
     def activate(self, version: str, *, by: str | None, note: str | None = None) -> ServedModel:
         """Load ``version``, record the activation, and swap it in."""
         model = self.load(version)
-        with self.store.write() as conn:
-            registry.activate_model(conn, version, by=by, note=note)
-        self.slot.swap(model)
+        with self._switch_lock:
+            with self.store.write() as conn:
+                registry.activate_model(conn, version, by=by, note=note)
+            self.slot.swap(model)
         log.info("model %s activated by %s", version, by)
         return model
 
@@ -165,12 +169,20 @@ class Desk:
         """Serve the registry's active model if another process activated a different one."""
         with self.store.read() as conn:
             active = registry.active_version(conn)
-        if active is not None and active != self.slot.current.version:
-            try:
-                self.slot.swap(self.load(active))
-                log.info("switched to %s, activated elsewhere", active)
-            except (NewsdeskError, OSError) as exc:
-                log.error("cannot load the active model %s: %s", active, exc)
+        if active is None or active == self.slot.current.version:
+            return
+        try:
+            model = self.load(active)  # outside the lock: loading takes a while
+        except (NewsdeskError, OSError) as exc:
+            log.error("cannot load the active model %s: %s", active, exc)
+            return
+        with self._switch_lock:
+            # An activation may have happened while loading: swap only if still the active one.
+            with self.store.read() as conn:
+                if registry.active_version(conn) != active:
+                    return
+            self.slot.swap(model)
+        log.info("switched to %s, activated elsewhere", active)
 
     async def start(self) -> None:
         if self.settings.model_check_s > 0:

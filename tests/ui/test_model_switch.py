@@ -15,6 +15,7 @@ from newsdesk.store.articles import get_articles
 
 CLIENTS = 6
 EACH = 8
+MOST = 200  # submissions a client makes at most while waiting to see the new model
 
 
 def test_activation_under_concurrent_submissions(
@@ -38,11 +39,16 @@ def test_activation_under_concurrent_submissions(
         desk = client.app.state.desk  # type: ignore[attr-defined]
         first = desk.served_version
 
+        desk.load("candidate")  # loaded beforehand: the switch itself is quick
+
         def submit(worker: int) -> list[tuple[int, str, str]]:
-            answers = []
-            for n in range(EACH):
+            answers: list[tuple[int, str, str]] = []
+            for n in range(MOST):
                 if n == EACH // 2:
                     halfway.wait(30)  # every client is mid-stream when the model switches
+                # keep submitting (at least EACH) until this client has seen the new model
+                if n >= EACH and answers[-1][2] == "candidate":
+                    break
                 body = {"id": f"w{worker}-{n}", "text": f"The striker scored goal {n} today."}
                 response = client.post("/v1/articles", json=body, headers=headers)
                 answers.append((response.status_code, body["id"], response.json()["model_version"]))
@@ -56,8 +62,15 @@ def test_activation_under_concurrent_submissions(
         after = client.post("/v1/articles", json={"text": "Late news."}, headers=headers).json()
         ready = client.get("/readyz").json()
 
-    assert [status for status, _, _ in answers] == [201] * CLIENTS * EACH
+    assert all(status == 201 for status, _, _ in answers) and len(answers) >= CLIENTS * EACH
     assert {version for _, _, version in answers} == {first, "candidate"}
+    for worker in range(CLIENTS):  # once a client saw the new model, it never saw the old
+        seen = [
+            version for _, article_id, version in answers if article_id.startswith(f"w{worker}-")
+        ]
+        assert seen[: EACH // 2] == [first] * (EACH // 2)
+        assert seen[-1] == "candidate"
+        assert first not in seen[seen.index("candidate") :]
     assert after["model_version"] == "candidate" and ready["model_version"] == "candidate"
     with store.read() as conn:
         stored = get_articles(conn, [article_id for _, article_id, _ in answers])

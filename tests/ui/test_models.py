@@ -146,3 +146,32 @@ def test_rollback_without_history_is_refused(editor: tuple[TestClient, str]) -> 
     response = client.post("/desk/models/rollback", data={"csrf_token": token})
     assert response.status_code == 409
     assert "no earlier model" in response.text
+
+
+def test_a_second_job_is_refused_while_one_waits(
+    editor: tuple[TestClient, str], seeded: Store
+) -> None:
+    import threading
+
+    from newsdesk.ui.desk import JobRunning
+
+    client, token = editor
+    desk = client.app.state.desk  # type: ignore[attr-defined]
+    release = threading.Event()
+    blocker = desk._executor.submit(release.wait, 60)  # the desk's worker is busy: jobs wait
+    try:
+        first = desk.start_retrain(by="ann")
+        # the check and the start are one step in the desk, not only in the route
+        with pytest.raises(JobRunning, match="retrain job is running"):
+            desk.start_retrain(by="ann")
+        with pytest.raises(JobRunning):
+            desk.start_compare("anything", by="ann")
+        response = client.post("/desk/models/retrain", data={"csrf_token": token})
+        assert response.status_code == 409 and "wait for it to end" in response.text
+    finally:
+        release.set()
+    blocker.result(60)
+    desk.wait_for_job(first, timeout=120)
+    with seeded.read() as conn:
+        jobs = [registry.get_job(conn, n) for n in range(1, first + 2)]
+    assert [job.id for job in jobs if job is not None] == [first]

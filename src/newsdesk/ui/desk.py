@@ -33,9 +33,17 @@ from newsdesk.ui.sessions import SessionSigner
 from newsdesk.ui.settings import DeskSettings
 from newsdesk.ui.templating import build_templates
 
-__all__ = ["Desk"]
+__all__ = ["Desk", "JobRunning"]
 
 log = logging.getLogger(__name__)
+
+
+class JobRunning(NewsdeskError):
+    """A retrain or comparison was asked for while another desk job runs."""
+
+    def __init__(self, job: registry.DeskJob) -> None:
+        super().__init__(f"a {job.kind} job is running ({job.message}); wait for it to end")
+        self.job = job
 
 
 class Desk:
@@ -62,6 +70,8 @@ class Desk:
         # Held while the registry's active model and the slot are changed together, so that
         # two switches (an activation, the watcher's sync) cannot leave them disagreeing.
         self._switch_lock = threading.Lock()
+        # Held from checking that no job runs to queueing a new one (one job at a time).
+        self._job_lock = threading.Lock()
         self._watcher: asyncio.Task[None] | None = None
         self._choices: tuple[float, dict[str, list[str]]] | None = None
 
@@ -219,18 +229,28 @@ class Desk:
         return job if job is not None and job.running else None
 
     def start_retrain(self, *, by: str | None) -> int:
-        """Queue a retrain from every correction; returns the job id at once."""
+        """Queue a retrain from every correction; returns the job id at once.
+
+        :class:`JobRunning` when another job has not ended yet.
+        """
         base = self.slot.current
-        with self.store.write() as conn:
-            job_id = registry.create_job(conn, "retrain", created_by=by)
-        self._jobs[job_id] = self._executor.submit(self._run, job_id, self._retrain_job, base, by)
-        return job_id
+        return self._start("retrain", by, None, self._retrain_job, base, by)
 
     def start_compare(self, version: str, *, by: str | None) -> int:
-        """Queue a comparison of ``version`` with the active model on held-out corrections."""
-        with self.store.write() as conn:
-            job_id = registry.create_job(conn, "compare", created_by=by, model_version=version)
-        self._jobs[job_id] = self._executor.submit(self._run, job_id, self._compare_job, version)
+        """Queue a comparison of ``version`` with the active model on held-out corrections.
+
+        :class:`JobRunning` when another job has not ended yet.
+        """
+        return self._start("compare", by, version, self._compare_job, version)
+
+    def _start(self, kind: str, by: str | None, version: str | None, work: Any, *args: Any) -> int:
+        with self._job_lock:
+            running = self.running_job()
+            if running is not None:
+                raise JobRunning(running)
+            with self.store.write() as conn:
+                job_id = registry.create_job(conn, kind, created_by=by, model_version=version)
+            self._jobs[job_id] = self._executor.submit(self._run, job_id, work, *args)
         return job_id
 
     def wait_for_job(self, job_id: int, timeout: float | None = None) -> registry.DeskJob:

@@ -20,7 +20,7 @@ from newsdesk.ui.auth import (
     PageVisit,
     Reader,
 )
-from newsdesk.ui.desk import Desk
+from newsdesk.ui.desk import JobRunning
 from newsdesk.ui.pages import finish, redirect, render
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
@@ -72,12 +72,6 @@ async def model_page(
     return render(request, "model.html", context, current)
 
 
-def _busy(desk: Desk) -> None:
-    job = desk.running_job()
-    if job is not None:
-        raise DeskError(409, f"a {job.kind} job is running ({job.message}); wait for it to end")
-
-
 @router.post("/models/retrain")
 async def start_retrain(
     request: Request,
@@ -86,8 +80,10 @@ async def start_retrain(
     desk: DeskState,
 ) -> Response:
     """Start retraining from every correction; the models page shows its progress."""
-    await run_in_threadpool(_busy, desk)
-    job_id = await run_in_threadpool(lambda: desk.start_retrain(by=user.name))
+    try:
+        job_id = await run_in_threadpool(lambda: desk.start_retrain(by=user.name))
+    except JobRunning as exc:
+        raise DeskError(409, str(exc)) from None
     return redirect(request, f"/desk/models?job={job_id}", current)
 
 
@@ -123,8 +119,10 @@ async def compare(
     desk: DeskState,
 ) -> Response:
     """Compare ``version`` with the active model on the held-out corrected articles now."""
-    await run_in_threadpool(_busy, desk)
-    await run_in_threadpool(lambda: desk.start_compare(version, by=user.name))
+    try:
+        await run_in_threadpool(lambda: desk.start_compare(version, by=user.name))
+    except JobRunning as exc:
+        raise DeskError(409, str(exc)) from None
     return redirect(request, f"/desk/models/{version}", current)
 
 

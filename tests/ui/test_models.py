@@ -175,3 +175,13 @@ def test_a_second_job_is_refused_while_one_waits(
     with seeded.read() as conn:
         jobs = [registry.get_job(conn, n) for n in range(1, first + 2)]
     assert [job.id for job in jobs if job is not None] == [first]
+
+
+def test_comparing_an_unknown_model_is_refused_before_a_job_starts(
+    editor: tuple[TestClient, str], seeded: Store
+) -> None:
+    client, token = editor
+    response = client.post("/desk/models/nope/compare", data={"csrf_token": token})
+    assert response.status_code == 404 and "no model" in response.text
+    with seeded.read() as conn:
+        assert registry.latest_job(conn) is None

@@ -119,6 +119,16 @@ async def compare(
     desk: DeskState,
 ) -> Response:
     """Compare ``version`` with the active model on the held-out corrected articles now."""
+
+    def read() -> registry.ModelRecord | None:
+        with desk.store.read() as conn:
+            return registry.get_model(conn, version)
+
+    record = await run_in_threadpool(read)
+    if record is None:
+        raise DeskError(404, f"no model {version!r}")
+    if record.status != "ready":
+        raise DeskError(409, f"model {version!r} is {record.status}: only a ready one compares")
     try:
         await run_in_threadpool(lambda: desk.start_compare(version, by=user.name))
     except JobRunning as exc:

@@ -30,7 +30,21 @@ def test_held_out_split_is_stable_and_about_one_in_five() -> None:
     ids = [f"article-{i}" for i in range(2000)]
     share = sum(map(held_out, ids)) / len(ids)
     assert abs(share - 1 / HOLD_OUT_ONE_IN) < 0.03
-    assert [held_out(i) for i in ids[:50]] == [held_out(i) for i in ids[:50]]
+    # the same articles in another process (another string-hash seed): every retrain holds
+    # out the same ones
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from newsdesk.ui.retrain import held_out\n"
+        "print(''.join('1' if held_out(f'article-{i}') else '0' for i in range(200)))"
+    )
+    env = os.environ | {"PYTHONHASHSEED": "12345"}
+    other = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    assert other.stdout.strip() == "".join("1" if held_out(i) else "0" for i in ids[:200])
 
 
 def test_primary_metrics() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
@@ -41,7 +41,7 @@ def test_queue_puts_the_least_decided_first_and_pages_by_key(
 
 
 def test_queue_filters(seeded: Store, labeled: list[Labeled]) -> None:
-    today = date.today()
+    today = datetime.now(UTC).date()  # the queue's dates are UTC days
     with seeded.read() as conn:
         arabic, _ = queue_page(conn, QueueFilter(lang="ar"), limit=100)
         assert arabic and {i.lang for i in arabic} == {"ar"}

@@ -123,3 +123,21 @@ def test_every_state_changing_route_refuses_a_request_without_the_token(
     with seeded.read() as conn:
         assert reviewed_count(conn) == 0 and registry.latest_job(conn) is None
     assert client.get("/desk/queue", follow_redirects=False).status_code == 200  # still signed in
+
+
+def test_non_ascii_cookie_or_token_is_refused_not_a_server_error(client: TestClient) -> None:
+    signer = SessionSigner("k", max_age_s=60)
+    assert signer.loads("e30.sigé") is None
+    assert signer.loads("é.sig") is None
+    assert not signer.check_csrf(Session.anonymous(), "jeton-é")
+    assert not signer.check_csrf(Session.anonymous(), "رمز")
+    page = client.get("/desk/signin")
+    response = client.post(
+        "/desk/signin",
+        data={"name": "editor", "password": PASSWORD, "csrf_token": "رمز" + csrf_of(page.text)},
+    )
+    assert response.status_code == 403
+    response = client.get(
+        "/desk/signin", headers={"Cookie": "newsdesk_session=abc.d\u00e9f".encode("latin-1")}
+    )
+    assert response.status_code == 200  # a fresh anonymous session

@@ -73,7 +73,9 @@ class SessionSigner:
         if not value or "." not in value:
             return None
         payload, _, mac = value.partition(".")
-        if not hmac.compare_digest(mac, self._mac(payload.encode())):
+        # As bytes: compare_digest refuses str with non-ASCII (a client writes the cookie).
+        expected = self._mac(payload.encode("utf-8", "surrogateescape")).encode()
+        if not hmac.compare_digest(mac.encode("utf-8", "surrogateescape"), expected):
             return None
         try:
             data = json.loads(_unb64(payload))
@@ -94,4 +96,7 @@ class SessionSigner:
         return _b64(hmac.new(self._csrf_key, session.nonce.encode(), hashlib.sha256).digest())
 
     def check_csrf(self, session: Session, token: str | None) -> bool:
-        return bool(token) and hmac.compare_digest(str(token), self.csrf_token(session))
+        if not token:
+            return False
+        given = str(token).encode("utf-8", "surrogateescape")
+        return hmac.compare_digest(given, self.csrf_token(session).encode())

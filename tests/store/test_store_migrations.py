@@ -64,3 +64,57 @@ def test_database_urls_pick_psycopg_and_refuse_other_databases() -> None:
         normalize_url("mysql://u@h/db")
     with pytest.raises(StoreError, match="cannot read database URL"):
         normalize_url("not a url")
+
+
+def test_revision_0002_fills_the_margin_of_articles_filed_before_it(
+    empty_database_url: str,
+) -> None:
+    import sqlalchemy as sa
+
+    from newsdesk.store.review import QueueFilter, margin_of, queue_page
+
+    store = Store(empty_database_url)
+    migrate.upgrade(store, "0001")
+    old = sa.table(  # the articles table as revision 0001 made it (no margin column)
+        "articles",
+        *(
+            sa.column(name)
+            for name in ("id", "title", "text", "lang", "content_hash", "filed_at", "section")
+        ),
+        sa.column("confidence"),
+        sa.column("scores", sa.JSON),
+        sa.column("model_version"),
+    )
+    from datetime import UTC, datetime
+
+    rows = [
+        ("en-1", "Cup final", "The team won.", "en", {"Sports": 0.7, "Music": 0.2, "Art": 0.1}),
+        ("ar-1", "نهائي الكأس", "فاز الفريق.", "ar", {"Sports": 0.4, "Music": 0.35, "Art": 0.25}),
+        ("one", "Only one", "One score.", "en", {"Art": 1.0}),
+    ]
+    with store.engine.begin() as conn:
+        for n, (article_id, title, body, lang, scores) in enumerate(rows):
+            conn.execute(
+                old.insert().values(
+                    id=article_id,
+                    title=title,
+                    text=body,
+                    lang=lang,
+                    content_hash=f"{n:064d}",
+                    filed_at=datetime(2025, 1, 1, tzinfo=UTC),
+                    section=max(scores, key=scores.__getitem__),
+                    confidence=max(scores.values()),
+                    scores=scores,
+                    model_version="v0",
+                )
+            )
+    migrate.upgrade(store)
+    with store.read() as conn:
+        items, _ = queue_page(conn, QueueFilter(), limit=10)
+        first, after = queue_page(conn, QueueFilter(), limit=1)
+        rest, _ = queue_page(conn, QueueFilter(), limit=10, after=after)
+    expected = {article_id: margin_of(scores) for article_id, _, _, _, scores in rows}
+    assert {item.id: item.margin for item in items} == pytest.approx(expected)
+    assert [item.id for item in items] == ["ar-1", "en-1", "one"]  # least decided first
+    assert [item.id for item in first + rest] == ["ar-1", "en-1", "one"]  # pages by key
+    store.dispose()

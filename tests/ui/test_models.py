@@ -199,3 +199,21 @@ def test_comparing_an_unknown_model_is_refused_before_a_job_starts(
     assert response.status_code == 404 and "no model" in response.text
     with seeded.read() as conn:
         assert registry.latest_job(conn) is None
+
+
+def test_a_restart_ends_an_interrupted_retrain_and_its_model(
+    app_factory,  # type: ignore[no-untyped-def]
+    seeded: Store,
+) -> None:
+    with seeded.write() as conn:  # a service stopped while it trained this model
+        job_id = registry.create_job(conn, "retrain", created_by="ann")
+        registry.update_job(conn, job_id, status="running", progress=0.3, message="training")
+        registry.register_model(conn, "retrained-cut-short", kind="retrained", status="training")
+    with TestClient(app_factory(), base_url="https://testserver"):
+        pass
+    with seeded.read() as conn:
+        job = registry.get_job(conn, job_id)
+        model = registry.get_model(conn, "retrained-cut-short")
+    assert job is not None and job.status == "failed" and job.error == "interrupted by a restart"
+    assert model is not None and model.status == "failed"
+    assert model.error == "interrupted by a restart"

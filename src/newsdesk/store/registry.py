@@ -25,6 +25,7 @@ __all__ = [
     "active_version",
     "create_job",
     "ensure_model",
+    "fail_training_models",
     "finish_job",
     "get_job",
     "get_model",
@@ -130,6 +131,15 @@ def ensure_model(conn: Connection, version: str, *, path: str | None, kind: str)
 def update_model(conn: Connection, version: str, **values: Any) -> None:
     """Set columns of a registered model (``status``, ``path``, ``metrics``...)."""
     conn.execute(update(models).where(models.c.version == version).values(**values))
+
+
+def fail_training_models(conn: Connection, *, error: str) -> list[str]:
+    """Mark every model still ``training`` as ``failed`` with ``error``; their versions."""
+    versions = list(conn.scalars(select(models.c.version).where(models.c.status == "training")))
+    if versions:
+        where = models.c.version.in_(versions)
+        conn.execute(update(models).where(where).values(status="failed", error=error))
+    return versions
 
 
 def get_model(conn: Connection, version: str) -> ModelRecord | None:

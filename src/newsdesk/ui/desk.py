@@ -114,6 +114,8 @@ class Desk:
             job = registry.latest_job(conn)
             if job is not None and job.running:
                 registry.finish_job(conn, job.id, error="interrupted by a restart")
+                # the model that job was training will never be ready
+                registry.fail_training_models(conn, error="interrupted by a restart")
         if active is None or active == first.version:
             return
         try:

@@ -175,3 +175,37 @@ def test_editor_walk(
         browser.close()
 
     assert len(list(shots.glob("*.png"))) == 10
+
+
+def test_enter_on_a_focused_section_button_files_it_there(
+    server: str, database_url: str, labeled: list[Labeled], lexical_classifier: Classifier
+) -> None:
+    """Keyboard users Tab to a section and press Enter: that section, not a confirmation."""
+    from playwright.sync_api import sync_playwright
+
+    from newsdesk.store.articles import get_article
+
+    item = next(i for i in labeled if i.article.lang == "ar")
+    call = lexical_classifier.classify(item.article).section
+    other = next(name for name in lexical_classifier.taxonomy.names if name != call)
+    store = Store(database_url)
+    with store.read() as conn:
+        seq = article_seq(conn, item.article.id or "")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.goto(f"{server}/desk/signin")
+        page.fill("input[name=name]", "editor")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("#signin button[type=submit]")
+        page.wait_for_url("**/desk/queue")
+        page.goto(f"{server}/desk/articles/{seq}")
+        before = page.url
+        page.focus(f'#correct-form button[value="{other}"]')
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda url: url != before)
+        browser.close()
+    with store.read() as conn:
+        found = get_article(conn, item.article.id or "")
+    store.dispose()
+    assert found is not None and found.corrected_section == other

@@ -12,6 +12,8 @@
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
     var key = event.key === "Enter" ? "Enter" : event.key.toLowerCase();
+    // Enter on a focused button or link (reached with Tab) does what that one does.
+    if (key === "Enter" && event.target && /^(BUTTON|A)$/.test(event.target.tagName)) return;
     var target = document.querySelector('[data-key="' + (window.CSS && CSS.escape ? CSS.escape(key) : key) + '"]');
     if (!target) return;
     event.preventDefault();

@@ -25,6 +25,18 @@ def test_the_sports_sentence_drives_a_sports_call(lexical_classifier: Classifier
     assert "".join(p.text for p in passages) == text
 
 
+def test_the_sports_sentence_drives_an_arabic_sports_call(lexical_classifier: Classifier) -> None:
+    text = (
+        "كان الطقس معتدلا يوم الأحد. "
+        "فاز الفريق بالكأس في المباراة النهائية بعد أن غير المدرب اللاعبين. "
+        "فتحت المتاجر متأخرة."
+    )
+    passages = score_passages(lexical_classifier, text, "Sports")
+    assert [p.text for p in passages if p.drove] == [passages[1].text]
+    assert "بالكأس" in passages[1].text
+    assert "".join(p.text for p in passages) == text
+
+
 def test_unknown_section_marks_nothing(lexical_classifier: Classifier) -> None:
     passages = score_passages(lexical_classifier, "One. Two.", "Gossip")
     assert not any(p.drove for p in passages)

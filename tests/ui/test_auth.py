@@ -104,6 +104,12 @@ def test_open_redirect_after_signin_is_refused(client: TestClient) -> None:
 def test_every_state_changing_route_refuses_a_request_without_the_token(
     editor: tuple[TestClient, str], seeded: Store
 ) -> None:
+    import re
+
+    from fastapi.routing import APIRoute
+
+    from newsdesk.ui.mount import ROUTERS
+
     client, token = editor
     routes = [
         "/desk/articles/1/decision",
@@ -113,6 +119,16 @@ def test_every_state_changing_route_refuses_a_request_without_the_token(
         "/desk/models/anything/compare",
         "/desk/signout",
     ]
+    # every state-changing route the app has (a new one cannot be left out of this test)
+    changing = {
+        re.sub(r"\{seq\}", "1", re.sub(r"\{version\}", "anything", route.path))
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        and (route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
+        and route.path != "/desk/signin"  # signing in is checked on its own (signed out)
+    }
+    assert changing == set(routes)
     for path in routes:
         for headers in ({}, {"X-CSRF-Token": token[::-1]}):
             response = client.post(path, data={"action": "confirm"}, headers=headers)

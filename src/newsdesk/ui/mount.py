@@ -15,7 +15,17 @@ from newsdesk.ui.pages import redirect, render
 from newsdesk.ui.routes import article, dashboard, models, public, queue, signin
 from newsdesk.ui.settings import DeskSettings
 
-__all__ = ["mount_desk"]
+__all__ = ["ROUTERS", "mount_desk"]
+
+# Every router of the desk (the tests walk these for routes that change state).
+ROUTERS = (
+    signin.router,
+    queue.router,
+    article.router,
+    dashboard.router,
+    models.router,
+    public.router,
+)
 
 
 def mount_desk(app: FastAPI, store: Store, settings: DeskSettings | None = None) -> Desk:
@@ -26,14 +36,7 @@ def mount_desk(app: FastAPI, store: Store, settings: DeskSettings | None = None)
     """
     desk = Desk(settings or DeskSettings(), store, None)
     app.state.desk = desk
-    for router in (
-        signin.router,
-        queue.router,
-        article.router,
-        dashboard.router,
-        models.router,
-        public.router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
     static = resources.files("newsdesk.ui").joinpath("static")
     app.mount("/desk/static", StaticFiles(directory=str(static)), name="desk-static")

@@ -157,3 +157,30 @@ def test_non_ascii_cookie_or_token_is_refused_not_a_server_error(client: TestCli
         "/desk/signin", headers={"Cookie": "newsdesk_session=abc.d\u00e9f".encode("latin-1")}
     )
     assert response.status_code == 200  # a fresh anonymous session
+
+
+def test_a_reader_is_refused_every_editor_action(client: TestClient, seeded: Store) -> None:
+    from fastapi.routing import APIRoute
+
+    from newsdesk.store import registry
+    from newsdesk.store.review import reviewed_count
+    from newsdesk.ui.mount import ROUTERS
+
+    token = sign_in(client, "reader")
+    changing = [
+        route.path.replace("{seq}", "1").replace("{version}", "anything")
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        and (route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
+        and route.path not in ("/desk/signin", "/desk/signout")  # anyone signs in and out
+    ]
+    assert len(changing) == 5
+    for path in changing:
+        data = {"csrf_token": token, "action": "correct", "section": "Sports"}
+        response = client.post(path, data=data)
+        assert response.status_code == 403 and "needs the &#39;editor&#39; role" in response.text, (
+            path
+        )
+    with seeded.read() as conn:
+        assert reviewed_count(conn) == 0 and registry.latest_job(conn) is None

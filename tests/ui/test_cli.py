@@ -105,3 +105,19 @@ def test_serve_refuses_a_bad_desk_setting_by_name(database_url: str) -> None:
     )
     assert result.exit_code == 2
     assert "public_min_confidence (NEWSDESK_PUBLIC_MIN_CONFIDENCE)" in result.output
+
+
+def test_users_disable_ends_sessions_and_sign_in(client, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from ui.desk_fixtures import PASSWORD, sign_in
+
+    sign_in(client, "editor")
+    assert client.get("/desk/queue", follow_redirects=False).status_code == 200
+    result = runner.invoke(app, ["users", "disable", "editor", "--database-url", database_url])
+    assert result.exit_code == 0 and "can no longer sign in" in result.output
+    assert client.get("/desk/queue", follow_redirects=False).status_code == 303  # signed out
+    with Store(database_url).read() as conn:
+        assert accounts.authenticate(conn, "editor", PASSWORD) is None
+    listed = runner.invoke(app, ["users", "list", "--database-url", database_url])
+    assert "editor\teditor" in listed.output and "disabled" in listed.output
+    unknown = runner.invoke(app, ["users", "disable", "nobody", "--database-url", database_url])
+    assert unknown.exit_code == 1 and "no user named 'nobody'" in unknown.output

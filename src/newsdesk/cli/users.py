@@ -1,4 +1,4 @@
-"""``newsdesk users create|list|password``: editors' accounts for the review desk."""
+"""``newsdesk users create|list|password|disable``: editors' accounts for the review desk."""
 
 from __future__ import annotations
 
@@ -71,6 +71,27 @@ def password(
         typer.echo(f"error: no user named {name!r}", err=True)
         raise typer.Exit(1)
     typer.echo(f"password of '{name}' changed; their sessions have ended")
+
+
+@app.command("disable")
+def disable(
+    name: str = typer.Argument(..., help="The user who may no longer sign in."),
+    database_url: str = DATABASE_URL,
+) -> None:
+    """Stop a user signing in; their sessions end at once."""
+    from newsdesk.store import Store
+    from newsdesk.store import users as repository
+
+    try:
+        with Store(database_url).write() as conn:
+            user = repository.disable_user(conn, name)
+    except NewsdeskError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if user is None:
+        typer.echo(f"error: no user named {name!r}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"'{name}' can no longer sign in; their sessions have ended")
 
 
 @app.command("list")

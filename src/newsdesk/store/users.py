@@ -26,6 +26,7 @@ __all__ = [
     "User",
     "authenticate",
     "create_user",
+    "disable_user",
     "get_user",
     "hash_password",
     "list_users",
@@ -136,6 +137,16 @@ def set_password(conn: Connection, name: str, password: str) -> User | None:
             password_hash=hash_password(password),
             session_epoch=users.c.session_epoch + 1,
         )
+    )
+    return get_user(conn, name)
+
+
+def disable_user(conn: Connection, name: str) -> User | None:
+    """Stop an account signing in; its sessions end. ``None`` when there is no such user."""
+    conn.execute(
+        update(users)
+        .where(users.c.name == name, users.c.disabled_at.is_(None))
+        .values(disabled_at=utcnow(), session_epoch=users.c.session_epoch + 1)
     )
     return get_user(conn, name)
 

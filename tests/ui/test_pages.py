@@ -92,3 +92,17 @@ def test_unknown_article_is_a_404_page(editor: tuple[TestClient, str]) -> None:
     response = client.get("/desk/articles/999999")
     assert response.status_code == 404
     assert "no article number 999999" in response.text
+
+
+def test_out_of_range_numbers_in_urls_are_404_pages(editor: tuple[TestClient, str]) -> None:
+    client, _ = editor
+    huge = 2**64  # more than a 64-bit row number holds
+    for path in (
+        f"/desk/articles/{huge}",
+        f"/desk/articles/{huge}/passages",
+        f"/desk/jobs/{huge}",
+        "/desk/articles/-1",
+        "/desk/articles/0",
+    ):
+        response = client.get(path)
+        assert response.status_code == 404, path

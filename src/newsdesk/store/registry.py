@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, select, update
 from newsdesk.store.desk_tables import desk_jobs, model_activations, models
 from newsdesk.store.errors import StoreError
 from newsdesk.store.records import as_utc, utcnow
+from newsdesk.store.tables import SEQ_MAX
 
 __all__ = [
     "DeskJob",
@@ -251,6 +252,8 @@ def finish_job(
 
 
 def get_job(conn: Connection, job_id: int) -> DeskJob | None:
+    if not 0 < job_id <= SEQ_MAX:  # a number from a URL: no such job (and no overflow)
+        return None
     row = conn.execute(select(desk_jobs).where(desk_jobs.c.seq == job_id)).one_or_none()
     return _job(row) if row is not None else None
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, tuple_
 
 from newsdesk.store.records import as_utc, utcnow
-from newsdesk.store.tables import articles
+from newsdesk.store.tables import SEQ_MAX, articles
 
 __all__ = [
     "QueueFilter",
@@ -366,6 +366,8 @@ def filter_choices(conn: Connection, *, limit: int = 200) -> dict[str, list[str]
 
 def article_id_by_seq(conn: Connection, seq: int) -> str | None:
     """The id of the article stored at position ``seq``."""
+    if not 0 < seq <= SEQ_MAX:  # a number from a URL: no such row (and no overflow)
+        return None
     return conn.scalar(select(articles.c.id).where(articles.c.seq == seq))
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["SEQ", "api_keys", "articles", "corrections", "metadata"]
+__all__ = ["SEQ", "SEQ_MAX", "api_keys", "articles", "corrections", "metadata"]
 
 # Constraint names are fixed so that migrations name them the same on every database.
 metadata = MetaData(
@@ -35,6 +35,8 @@ metadata = MetaData(
 
 # SQLite only makes INTEGER PRIMARY KEY an alias of the rowid (auto-increment).
 SEQ = BigInteger().with_variant(Integer(), "sqlite")
+# The largest value a SEQ holds (both databases store 64-bit signed integers).
+SEQ_MAX = 2**63 - 1
 
 articles = Table(
     "articles",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
+from newsdesk.classify.classifier import Classifier
 from newsdesk.store import Store
 from newsdesk.store.articles import get_article
 from newsdesk.store.review import (
@@ -17,7 +20,8 @@ from newsdesk.store.review import (
     queue_size,
     review_counts,
 )
-from ui.desk_fixtures import Labeled
+from newsdesk.taxonomy import Taxonomy
+from ui.desk_fixtures import Labeled, seed, sign_in
 
 _ITEM = re.compile(r'<li class="item" data-seq="(\d+)">')
 
@@ -138,7 +142,6 @@ def test_csrf_less_decision_is_refused(editor: tuple[TestClient, str], seeded: S
 
 
 def test_reader_cannot_correct(client: TestClient, seeded: Store) -> None:
-    from ui.desk_fixtures import sign_in
 
     token = sign_in(client, "reader")
     with seeded.read() as conn:
@@ -167,19 +170,20 @@ def test_signed_out_post_is_refused(client: TestClient, seeded: Store) -> None:
     assert response.status_code == 401
 
 
+@pytest.fixture
+def multi_label() -> Classifier:
+    """A zero-shot classifier over the default taxonomy made multi-label."""
+    taxonomy = replace(Taxonomy.default(), multi_label=True)
+    return Classifier.zero_shot(taxonomy, encoder="lexical")
+
+
 def test_a_multi_label_taxonomy_picks_several_sections(
     app_factory,  # type: ignore[no-untyped-def]
     database_url: str,
     labeled: list[Labeled],
+    multi_label: Classifier,
 ) -> None:
-    from dataclasses import replace
-
-    from newsdesk.classify.classifier import Classifier
-    from newsdesk.taxonomy import Taxonomy
-    from ui.desk_fixtures import seed, sign_in
-
-    taxonomy = replace(Taxonomy.default(), multi_label=True)
-    classifier = Classifier.zero_shot(taxonomy, encoder="lexical")
+    classifier = multi_label
     store = Store(database_url)
     seed(store, classifier, [labeled[0].article], "multi")
     with store.read() as conn:
@@ -204,15 +208,9 @@ def test_keeping_the_calls_sections_in_a_multi_label_pick_keeps_its_primary(
     app_factory,  # type: ignore[no-untyped-def]
     database_url: str,
     labeled: list[Labeled],
+    multi_label: Classifier,
 ) -> None:
-    from dataclasses import replace
-
-    from newsdesk.classify.classifier import Classifier
-    from newsdesk.taxonomy import Taxonomy
-    from ui.desk_fixtures import seed, sign_in
-
-    taxonomy = replace(Taxonomy.default(), multi_label=True)
-    classifier = Classifier.zero_shot(taxonomy, encoder="lexical")
+    classifier, taxonomy = multi_label, multi_label.taxonomy
     names = taxonomy.names
     # an English and an Arabic article called under a section that is not the taxonomy's first
     chosen = [

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import typer
 
 from newsdesk.cli.db import DATABASE_URL
 from newsdesk.cli.keys import parse_role
 from newsdesk.errors import NewsdeskError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from newsdesk.store.users import User
 
 app = typer.Typer(help="Manage the review desk's user accounts.", no_args_is_help=True)
 
@@ -22,6 +29,21 @@ def _password(from_stdin: bool) -> str:
         return sys.stdin.readline().rstrip("\r\n")
     value: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     return value
+
+
+def _change(database_url: str, name: str, change: Callable[[Connection], User | None]) -> None:
+    """Run ``change`` on user ``name`` in a transaction; exit 1 with a message on failure."""
+    from newsdesk.store import Store
+
+    try:
+        with Store(database_url).write() as conn:
+            user = change(conn)
+    except NewsdeskError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if user is None:
+        typer.echo(f"error: no user named {name!r}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command("create")
@@ -56,20 +78,10 @@ def password(
     database_url: str = DATABASE_URL,
 ) -> None:
     """Change a user's password; their sessions end."""
-    from newsdesk.store import Store
     from newsdesk.store import users as repository
 
-    try:
-        store = Store(database_url)
-        value = _password(password_stdin)
-        with store.write() as conn:
-            user = repository.set_password(conn, name, value)
-    except NewsdeskError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    if user is None:
-        typer.echo(f"error: no user named {name!r}", err=True)
-        raise typer.Exit(1)
+    value = _password(password_stdin)
+    _change(database_url, name, lambda conn: repository.set_password(conn, name, value))
     typer.echo(f"password of '{name}' changed; their sessions have ended")
 
 
@@ -79,18 +91,9 @@ def disable(
     database_url: str = DATABASE_URL,
 ) -> None:
     """Stop a user signing in; their sessions end at once."""
-    from newsdesk.store import Store
     from newsdesk.store import users as repository
 
-    try:
-        with Store(database_url).write() as conn:
-            user = repository.disable_user(conn, name)
-    except NewsdeskError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    if user is None:
-        typer.echo(f"error: no user named {name!r}", err=True)
-        raise typer.Exit(1)
+    _change(database_url, name, lambda conn: repository.disable_user(conn, name))
     typer.echo(f"'{name}' can no longer sign in; their sessions have ended")
 
 

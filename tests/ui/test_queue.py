@@ -142,7 +142,6 @@ def test_csrf_less_decision_is_refused(editor: tuple[TestClient, str], seeded: S
 
 
 def test_reader_cannot_correct(client: TestClient, seeded: Store) -> None:
-
     token = sign_in(client, "reader")
     with seeded.read() as conn:
         seq = article_seq(conn, "d01")

@@ -106,3 +106,14 @@ def test_out_of_range_numbers_in_urls_are_404_pages(editor: tuple[TestClient, st
     ):
         response = client.get(path)
         assert response.status_code == 404, path
+
+
+def test_times_are_shown_in_utc_and_say_so() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from newsdesk.ui.templating import build_templates
+
+    when = build_templates().env.filters["when"]
+    riyadh = timezone(timedelta(hours=3))
+    assert when(datetime(2025, 3, 2, 2, 30, tzinfo=riyadh)) == "2025-03-01 23:30 UTC"
+    assert when(None) == ""

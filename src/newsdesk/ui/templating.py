@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
@@ -70,11 +70,13 @@ def _pct(value: float | None, digits: int = 0) -> str:
 
 
 def _when(value: datetime | str | None) -> str:
+    """A stored time, in UTC (the store's), saying so: editors may sit in any time zone."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    return value.strftime("%Y-%m-%d %H:%M")
+    when = value.astimezone(UTC) if value.tzinfo else value
+    return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _width(value: float | None) -> str:

@@ -14,6 +14,7 @@ from typer.core import TyperCommand
 
 from newsdesk.article import Article, detect_language
 from newsdesk.classify.spec import ClassifierSpec
+from newsdesk.classify.threads import limit_blas_threads
 from newsdesk.errors import (
     EncoderError,
     MissingExtraError,
@@ -149,6 +150,7 @@ def classify(
         clf = spec.build()
     except (TaxonomyError, EncoderError, ModelFormatError) as exc:
         usage_error(str(exc))
+    limit_blas_threads()
 
     def predict(articles: Iterator[Article]) -> Iterator[dict[str, Any]]:
         for prediction in clf.classify_many(articles, batch_size=batch_size):

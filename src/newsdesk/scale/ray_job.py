@@ -68,9 +68,11 @@ class ClassifyBatch:
     """A Ray actor: builds the classifier once, then files one block of article rows a call."""
 
     def __init__(self, spec: ClassifierSpec, encode_batch: int, top_k: int | None) -> None:
+        from newsdesk.classify.threads import limit_blas_threads
         from newsdesk.io.parquet import prediction_schema
 
         self.classifier = spec.build()
+        limit_blas_threads()
         self.encode_batch = encode_batch
         self.top_k = top_k
         self.schema = prediction_schema(

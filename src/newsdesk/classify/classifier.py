@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from newsdesk.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["Classifier"]
 
+# articles classify_many reads ahead of the encoder at most (a few MB of full articles)
+READ_AHEAD = 2048
 # primary probabilities, and independent section probabilities from a multi-label head
 _Scored = tuple[np.ndarray, np.ndarray | None]
 
@@ -120,9 +123,11 @@ class Classifier:
         """File many articles lazily, encoding ``batch_size`` at a time.
 
         Predictions come out in input order, each batch as soon as it is scored, so a long
-        stream can be written out as it goes. Each batch is encoded on a worker thread while
-        this thread reads the next batch and scores and hands out the previous one (encoders
-        spend their time in onnxruntime or BLAS, which release the GIL).
+        stream can be written out as it goes. Batches are encoded in order on a worker thread
+        while this thread reads the next ones and scores and hands out those encoded
+        (encoders spend their time in onnxruntime or BLAS, which release the GIL). While the
+        encoder is busy (loading its model, at the start) this thread reads on, up to
+        about :data:`READ_AHEAD` articles, so reading costs no time of its own.
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -135,13 +140,17 @@ class Classifier:
         if second is None:  # one batch (one article, one service request): no worker thread
             yield from self._predictions(first, self._score(self.encode(first)))
             return
+        ahead = max(2, READ_AHEAD // batch_size)  # batches read and not yet scored, at most
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-encode") as pool:
-            pending = (first, pool.submit(self.encode, first))
-            for batch in chain([second], batches):
-                encoding = pool.submit(self.encode, batch)
-                yield from self._predictions(pending[0], self._score(pending[1].result()))
-                pending = (batch, encoding)
-            yield from self._predictions(pending[0], self._score(pending[1].result()))
+            pending: deque[tuple[list[Article], Future[EncodedArticles]]] = deque()
+            for batch in chain([first, second], batches):
+                pending.append((batch, pool.submit(self.encode, batch)))
+                while len(pending) > 1 and (pending[0][1].done() or len(pending) > ahead):
+                    done, encoding = pending.popleft()
+                    yield from self._predictions(done, self._score(encoding.result()))
+            while pending:
+                done, encoding = pending.popleft()
+                yield from self._predictions(done, self._score(encoding.result()))
 
     def _predictions(self, batch: list[Article], scored: _Scored) -> Iterator[Prediction]:
         probs, label_probs = scored

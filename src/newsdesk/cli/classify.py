@@ -43,6 +43,16 @@ class Engine(StrEnum):
     RAY = "ray"
 
 
+# the options of a Ray job, shared by the commands that offer --engine ray
+RAY_ADDRESS = typer.Option(
+    None, "--ray-address", help="With --engine ray: an existing cluster ('auto', ray://...)."
+)
+WORKERS = typer.Option(2, "--workers", min=1, help="With --engine ray: actors.")
+CPUS_PER_WORKER = typer.Option(
+    1, "--cpus-per-worker", min=1, help="With --engine ray: cores (threads) per actor."
+)
+
+
 class OneLineErrors(TyperCommand):
     """Usage errors print one ``error: ...`` line and exit 2, instead of a usage box."""
 
@@ -114,13 +124,9 @@ def classify(
         help="local: this process, streaming. ray: a Ray Data job writing Parquet files to "
         "an output folder (the last INPUT, or --output); needs newsdesk[scale].",
     ),
-    ray_address: str | None = typer.Option(
-        None, "--ray-address", help="With --engine ray: an existing cluster ('auto', ray://...)."
-    ),
-    workers: int = typer.Option(2, "--workers", min=1, help="With --engine ray: actors."),
-    cpus_per_worker: int = typer.Option(
-        1, "--cpus-per-worker", min=1, help="With --engine ray: cores (threads) per actor."
-    ),
+    ray_address: str | None = RAY_ADDRESS,
+    workers: int = WORKERS,
+    cpus_per_worker: int = CPUS_PER_WORKER,
     preserve_order: bool = typer.Option(
         False, "--preserve-order", help="With --engine ray: keep the input order (slower)."
     ),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from newsdesk.cli.classify import Engine
+from newsdesk.cli.classify import CPUS_PER_WORKER, RAY_ADDRESS, WORKERS, Engine
 from newsdesk.errors import NewsdeskError
 
 if TYPE_CHECKING:
@@ -56,13 +56,9 @@ def train(
         help="local: encode in this process. ray: encode the articles on a Ray Data job "
         "into the embedding cache, then train here; needs newsdesk[scale].",
     ),
-    ray_address: str | None = typer.Option(
-        None, "--ray-address", help="With --engine ray: an existing cluster ('auto', ray://...)."
-    ),
-    workers: int = typer.Option(2, "--workers", min=1, help="With --engine ray: actors."),
-    cpus_per_worker: int = typer.Option(
-        1, "--cpus-per-worker", min=1, help="With --engine ray: cores (threads) per actor."
-    ),
+    ray_address: str | None = RAY_ADDRESS,
+    workers: int = WORKERS,
+    cpus_per_worker: int = CPUS_PER_WORKER,
 ) -> None:
     """Train a classifier and save it to --output (model.json + arrays.npz)."""
     from newsdesk.classify.training import TrainingOptions, encoding_passes, train_classifier

@@ -127,7 +127,7 @@ class Classifier:
         while this thread reads the next ones and scores and hands out those encoded
         (encoders spend their time in onnxruntime or BLAS, which release the GIL). While the
         encoder is busy (loading its model, at the start) this thread reads on, up to
-        about :data:`READ_AHEAD` articles, so reading costs no time of its own.
+        about :data:`READ_AHEAD` articles, so reading overlaps the model's loading.
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")

@@ -53,7 +53,8 @@ def test_reading_goes_on_while_the_encoder_is_busy_up_to_the_read_ahead(
     clf: Classifier, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The first batch's encoding waits (as for a model loading) until the reader has read
-    five batches: the reader reads on, up to READ_AHEAD articles, and no further."""
+    five batches: the reader reads on, up to READ_AHEAD articles, and no further, and
+    measures the texts' keywords and form as it reads."""
     import threading
 
     from newsdesk.classify import classifier as module
@@ -67,6 +68,14 @@ def test_reading_goes_on_while_the_encoder_is_busy_up_to_the_read_ahead(
         return encode(articles)
 
     monkeypatch.setattr(clf, "encode", slow_start)
+    measured: list[int] = []  # batches whose keywords and form were measured
+    measure = clf.head.text_evidence  # type: ignore[attr-defined]
+
+    def text_evidence(articles):  # type: ignore[no-untyped-def]
+        measured.append(len(articles))
+        return measure(articles)
+
+    monkeypatch.setattr(clf.head, "text_evidence", text_evidence)
     read: list[int] = []
 
     def articles():  # type: ignore[no-untyped-def]
@@ -79,7 +88,9 @@ def test_reading_goes_on_while_the_encoder_is_busy_up_to_the_read_ahead(
     found = clf.classify_many(articles(), batch_size=2)
     first = next(found)
     assert len(read) == 10  # five batches: the one being scored and four read ahead
+    assert measured == [2] * 5  # measured as they were read, while the encoder was busy
     rest = list(found)
+    assert measured == [2] * 10  # once a batch: scoring did not measure them again
     assert [p.id for p in [first, *rest]] == [f"a{i}" for i in range(20)]
     monkeypatch.undo()
     expected = list(clf.classify_many(articles(), batch_size=20))

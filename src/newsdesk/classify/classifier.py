@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -127,7 +128,8 @@ class Classifier:
         while this thread reads the next ones and scores and hands out those encoded
         (encoders spend their time in onnxruntime or BLAS, which release the GIL). While the
         encoder is busy (loading its model, at the start) this thread reads on, up to
-        about :data:`READ_AHEAD` articles, so reading overlaps the model's loading.
+        about :data:`READ_AHEAD` articles, and measures what the head measures from the texts
+        alone (keywords, form), so that work overlaps the model's loading.
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -142,15 +144,28 @@ class Classifier:
             return
         ahead = max(2, READ_AHEAD // batch_size)  # batches read and not yet scored, at most
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-encode") as pool:
-            pending: deque[tuple[list[Article], Future[EncodedArticles]]] = deque()
+            pending: deque[tuple[list[Article], Future[EncodedArticles], Any]] = deque()
             for batch in chain([first, second], batches):
-                pending.append((batch, pool.submit(self.encode, batch)))
+                encoding = pool.submit(self.encode, batch)
+                pending.append((batch, encoding, self._text_evidence(batch)))
                 while len(pending) > 1 and (pending[0][1].done() or len(pending) > ahead):
-                    done, encoding = pending.popleft()
-                    yield from self._predictions(done, self._score(encoding.result()))
+                    yield from self._scored(*pending.popleft())
             while pending:
-                done, encoding = pending.popleft()
-                yield from self._predictions(done, self._score(encoding.result()))
+                yield from self._scored(*pending.popleft())
+
+    def _text_evidence(self, articles: list[Article]) -> Any:
+        """What the head (or its zero-shot prior) measures from the texts alone, or None."""
+        for head in (self.head, getattr(self.head, "prior_", None)):
+            measure = getattr(head, "text_evidence", None)
+            if measure is not None:
+                return measure(articles)
+        return None
+
+    def _scored(
+        self, batch: list[Article], encoding: Future[EncodedArticles], text_evidence: Any
+    ) -> Iterator[Prediction]:
+        encoded = replace(encoding.result(), text_evidence=text_evidence)
+        return self._predictions(batch, self._score(encoded))
 
     def _predictions(self, batch: list[Article], scored: _Scored) -> Iterator[Prediction]:
         probs, label_probs = scored

@@ -3,6 +3,7 @@
     python benchmarks/scale.py throughput [--articles 20000] [--encoder e5-small]
     python benchmarks/scale.py memory [--articles 1000000] [--encoder lexical] [--outputs jsonl]
     python benchmarks/scale.py ingest [--pages 1000]
+    python benchmarks/scale.py train [--articles 2000] [--encoder e5-small]
 
 Each prints a table and writes ``benchmarks/results/scale-<part>[-<variant>].json``. Inputs are built
 from ``../shared/data`` into ``--work`` (default ``/tmp/newsdesk-scale``) and reused. Every
@@ -19,6 +20,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -274,6 +276,74 @@ def memory(args: argparse.Namespace) -> None:
     save(f"memory-{'-'.join(args.outputs.split(','))}", {"encoder": args.encoder, "runs": results})
 
 
+# --- training's embedding pass: in process vs on Ray -----------------------------------------
+
+
+def labeled_articles(work: Path, n: int) -> Path:
+    """``n`` labeled articles, English (BBC) and Arabic (ANT multi-source), shuffled."""
+    path = work / f"labeled-{n}.jsonl"
+    if path.exists():
+        return path
+    rows = jsonl_rows(DATA / "bbc_news" / "train.jsonl")
+    rows += jsonl_rows(DATA / "ant_multisource" / "train.jsonl.gz", gzip.open)
+    rows = [r for r in rows if (r.get("text") or "").strip() and r.get("label")]
+    random.Random(6).shuffle(rows)
+    with path.open("w", encoding="utf-8") as out:
+        for row in rows[:n]:
+            keep = {k: row[k] for k in ("id", "title", "text", "lang", "label") if row.get(k)}
+            out.write(json.dumps(keep, ensure_ascii=False) + "\n")
+    return path
+
+
+def cold_embedding_cache(folder: Path) -> Path:
+    """A cache folder without embeddings that shares the models built in the user's cache."""
+    from newsdesk.encoders.model_cache import cache_dir
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for item in cache_dir().iterdir():
+        if item.is_file() and not item.name.endswith(".lock"):
+            (folder / item.name).symlink_to(item)
+    return folder
+
+
+def train(args: argparse.Namespace) -> None:
+    """``newsdesk train`` on a cold embedding cache: encoding in process, then on Ray."""
+    import numpy as np
+
+    source = labeled_articles(args.work, args.articles)
+    runs: dict[str, Any] = {}
+    for engine in ("local", "ray"):
+        cache = cold_embedding_cache(args.work / f"train-cache-{engine}")
+        command = [*NEWSDESK, "train", str(source), "--taxonomy-from-labels", "-e", args.encoder,
+                   "-o", str(args.work / f"model-{engine}")]  # fmt: skip
+        if engine == "ray":
+            command += ["--engine", "ray", "--workers", "2"]
+        runs[engine] = run(command, env={"NEWSDESK_CACHE_DIR": str(cache)})
+        found = re.search(
+            r"([\d.]+) articles/s; Ray started in ([\d.]+)s", runs[engine]["stderr_tail"]
+        )
+        if found:
+            runs[engine]["job_rate"] = float(found.group(1))
+            runs[engine]["ray_start_s"] = float(found.group(2))
+        print(engine, {k: v for k, v in runs[engine].items() if k != "stderr_tail"}, flush=True)
+    models = args.work / "model-local", args.work / "model-ray"
+    with np.load(models[0] / "arrays.npz") as a, np.load(models[1] / "arrays.npz") as b:
+        same = sorted(a.files) == sorted(b.files) and all(
+            np.array_equal(a[name], b[name]) for name in a.files
+        )
+    print(
+        "\n| embedding pass | articles | train wall s | articles/s (whole run) | peak MB | load |"
+    )
+    print("|---|---|---|---|---|---|")
+    for engine, r in runs.items():
+        print(f"| {engine} | {args.articles} | {r['seconds']} | {args.articles / r['seconds']:.1f} "
+              f"| {r['peak_rss_mb']} | {r['load_before']} -> {r['load_after']} |")  # fmt: skip
+    print(f"\nmodel arrays identical: {same}")
+    save(f"train-{args.encoder}", {"encoder": args.encoder, "articles": args.articles,
+                                   "runs": runs, "identical_arrays": same})  # fmt: skip
+
+
 # --- ingestion: 1,000 pages from a local server ---------------------------------------------
 
 
@@ -289,7 +359,7 @@ def ingest(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("part", choices=["throughput", "memory", "ingest"])
+    parser.add_argument("part", choices=["throughput", "memory", "ingest", "train"])
     parser.add_argument("--work", type=Path, default=Path("/tmp/newsdesk-scale"))
     parser.add_argument("--encoder", default=None)
     parser.add_argument("--articles", type=int, default=None)
@@ -302,12 +372,13 @@ def main() -> None:
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     defaults = {"throughput": ("e5-small", 20_000), "memory": ("lexical", 1_000_000),
-                "ingest": ("lexical", 0)}  # fmt: skip
+                "ingest": ("lexical", 0), "train": ("e5-small", 2000)}  # fmt: skip
     encoder, articles = defaults[args.part]
     args.encoder = args.encoder or encoder
     args.articles = args.articles or articles
     args.one_worker_articles = args.one_worker_articles or args.articles // 4
-    {"throughput": throughput, "memory": memory, "ingest": ingest}[args.part](args)
+    parts = {"throughput": throughput, "memory": memory, "ingest": ingest, "train": train}
+    parts[args.part](args)
 
 
 if __name__ == "__main__":

@@ -184,14 +184,15 @@ def detect_language(text: str) -> str | None:
     3,000 characters are read, so the cost is the same for any length.
     """
     sample = text[:_SAMPLE_CHARS]
-    letters = sum(map(len, _WORD.findall(sample)))
+    words = _WORD.findall(sample)
+    letters = sum(map(len, words))
     if letters < 3:
         return None
     counts: dict[str, int] = {}
     for script, pattern in _SCRIPTS.items():  # Arabic and Latin first: most texts stop there
         counts[script] = sum(map(len, pattern.findall(sample)))
         if script == "arabic" and counts[script] >= 0.5 * letters:
-            return _arabic_script_language(sample)
+            return _arabic_script_language(words)
         if script == "latin" and counts[script] >= 0.5 * letters:
             return _latin_language(sample)
     script = max(counts, key=lambda s: counts[s])
@@ -202,8 +203,7 @@ def detect_language(text: str) -> str | None:
     return _SINGLE_LANGUAGE_SCRIPTS[script]
 
 
-def _arabic_script_language(sample: str) -> str:
-    words = _WORD.findall(sample)
+def _arabic_script_language(words: list[str]) -> str:
     for lang, markers in (("fa", _PERSIAN_WORDS), ("ur", _URDU_WORDS)):
         if sum(w in markers for w in words) >= max(2, 0.05 * len(words)):
             return lang

@@ -47,3 +47,51 @@ def test_probabilities_sum_to_one(clf: Classifier) -> None:
 def test_batch_size_must_be_positive(clf: Classifier) -> None:
     with pytest.raises(ValueError, match="batch_size must be at least 1, got 0"):
         list(clf.classify_many(TEXTS, batch_size=0))
+
+
+def test_reading_goes_on_while_the_encoder_is_busy_up_to_the_read_ahead(
+    clf: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first batch's encoding waits (as for a model loading) until the reader has read
+    five batches: the reader reads on, up to READ_AHEAD articles, and no further, and
+    measures the texts' keywords and form as it reads."""
+    import threading
+
+    from newsdesk.classify import classifier as module
+
+    monkeypatch.setattr(module, "READ_AHEAD", 8)  # batches of 2: 4 read ahead, at most
+    read_enough = threading.Event()
+    encode = clf.encode
+
+    def slow_start(articles):  # type: ignore[no-untyped-def]
+        assert read_enough.wait(timeout=60), "the reader stopped while the encoder was busy"
+        return encode(articles)
+
+    monkeypatch.setattr(clf, "encode", slow_start)
+    measured: list[int] = []  # batches whose keywords and form were measured
+    measure = clf.head.text_evidence  # type: ignore[attr-defined]
+
+    def text_evidence(articles):  # type: ignore[no-untyped-def]
+        measured.append(len(articles))
+        return measure(articles)
+
+    monkeypatch.setattr(clf.head, "text_evidence", text_evidence)
+    read: list[int] = []
+
+    def articles():  # type: ignore[no-untyped-def]
+        for i in range(20):
+            read.append(i)
+            if len(read) == 10:
+                read_enough.set()
+            yield Article(text=TEXTS[i % len(TEXTS)], id=f"a{i}", lang="en")
+
+    found = clf.classify_many(articles(), batch_size=2)
+    first = next(found)
+    assert len(read) == 10  # five batches: the one being scored and four read ahead
+    assert measured == [2] * 5  # measured as they were read, while the encoder was busy
+    rest = list(found)
+    assert measured == [2] * 10  # once a batch: scoring did not measure them again
+    assert [p.id for p in [first, *rest]] == [f"a{i}" for i in range(20)]
+    monkeypatch.undo()
+    expected = list(clf.classify_many(articles(), batch_size=20))
+    assert [p.scores for p in [first, *rest]] == [p.scores for p in expected]

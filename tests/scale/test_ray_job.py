@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +17,6 @@ pytestmark = pytest.mark.ray
 
 DATA = Path(__file__).parent.parent / "data"
 EXAMPLES = Path(__file__).parents[2] / "examples" / "articles.jsonl"
-
-
-@pytest.fixture(scope="module")
-def local_ray() -> Iterator[None]:
-    ray = pytest.importorskip("ray", reason="needs newsdesk[scale]")
-    import os
-
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    ray.init(num_cpus=3, include_dashboard=False, _node_ip_address="127.0.0.1",
-             object_store_memory=200 * 1024 * 1024)  # fmt: skip
-    yield
-    ray.shutdown()
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ from newsdesk.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["Classifier"]
 
+# articles classify_many reads ahead of the encoder at most (a few MB of full articles)
+READ_AHEAD = 2048
 # primary probabilities, and independent section probabilities from a multi-label head
 _Scored = tuple[np.ndarray, np.ndarray | None]
 
@@ -120,9 +124,12 @@ class Classifier:
         """File many articles lazily, encoding ``batch_size`` at a time.
 
         Predictions come out in input order, each batch as soon as it is scored, so a long
-        stream can be written out as it goes. Each batch is encoded on a worker thread while
-        this thread reads the next batch and scores and hands out the previous one (encoders
-        spend their time in onnxruntime or BLAS, which release the GIL).
+        stream can be written out as it goes. Batches are encoded in order on a worker thread
+        while this thread reads the next ones and scores and hands out those encoded
+        (encoders spend their time in onnxruntime or BLAS, which release the GIL). While the
+        encoder is busy (loading its model, at the start) this thread reads on, up to
+        about :data:`READ_AHEAD` articles, and measures what the head measures from the texts
+        alone (keywords, form), so that work overlaps the model's loading.
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -135,13 +142,30 @@ class Classifier:
         if second is None:  # one batch (one article, one service request): no worker thread
             yield from self._predictions(first, self._score(self.encode(first)))
             return
+        ahead = max(2, READ_AHEAD // batch_size)  # batches read and not yet scored, at most
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-encode") as pool:
-            pending = (first, pool.submit(self.encode, first))
-            for batch in chain([second], batches):
+            pending: deque[tuple[list[Article], Future[EncodedArticles], Any]] = deque()
+            for batch in chain([first, second], batches):
                 encoding = pool.submit(self.encode, batch)
-                yield from self._predictions(pending[0], self._score(pending[1].result()))
-                pending = (batch, encoding)
-            yield from self._predictions(pending[0], self._score(pending[1].result()))
+                pending.append((batch, encoding, self._text_evidence(batch)))
+                while len(pending) > 1 and (pending[0][1].done() or len(pending) > ahead):
+                    yield from self._scored(*pending.popleft())
+            while pending:
+                yield from self._scored(*pending.popleft())
+
+    def _text_evidence(self, articles: list[Article]) -> Any:
+        """What the head (or its zero-shot prior) measures from the texts alone, or None."""
+        for head in (self.head, getattr(self.head, "prior_", None)):
+            measure = getattr(head, "text_evidence", None)
+            if measure is not None:
+                return measure(articles)
+        return None
+
+    def _scored(
+        self, batch: list[Article], encoding: Future[EncodedArticles], text_evidence: Any
+    ) -> Iterator[Prediction]:
+        encoded = replace(encoding.result(), text_evidence=text_evidence)
+        return self._predictions(batch, self._score(encoded))
 
     def _predictions(self, batch: list[Article], scored: _Scored) -> Iterator[Prediction]:
         probs, label_probs = scored

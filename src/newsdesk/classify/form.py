@@ -78,22 +78,38 @@ def _body_words(article: Article) -> int:
     return len(article.text.split())
 
 
-def opinion_score(article: Article) -> float:
+# Every English cue holds a Latin letter and every Arabic one an Arabic letter: a text
+# without such letters is not searched for them (most articles are in one script).
+_LATIN = re.compile("[a-z]")
+_ARABIC = re.compile("[\u0600-\u06ff]")
+
+
+def _count(text: str, english: re.Pattern[str], arabic: re.Pattern[str]) -> int:
+    found = len(english.findall(text)) if _LATIN.search(text) else 0
+    return found + (len(arabic.findall(text)) if _ARABIC.search(text) else 0)
+
+
+def opinion_score(article: Article, total: int | None = None) -> float:
     """How much ``article`` reads as opinion or explanation rather than a report (about -3 to 7).
 
     Adds up: a label or byline marker ("Analysis:", "رأي:", "the views expressed...", 3); a
     title that asks a question or announces an explainer (1.5); the rate of first-person,
     modal and rhetorical cues outside quotes (up to 2); a lead without attribution or dateline
     (1, or minus up to 1.5 when the lead is full of "said" and weekdays); length (reports of
-    under 120 words are rarely analysis: -1.5; pieces over 400 words: +0.5).
+    under 120 words are rarely analysis: -1.5; pieces over 400 words: +0.5). ``total`` is
+    the body's length in words, when the caller has counted it.
     """
     title = fold_text(article.title.strip())
-    total = len(article.text.split())
+    if total is None:
+        total = _body_words(article)
     # only the first 400 words are read: fold no more text than they can take
     words = fold_text(article.text[:6000]).split()[:400]
     head = f"{title} {' '.join(words[:50])}"
+    latin, arabic = _LATIN.search(head), _ARABIC.search(head)
     score = 0.0
-    if _EN_MARKERS.search(title) or _AR_MARKERS.search(head) or _EN_MARKERS.search(head):
+    if (latin and (_EN_MARKERS.search(title) or _EN_MARKERS.search(head))) or (
+        arabic and _AR_MARKERS.search(head)
+    ):
         score += 3.0
     if (
         title.endswith(("?", "؟"))
@@ -101,14 +117,14 @@ def opinion_score(article: Article) -> float:
         or _AR_QUESTION_START.match(title)
     ):
         score += 1.5
-    body = _QUOTED.sub(" ", " ".join(words[:400]))
+    body = _QUOTED.sub(" ", " ".join(words))
     n_body = max(len(body.split()), 1)
-    cues = len(_EN_BODY.findall(body)) + len(_AR_BODY.findall(body))
+    cues = _count(body, _EN_BODY, _AR_BODY)
     cues += body.count("?") + body.count("؟") + body.count("!")
     score += min(2.0, 1.5 * 100.0 * cues / n_body)
     lead = " ".join(words[:150])
-    reporting = len(_EN_REPORTING.findall(lead)) + len(_AR_REPORTING.findall(lead))
-    rate = 100.0 * reporting / max(len(lead.split()), 1)
+    reporting = _count(lead, _EN_REPORTING, _AR_REPORTING)
+    rate = 100.0 * reporting / max(min(len(words), 150), 1)  # words hold no spaces
     score += 1.0 if rate < 0.5 else -min(1.5, 0.5 * rate)
     if total < 120:
         score -= 1.5
@@ -124,7 +140,10 @@ def flash_shortness(words: np.ndarray, limit: float = 60.0, softness: float = 10
 
 def form_features(articles: Sequence[Article]) -> FormFeatures:
     """Measure the form of every article."""
+    words = [_body_words(a) for a in articles]
     return FormFeatures(
-        words=np.array([_body_words(a) for a in articles], dtype=np.float64),
-        opinion=np.array([opinion_score(a) for a in articles], dtype=np.float64),
+        words=np.array(words, dtype=np.float64),
+        opinion=np.array(
+            [opinion_score(a, n) for a, n in zip(articles, words, strict=True)], dtype=np.float64
+        ),
     )

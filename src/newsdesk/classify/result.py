@@ -23,6 +23,9 @@ class EncodedArticles:
 
     articles: Sequence[Article]
     embeddings: np.ndarray
+    # what a head measured from the texts alone before the embeddings were ready
+    # (:meth:`ZeroShotHead.text_evidence`); ``None``: it is measured when scoring
+    text_evidence: Any = None
 
     def __len__(self) -> int:
         return len(self.articles)

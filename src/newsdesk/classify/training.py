@@ -36,7 +36,13 @@ from newsdesk.eval.metrics import (
 )
 from newsdesk.taxonomy import Taxonomy
 
-__all__ = ["TrainedModel", "TrainingOptions", "stratified_folds", "train_classifier"]
+__all__ = [
+    "TrainedModel",
+    "TrainingOptions",
+    "encoding_passes",
+    "stratified_folds",
+    "train_classifier",
+]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -113,8 +119,21 @@ def check_labels(data: LabeledArticles, taxonomy: Taxonomy) -> None:
         )
 
 
+def _texts(articles: Sequence[Article]) -> list[str]:
+    return [a.content for a in articles]
+
+
 def _encode(encoder: Encoder, articles: Sequence[Article]) -> EncodedArticles:
-    return EncodedArticles(list(articles), encoder.encode([a.content for a in articles]))
+    return EncodedArticles(list(articles), encoder.encode(_texts(articles)))
+
+
+def encoding_passes(
+    data: LabeledArticles | None, unlabeled: Sequence[Article] | None
+) -> list[list[str]]:
+    """The texts :func:`train_classifier` encodes as passages, one list an ``encode`` call,
+    in its order: so another engine can fill the embedding cache training then reads."""
+    passes = [_texts(data.articles)] if data is not None else []
+    return passes + ([_texts(unlabeled)] if unlabeled else [])
 
 
 def _linear(

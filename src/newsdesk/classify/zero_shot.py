@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from newsdesk.article import Article
 from newsdesk.classify.form import FormFeatures, flash_shortness, form_features
 from newsdesk.classify.heads import check_fitted, softmax
 from newsdesk.classify.keywords import KeywordMatcher
@@ -45,7 +46,7 @@ from newsdesk.classify.result import EncodedArticles
 from newsdesk.encoders.base import Encoder, Role, normalize_rows
 from newsdesk.taxonomy import Section, Taxonomy
 
-__all__ = ["SectionEvidence", "ZeroShotHead", "section_texts"]
+__all__ = ["SectionEvidence", "TextEvidence", "ZeroShotHead", "section_texts"]
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,15 @@ def _label_embeddings(encoder: Encoder, texts: list[str]) -> tuple[np.ndarray, n
     except OSError as exc:  # a read-only cache only costs the next run a few seconds
         logger.warning("cannot keep label vectors in %s (%s)", path.parent, exc)
     return query, passage
+
+
+@dataclass(frozen=True)
+class TextEvidence:
+    """Per article: keyword hits and form features, as measured by ``head``."""
+
+    head: ZeroShotHead
+    keyword_hits: np.ndarray | None  # (articles, sections)
+    form: FormFeatures | None
 
 
 @dataclass(frozen=True)
@@ -207,16 +217,24 @@ class ZeroShotHead:
         """Unnormalised section scores (``predict_proba`` is their tempered softmax)."""
         return self.combine(self.evidence(X))
 
+    def text_evidence(self, articles: Sequence[Article]) -> TextEvidence:
+        """The keyword hits and form features of ``articles``: the evidence that needs no
+        embedding, so it can be measured while the articles are being encoded."""
+        hits = None
+        if any(self.keywords_):
+            texts = [f"{a.title}\n{a.text}" for a in articles]
+            hits = self._matcher.count(texts)
+        form = form_features(articles) if any(self.forms_) else None
+        return TextEvidence(self, hits, form)
+
     def evidence(self, X: EncodedArticles) -> SectionEvidence:
         """What the scores are made of, before the constants weigh it."""
         check_fitted(self, "label_vectors_")
         cosines = X.embeddings @ self.label_vectors_.T
-        hits = None
-        if any(self.keywords_):
-            texts = [f"{a.title}\n{a.text}" for a in X.articles]
-            hits = self._matcher.count(texts)
-        form = form_features(X.articles) if any(self.forms_) else None
-        return SectionEvidence(cosines, hits, form)
+        text = X.text_evidence
+        if not (isinstance(text, TextEvidence) and text.head is self):
+            text = self.text_evidence(X.articles)
+        return SectionEvidence(cosines, text.keyword_hits, text.form)
 
     def combine(self, evidence: SectionEvidence) -> np.ndarray:
         """Section scores from ``evidence`` and this head's constants."""

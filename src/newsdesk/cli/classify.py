@@ -14,6 +14,7 @@ from typer.core import TyperCommand
 
 from newsdesk.article import Article, detect_language
 from newsdesk.classify.spec import ClassifierSpec
+from newsdesk.classify.threads import limit_blas_threads
 from newsdesk.errors import (
     EncoderError,
     MissingExtraError,
@@ -40,6 +41,16 @@ class Engine(StrEnum):
 
     LOCAL = "local"
     RAY = "ray"
+
+
+# the options of a Ray job, shared by the commands that offer --engine ray
+RAY_ADDRESS = typer.Option(
+    None, "--ray-address", help="With --engine ray: an existing cluster ('auto', ray://...)."
+)
+WORKERS = typer.Option(2, "--workers", min=1, help="With --engine ray: actors.")
+CPUS_PER_WORKER = typer.Option(
+    1, "--cpus-per-worker", min=1, help="With --engine ray: cores (threads) per actor."
+)
 
 
 class OneLineErrors(TyperCommand):
@@ -113,13 +124,9 @@ def classify(
         help="local: this process, streaming. ray: a Ray Data job writing Parquet files to "
         "an output folder (the last INPUT, or --output); needs newsdesk[scale].",
     ),
-    ray_address: str | None = typer.Option(
-        None, "--ray-address", help="With --engine ray: an existing cluster ('auto', ray://...)."
-    ),
-    workers: int = typer.Option(2, "--workers", min=1, help="With --engine ray: actors."),
-    cpus_per_worker: int = typer.Option(
-        1, "--cpus-per-worker", min=1, help="With --engine ray: cores (threads) per actor."
-    ),
+    ray_address: str | None = RAY_ADDRESS,
+    workers: int = WORKERS,
+    cpus_per_worker: int = CPUS_PER_WORKER,
     preserve_order: bool = typer.Option(
         False, "--preserve-order", help="With --engine ray: keep the input order (slower)."
     ),
@@ -149,6 +156,7 @@ def classify(
         clf = spec.build()
     except (TaxonomyError, EncoderError, ModelFormatError) as exc:
         usage_error(str(exc))
+    limit_blas_threads()
 
     def predict(articles: Iterator[Article]) -> Iterator[dict[str, Any]]:
         for prediction in clf.classify_many(articles, batch_size=batch_size):

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+from newsdesk.cli.classify import CPUS_PER_WORKER, RAY_ADDRESS, WORKERS, Engine
 from newsdesk.errors import NewsdeskError
+
+if TYPE_CHECKING:
+    from newsdesk.encoders.cache import CachedEncoder
+    from newsdesk.scale.ray_job import RaySettings
 
 
 def register(app: typer.Typer) -> None:
@@ -43,9 +49,20 @@ def train(
     ),
     head: str = typer.Option("auto", help="auto, prototype or linear."),
     cache: bool = typer.Option(True, help="Cache embeddings on disk (NEWSDESK_CACHE_DIR)."),
+    engine: Engine = typer.Option(
+        Engine.LOCAL,
+        "--engine",
+        case_sensitive=False,
+        help="local: encode in this process. ray: encode the articles on a Ray Data job "
+        "into the embedding cache, then train here; needs newsdesk[scale].",
+    ),
+    ray_address: str | None = RAY_ADDRESS,
+    workers: int = WORKERS,
+    cpus_per_worker: int = CPUS_PER_WORKER,
 ) -> None:
     """Train a classifier and save it to --output (model.json + arrays.npz)."""
-    from newsdesk.classify.training import TrainingOptions, train_classifier
+    from newsdesk.classify.training import TrainingOptions, encoding_passes, train_classifier
+    from newsdesk.scale.ray_job import RaySettings
 
     if not data and unlabeled is None:
         say("error: give labeled files (DATA...) and/or --unlabeled ARCHIVE")
@@ -56,12 +73,20 @@ def train(
     if head not in ("auto", "prototype", "linear"):
         say(f"error: --head must be auto, prototype or linear, not '{head}'")
         raise typer.Exit(2)
+    if engine is Engine.RAY and not cache:
+        say("error: --engine ray encodes into the embedding cache; drop --no-cache")
+        raise typer.Exit(2)
     start = time.perf_counter()
     try:
         tax, labeled, archive, enc, base = load_inputs(
             data, taxonomy, taxonomy_from_labels, encoder, label_column, labels_column,
             text_column, multi_label, unlabeled, unlabeled_limit, cache,
         )  # fmt: skip
+        if engine is Engine.RAY:
+            settings = RaySettings(
+                workers=workers, cpus_per_worker=cpus_per_worker, address=ray_address
+            )
+            embed_on_ray(enc, encoder, encoding_passes(labeled, archive), settings)
         options = TrainingOptions(multi_label=multi_label, head=head)
         model = train_classifier(
             tax, enc, labeled, unlabeled=archive, options=options, progress=say, final_encoder=base
@@ -83,6 +108,22 @@ def train(
             f" ECE {held_out['ece']:.3f})"
         )
     say(f"{summary} in {time.perf_counter() - start:.1f}s")
+
+
+def embed_on_ray(
+    cache: CachedEncoder, encoder: str, passes: list[list[str]], settings: RaySettings
+) -> None:
+    """Fill ``cache`` with the vectors training will ask for, on a Ray Data job."""
+    from newsdesk.scale.embed_job import fill_cache_with_ray
+
+    count = sum(len(texts) for texts in passes)
+    say(f"encoding {count} articles on Ray ({settings.workers} actors) into the embedding cache")
+    result = fill_cache_with_ray(cache, encoder, passes, settings, progress=encoding_progress)
+    say(
+        f"encoded {result.texts} articles on Ray in {result.seconds:.1f}s "
+        f"({result.rate:.1f} articles/s; Ray started in {result.startup_seconds:.1f}s); "
+        f"the other {count - result.texts} were cached or repeats"
+    )
 
 
 def load_inputs(  # type: ignore[no-untyped-def]

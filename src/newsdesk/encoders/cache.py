@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -53,27 +53,57 @@ class CachedEncoder:
         db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
         return db
 
-    def encode(self, texts: Sequence[str], role: Role = Role.PASSAGE) -> np.ndarray:
-        keys = [hashlib.sha256(f"{role}\0{t}".encode()).hexdigest() for t in texts]
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+    def keys(self, texts: Sequence[str], role: Role = Role.PASSAGE) -> list[str]:
+        """The cache key of each text."""
+        return [hashlib.sha256(f"{role}\0{t}".encode()).hexdigest() for t in texts]
+
+    def lookup(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """The stored vectors (float32 bytes) of those ``keys`` the cache holds."""
         found: dict[str, bytes] = {}
         with self._connect() as db:
             for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
+                chunk = list(keys[start : start + 500])
                 marks = ",".join("?" * len(chunk))
                 query = f"SELECT key, vec FROM vectors WHERE key IN ({marks})"
                 found.update(db.execute(query, chunk).fetchall())
-        missing = [i for i, k in enumerate(keys) if k not in found]
+        return found
+
+    def plan(self, keys: Sequence[str], held: Collection[str] = ()) -> list[list[int]]:
+        """The batches :meth:`encode` would hand the encoder for texts with these ``keys``.
+
+        The positions of the keys neither in the cache nor in ``held``, ``chunk_size`` at a
+        time. The encoder's vectors can depend on which texts share a batch (e5's int8
+        activations), so whoever fills the cache for :meth:`encode` encodes these batches.
+        """
+        return self._batches(keys, self.lookup(keys), held)
+
+    def _batches(
+        self, keys: Sequence[str], found: Collection[str], held: Collection[str] = ()
+    ) -> list[list[int]]:
+        missing = [i for i, k in enumerate(keys) if k not in found and k not in held]
+        return [missing[i : i + self.chunk_size] for i in range(0, len(missing), self.chunk_size)]
+
+    def store(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        """Keep ``vectors[i]`` as the vector of ``keys[i]``."""
+        rows = [(k, v.astype(np.float32).tobytes()) for k, v in zip(keys, vectors, strict=True)]
+        with self._connect() as db:
+            db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+
+    def encode(self, texts: Sequence[str], role: Role = Role.PASSAGE) -> np.ndarray:
+        keys = self.keys(texts, role)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        found = self.lookup(keys)
+        batches = self._batches(keys, found)
         for i, k in enumerate(keys):
             if k in found:
                 out[i] = np.frombuffer(found[k], dtype=np.float32)
-        for start in range(0, len(missing), self.chunk_size):
-            part = missing[start : start + self.chunk_size]
+        total = sum(len(part) for part in batches)
+        done = 0
+        for part in batches:
             fresh = self.encoder.encode([texts[i] for i in part], role=role)
             out[part] = fresh
-            rows = [(keys[i], fresh[j].astype(np.float32).tobytes()) for j, i in enumerate(part)]
-            with self._connect() as db:
-                db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+            self.store([keys[i] for i in part], fresh)
+            done += len(part)
             if self.progress is not None:
-                self.progress(min(start + self.chunk_size, len(missing)), len(missing))
+                self.progress(done, total)
         return out

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from newsdesk.errors import ReaderError, require
 from newsdesk.io.readers import InputFormat
 from newsdesk.scale.inputs import resolve_inputs
 
-__all__ = ["ClassifyBatch", "RayJobResult", "RaySettings", "classify_with_ray"]
+__all__ = ["ClassifyBatch", "RayJobResult", "RaySettings", "classify_with_ray", "ray_session"]
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +68,11 @@ class ClassifyBatch:
     """A Ray actor: builds the classifier once, then files one block of article rows a call."""
 
     def __init__(self, spec: ClassifierSpec, encode_batch: int, top_k: int | None) -> None:
+        from newsdesk.classify.threads import limit_blas_threads
         from newsdesk.io.parquet import prediction_schema
 
         self.classifier = spec.build()
+        limit_blas_threads()
         self.encode_batch = encode_batch
         self.top_k = top_k
         self.schema = prediction_schema(
@@ -116,12 +119,7 @@ def classify_with_ray(
     output = str(output_dir)
     if "://" not in output:
         _clear_output(Path(output), overwrite)
-    started = time.perf_counter()
-    own_ray = not ray.is_initialized()
-    if own_ray:
-        _init_ray(settings)
-    ready = time.perf_counter()
-    try:
+    with ray_session(settings) as startup:
         from newsdesk.scale.datasource import ArticleDatasource
 
         ctx = ray.data.DataContext.get_current()
@@ -144,10 +142,33 @@ def classify_with_ray(
         )
         predictions.write_parquet(output)
         written, rows = _written(output)
+    return RayJobResult(rows, written, time.perf_counter() - startup.ready, startup.seconds)
+
+
+@dataclass
+class RayStartup:
+    """When a job's Ray was ready (``time.perf_counter()``) and how long starting it took."""
+
+    ready: float
+    seconds: float
+
+
+@contextmanager
+def ray_session(settings: RaySettings) -> Iterator[RayStartup]:
+    """Ray for one job: the one this process is connected to, else one started (and stopped)
+    here: a local instance or a connection to ``settings.address``."""
+    import ray
+
+    started = time.perf_counter()
+    own_ray = not ray.is_initialized()
+    if own_ray:
+        _init_ray(settings)
+    ready = time.perf_counter()
+    try:
+        yield RayStartup(ready, ready - started)
     finally:
         if own_ray:
             ray.shutdown()
-    return RayJobResult(rows, written, time.perf_counter() - ready, ready - started)
 
 
 def _init_ray(settings: RaySettings) -> None:

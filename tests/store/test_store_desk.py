@@ -121,6 +121,11 @@ def test_accounts_authenticate_and_a_new_password_ends_sessions(store: Store) ->
     with store.write() as conn:
         changed = accounts.set_password(conn, "سارة", "another long one")
     assert changed is not None and changed.session_epoch == made.session_epoch + 1
+    with store.write() as conn:
+        accounts.end_sessions(conn, "سارة")
+    with store.read() as conn:
+        ended = accounts.get_user(conn, "سارة")
+    assert ended is not None and ended.session_epoch == made.session_epoch + 2
     with store.write() as conn, pytest.raises(StoreError, match="exists already"):
         accounts.create_user(conn, "سارة", "a long password", KeyRole.READER)
 

@@ -142,6 +142,13 @@ def sign_in(client: TestClient, name: str = "editor") -> str:
     return csrf_of(client.get("/desk/queue").text)
 
 
+def use_cookie(client: TestClient, value: str) -> None:
+    """Make ``value`` the client's only session cookie (as a copied or forged cookie would be)."""
+    client.cookies.clear()
+    # httpx files the cookies of host "testserver" under "testserver.local"
+    client.cookies.set("newsdesk_session", value, domain="testserver.local")
+
+
 @pytest.fixture
 def editor(client: TestClient) -> tuple[TestClient, str]:
     return client, sign_in(client, "editor")

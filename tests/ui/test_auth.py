@@ -9,7 +9,7 @@ from newsdesk.store import Store
 from newsdesk.store import users as user_repository
 from newsdesk.store.errors import StoreError
 from newsdesk.ui.sessions import Session, SessionSigner
-from ui.desk_fixtures import PASSWORD, csrf_of, sign_in
+from ui.desk_fixtures import PASSWORD, csrf_of, sign_in, use_cookie
 
 
 def test_passwords_are_stretched_and_salted() -> None:
@@ -57,14 +57,32 @@ def test_signin_rotates_the_session_and_signout_ends_it(client: TestClient) -> N
     assert client.get("/desk/queue", follow_redirects=False).status_code == 303
 
 
+def test_signout_ends_a_copied_session_cookie_too(client: TestClient) -> None:
+    token = sign_in(client)
+    copied = client.cookies.get("newsdesk_session")
+    assert copied
+    use_cookie(client, copied)
+    assert client.get("/desk/queue", follow_redirects=False).status_code == 200  # it works
+    client.post("/desk/signout", data={"csrf_token": token}, follow_redirects=False)
+    use_cookie(client, copied)
+    assert client.get("/desk/queue", follow_redirects=False).status_code == 303
+    sign_in(client)  # signing in again works and gives a session that is valid
+    assert client.get("/desk/queue").status_code == 200
+
+
 def test_tampered_or_foreign_cookie_is_ignored(client: TestClient) -> None:
     sign_in(client)
     forged = SessionSigner("another secret", max_age_s=3600).dumps(
         Session.anonymous().signed_in("admin", 0)
     )
-    client.cookies.clear()
-    client.cookies.set("newsdesk_session", forged, domain="testserver")
+    use_cookie(client, forged)
     assert client.get("/desk/queue", follow_redirects=False).status_code == 303
+    # the same session signed with the desk's own secret does get in
+    genuine = SessionSigner("test-secret", max_age_s=3600).dumps(
+        Session.anonymous().signed_in("admin", 0)
+    )
+    use_cookie(client, genuine)
+    assert client.get("/desk/queue", follow_redirects=False).status_code == 200
 
 
 def test_password_change_ends_sessions(client: TestClient, database_url: str) -> None:

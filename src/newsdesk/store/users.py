@@ -27,6 +27,7 @@ __all__ = [
     "authenticate",
     "create_user",
     "disable_user",
+    "end_sessions",
     "get_user",
     "hash_password",
     "list_users",
@@ -139,6 +140,13 @@ def set_password(conn: Connection, name: str, password: str) -> User | None:
         )
     )
     return get_user(conn, name)
+
+
+def end_sessions(conn: Connection, name: str) -> None:
+    """Sign ``name`` out everywhere: every session cookie issued so far stops working."""
+    conn.execute(
+        update(users).where(users.c.name == name).values(session_epoch=users.c.session_epoch + 1)
+    )
 
 
 def disable_user(conn: Connection, name: str) -> User | None:

@@ -51,5 +51,18 @@ async def signin(
 
 @router.post("/signout")
 async def signout(request: Request, current: FormVisit, desk: DeskState) -> Response:
+    """End the session on the server too, so a copy of the cookie stops working at once.
+
+    Sessions carry the user's epoch and nothing else is stored, so this ends every session
+    of the user (signing out signs out everywhere).
+    """
+    name = current.user.name if current.user is not None else None
+    if name is not None:
+
+        def end() -> None:
+            with desk.store.write() as conn:
+                user_repository.end_sessions(conn, name)
+
+        await run_in_threadpool(end)
     current.sign_out(desk)
     return redirect(request, "/desk/signin", current)

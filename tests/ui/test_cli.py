@@ -7,6 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from newsdesk.classify.classifier import Classifier
 from newsdesk.cli.app import app
 from newsdesk.store import Store, registry
 from newsdesk.store import users as accounts
@@ -95,6 +96,37 @@ def test_retrain_then_activate_and_roll_back(
     assert back.exit_code == 0 and f"rolled back to {base}" in back.output
     unknown = runner.invoke(app, ["models", "activate", "nope", "--database-url", database_url])
     assert unknown.exit_code == 1 and "no model 'nope'" in unknown.output
+
+
+def _saved_models(store: Store, classifier: Classifier, folder: Path, versions: list[str]) -> None:
+    with store.write() as conn:
+        for version in versions:
+            path = classifier.save(folder / version)
+            registry.register_model(conn, version, kind="retrained", status="ready", path=str(path))
+
+
+def test_activate_refuses_a_model_the_service_cannot_load(
+    database_url: str, lexical_classifier: Classifier, tmp_path: Path
+) -> None:
+    store = Store(database_url)
+    _saved_models(store, lexical_classifier, tmp_path, ["good"])
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "model.json").write_text("{}", encoding="utf-8")
+    with store.write() as conn:
+        registry.register_model(conn, "broken", kind="retrained", status="ready", path=str(broken))
+        registry.register_model(
+            conn, "gone", kind="retrained", status="ready", path=str(tmp_path / "gone")
+        )
+    url = ["--database-url", database_url]
+    assert runner.invoke(app, ["models", "activate", "good", *url]).exit_code == 0
+    for version in ("broken", "gone"):
+        refused = runner.invoke(app, ["models", "activate", version, *url])
+        assert refused.exit_code == 1, refused.output
+        assert f"model {version!r} cannot be loaded from" in refused.output
+        assert "it was not activated" in refused.output
+        with store.read() as conn:
+            assert registry.active_version(conn) == "good"
 
 
 def test_serve_refuses_a_bad_desk_setting_by_name(database_url: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -217,3 +219,34 @@ def test_a_restart_ends_an_interrupted_retrain_and_its_model(
     assert job is not None and job.status == "failed" and job.error == "interrupted by a restart"
     assert model is not None and model.status == "failed"
     assert model.error == "interrupted by a restart"
+
+
+def test_an_unloadable_model_is_not_activated_and_is_reported_once(
+    editor: tuple[TestClient, str],
+    seeded: Store,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client, token = editor
+    desk = client.app.state.desk  # type: ignore[attr-defined]
+    first = desk.slot.current.version
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "model.json").write_text('{"format": "nope"}', encoding="utf-8")
+    with seeded.write() as conn:
+        registry.register_model(conn, "broken", kind="retrained", status="ready", path=str(broken))
+    response = client.post("/desk/models/broken/activate", data={"csrf_token": token})
+    assert response.status_code == 409
+    with seeded.read() as conn:
+        assert registry.active_version(conn) == first
+    assert desk.slot.current.version == first
+    # Activated elsewhere anyway (an older newsdesk): the watcher says so once, not every check.
+    with seeded.write() as conn:
+        registry.activate_model(conn, "broken", by="old-cli")
+    with caplog.at_level(logging.ERROR, logger="newsdesk.ui.desk"):
+        for _ in range(3):
+            desk.sync_active()
+    assert desk.slot.current.version == first
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == [
+        "cannot load the active model broken"
+    ]

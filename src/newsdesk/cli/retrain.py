@@ -5,11 +5,15 @@ from __future__ import annotations
 import getpass
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from newsdesk.cli.db import DATABASE_URL
 from newsdesk.errors import NewsdeskError
+
+if TYPE_CHECKING:
+    from newsdesk.store import Store
 
 models_app = typer.Typer(
     help="The model registry: list, activate, roll back.", no_args_is_help=True
@@ -137,15 +141,44 @@ def activate(
     version: str = typer.Argument(..., help="The model version to serve."),
     database_url: str = DATABASE_URL,
 ) -> None:
-    """Make a model the active one; running services switch to it within seconds."""
-    from newsdesk.store import Store, registry
+    """Make a model the active one; running services switch to it within seconds.
+
+    The model is loaded first, as a service loads it: one that cannot be loaded is refused.
+    """
+    from newsdesk.store import Store
 
     try:
-        with Store(database_url).write() as conn:
-            registry.activate_model(conn, version, by=f"cli:{getpass.getuser()}")
+        _activate(Store(database_url), version, note=None)
     except NewsdeskError as exc:
         raise _fail(exc) from None
     typer.echo(f"{version} is the active model")
+
+
+def _activate(store: Store, version: str, *, note: str | None) -> None:
+    """Record ``version`` as the active model once it has loaded; :class:`NewsdeskError` else."""
+    from newsdesk.service.model_slot import load_saved
+    from newsdesk.store import registry
+
+    with store.read() as conn:
+        record = registry.get_model(conn, version)
+    if record is None:
+        raise NewsdeskError(f"no model {version!r} in the registry")
+    if record.path:
+        try:
+            load_saved(version, record.path)
+        except (NewsdeskError, OSError) as exc:
+            raise NewsdeskError(
+                f"model {version!r} cannot be loaded from {record.path} ({exc}); a service "
+                "could not serve it, so it was not activated"
+            ) from None
+    else:
+        typer.echo(
+            f"warning: model {version!r} has no saved folder (a zero-shot starting model): "
+            "only a service started on it can serve it",
+            err=True,
+        )
+    with store.write() as conn:
+        registry.activate_model(conn, version, by=f"cli:{getpass.getuser()}", note=note)
 
 
 @models_app.command("rollback")
@@ -154,11 +187,12 @@ def rollback(database_url: str = DATABASE_URL) -> None:
     from newsdesk.store import Store, registry
 
     try:
-        with Store(database_url).write() as conn:
+        store = Store(database_url)
+        with store.read() as conn:
             previous = registry.previous_version(conn)
-            if previous is None:
-                raise _fail(NewsdeskError("no earlier model to roll back to"))
-            registry.activate_model(conn, previous, by=f"cli:{getpass.getuser()}", note="roll back")
+        if previous is None:
+            raise NewsdeskError("no earlier model to roll back to")
+        _activate(store, previous, note="roll back")
     except NewsdeskError as exc:
         raise _fail(exc) from None
     typer.echo(f"rolled back to {previous}")

@@ -14,8 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from newsdesk.classify.classifier import Classifier
+from newsdesk.encoders.base import Encoder
+from newsdesk.errors import ModelFormatError
 
-__all__ = ["ModelSlot", "ServedModel"]
+__all__ = ["ModelSlot", "ServedModel", "load_saved"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,26 @@ class ServedModel:
 
     classifier: Classifier
     version: str
+
+
+def load_saved(version: str, path: str | None, encoder: Encoder | None = None) -> ServedModel:
+    """The registered model ``version`` loaded from its folder, as a service loads it.
+
+    With ``encoder`` (the one the service runs), a model made with the same encoder shares
+    it; any other loads its own. :class:`ModelFormatError` when there is no folder or it does
+    not hold a model this version of newsdesk can load; ``OSError`` when it cannot be read.
+    """
+    if not path:
+        raise ModelFormatError(
+            f"model {version!r} has no saved folder (a zero-shot model of an earlier "
+            "start): it cannot be loaded again"
+        )
+    if encoder is not None:
+        try:
+            return ServedModel(Classifier.load(path, encoder=encoder), version)
+        except ModelFormatError:
+            pass
+    return ServedModel(Classifier.load(path), version)
 
 
 class ModelSlot:

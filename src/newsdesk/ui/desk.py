@@ -21,9 +21,8 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from newsdesk.classify.classifier import Classifier
-from newsdesk.errors import ModelFormatError, NewsdeskError
-from newsdesk.service.model_slot import ModelSlot, ServedModel
+from newsdesk.errors import NewsdeskError
+from newsdesk.service.model_slot import ModelSlot, ServedModel, load_saved
 from newsdesk.store import registry, review
 from newsdesk.store.engine import Store
 from newsdesk.store.errors import StoreError
@@ -74,6 +73,7 @@ class Desk:
         self._job_lock = threading.Lock()
         self._watcher: asyncio.Task[None] | None = None
         self._choices: tuple[float, dict[str, list[str]]] | None = None
+        self._unloadable: str | None = None  # the active version the watcher failed to load
 
     # -- the served model ------------------------------------------------------------------
 
@@ -145,17 +145,7 @@ class Desk:
             record = registry.get_model(conn, version)
         if record is None:
             raise StoreError(f"no model {version!r} in the registry")
-        if not record.path:
-            raise ModelFormatError(
-                f"model {version!r} has no saved folder (a zero-shot model of an earlier "
-                "start): it cannot be loaded again"
-            )
-        encoder = self.slot.current.classifier.encoder
-        try:
-            classifier = Classifier.load(record.path, encoder=encoder)
-        except ModelFormatError:
-            classifier = Classifier.load(record.path)
-        model = ServedModel(classifier, version)
+        model = load_saved(version, record.path, self.slot.current.classifier.encoder)
         self._remember(model)
         return model
 
@@ -186,7 +176,9 @@ class Desk:
         try:
             model = self.load(active)  # outside the lock: loading takes a while
         except (NewsdeskError, OSError) as exc:
-            log.error("cannot load the active model %s: %s", active, exc)
+            if self._unloadable != active:  # once per version, not at every check
+                log.error("cannot load the active model %s: %s", active, exc)
+                self._unloadable = active
             return
         with self._switch_lock:
             # An activation may have happened while loading: swap only if still the active one.

@@ -145,6 +145,29 @@ def test_registry_activation_history_and_rollback(store: Store) -> None:
         assert [m.version for m in registry.list_models(conn)] == ["v2", "v1"]
 
 
+def test_rollbacks_walk_back_the_activation_history(store: Store) -> None:
+    with store.write() as conn:
+        for version in ("v1", "v2", "v3"):
+            registry.ensure_model(conn, version, path=None, kind="initial")
+            registry.activate_model(conn, version, by="ann")
+    steps = []
+    for _ in range(3):
+        with store.write() as conn:
+            target = registry.previous_version(conn)
+            steps.append(target)
+            if target is not None:
+                registry.activate_model(conn, target, by="ann", note=registry.ROLLBACK_NOTE)
+    assert steps == ["v2", "v1", None]  # not v2, v3, v2...
+    with store.write() as conn:
+        registry.activate_model(conn, "v3", by="ann")  # an editor's choice starts a new step
+        assert registry.previous_version(conn) == "v1"
+        registry.activate_model(conn, "v3", by="ann")  # activating the active one is no step
+        assert registry.previous_version(conn) == "v1"
+        # a plain activation of the previous model is not a roll-back: it can be undone
+        registry.activate_model(conn, "v1", by="ann")
+        assert registry.previous_version(conn) == "v3"
+
+
 def test_desk_jobs_record_progress_and_the_end(store: Store) -> None:
     with store.write() as conn:
         job_id = registry.create_job(conn, "retrain", created_by="ann")

@@ -129,6 +129,25 @@ def test_activate_refuses_a_model_the_service_cannot_load(
             assert registry.active_version(conn) == "good"
 
 
+def test_rollbacks_step_back_through_the_activations(
+    database_url: str, lexical_classifier: Classifier, tmp_path: Path
+) -> None:
+    store = Store(database_url)
+    _saved_models(store, lexical_classifier, tmp_path, ["m1", "m2", "m3"])
+    url = ["--database-url", database_url]
+    for version in ("m1", "m2", "m3"):
+        assert runner.invoke(app, ["models", "activate", version, *url]).exit_code == 0
+    listed = runner.invoke(app, ["models", "list", *url]).output.splitlines()
+    assert [line.split("\t")[-1] for line in listed] == ["active", "rollback", "ready"]
+    for target in ("m2", "m1"):
+        back = runner.invoke(app, ["models", "rollback", *url])
+        assert back.exit_code == 0 and f"rolled back to {target}" in back.output
+    last = runner.invoke(app, ["models", "rollback", *url])
+    assert last.exit_code == 1 and "no earlier model" in last.output
+    with store.read() as conn:
+        assert registry.active_version(conn) == "m1"
+
+
 def test_serve_refuses_a_bad_desk_setting_by_name(database_url: str) -> None:
     result = runner.invoke(
         app,

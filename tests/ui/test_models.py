@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from newsdesk.classify.classifier import Classifier
 from newsdesk.store import Store, registry
 from newsdesk.store.articles import add_correction
 from newsdesk.ui.retrain import HOLD_OUT_ONE_IN, held_out, primary_metrics, read_corrected
@@ -221,6 +222,12 @@ def test_a_restart_ends_an_interrupted_retrain_and_its_model(
     assert model.error == "interrupted by a restart"
 
 
+def _register_saved(store: Store, classifier: Classifier, folder: Path, version: str) -> None:
+    path = classifier.save(folder / version)
+    with store.write() as conn:
+        registry.register_model(conn, version, kind="retrained", status="ready", path=str(path))
+
+
 def test_an_unloadable_model_is_not_activated_and_is_reported_once(
     editor: tuple[TestClient, str],
     seeded: Store,
@@ -250,3 +257,23 @@ def test_an_unloadable_model_is_not_activated_and_is_reported_once(
     assert [r.getMessage().split(":")[0] for r in caplog.records] == [
         "cannot load the active model broken"
     ]
+
+
+def test_the_rollback_button_names_each_step_back(
+    editor: tuple[TestClient, str],
+    seeded: Store,
+    lexical_classifier: Classifier,
+    tmp_path: Path,
+) -> None:
+    client, token = editor
+    first = client.app.state.desk.slot.current.version  # type: ignore[attr-defined]
+    for version in ("m2", "m3"):
+        _register_saved(seeded, lexical_classifier, tmp_path, version)
+        client.post(f"/desk/models/{version}/activate", data={"csrf_token": token})
+    for target in ("m2", first):
+        page = client.get("/desk/models").text
+        assert f"Roll back to <code>{target}</code>" in page
+        client.post("/desk/models/rollback", data={"csrf_token": token})
+        with seeded.read() as conn:
+            assert registry.active_version(conn) == target
+    assert 'id="rollback"' not in client.get("/desk/models").text  # nothing earlier

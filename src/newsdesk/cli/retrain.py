@@ -119,20 +119,23 @@ def retrain(
 
 @models_app.command("list")
 def list_models(database_url: str = DATABASE_URL) -> None:
-    """Registered models, newest first: version, kind, status, held-out accuracy, active."""
+    """Registered models, newest first: version, kind, status, held-out accuracy, and a mark:
+    ``active``, or ``rollback`` on the model ``newsdesk models rollback`` would activate."""
     from newsdesk.store import Store, registry
 
     try:
         with Store(database_url).read() as conn:
             active = registry.active_version(conn)
+            previous = registry.previous_version(conn)
             records = registry.list_models(conn)
     except NewsdeskError as exc:
         raise _fail(exc) from None
+    marks = {active: "active", previous: "rollback"}
     for m in records:
         accuracy = ""
         if m.comparison and m.comparison.get("n"):
             accuracy = f"{m.comparison['candidate']['accuracy']:.3f}"
-        mark = "active" if m.version == active else ""
+        mark = marks.get(m.version, "")
         typer.echo(f"{m.version}\t{m.kind}\t{m.status}\t{accuracy}\t{mark}".rstrip())
 
 
@@ -183,7 +186,11 @@ def _activate(store: Store, version: str, *, note: str | None) -> None:
 
 @models_app.command("rollback")
 def rollback(database_url: str = DATABASE_URL) -> None:
-    """Activate the model that was active before the current one."""
+    """Activate the model that was active before the current one.
+
+    Each roll-back goes one step further back in the activation history; ``models list``
+    marks the model the next one would activate.
+    """
     from newsdesk.store import Store, registry
 
     try:
@@ -192,7 +199,7 @@ def rollback(database_url: str = DATABASE_URL) -> None:
             previous = registry.previous_version(conn)
         if previous is None:
             raise NewsdeskError("no earlier model to roll back to")
-        _activate(store, previous, note="roll back")
+        _activate(store, previous, note=registry.ROLLBACK_NOTE)
     except NewsdeskError as exc:
         raise _fail(exc) from None
     typer.echo(f"rolled back to {previous}")

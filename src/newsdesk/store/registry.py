@@ -19,6 +19,7 @@ from newsdesk.store.records import as_utc, utcnow
 from newsdesk.store.tables import SEQ_MAX
 
 __all__ = [
+    "ROLLBACK_NOTE",
     "DeskJob",
     "ModelRecord",
     "activate_model",
@@ -37,6 +38,9 @@ __all__ = [
     "update_job",
     "update_model",
 ]
+
+# The note of an activation that rolls back (how the history tells roll-backs apart).
+ROLLBACK_NOTE = "roll back"
 
 
 @dataclass(frozen=True)
@@ -197,12 +201,24 @@ def activation_history(conn: Connection, *, limit: int = 50) -> list[dict[str, A
 
 
 def previous_version(conn: Connection) -> str | None:
-    """The version to roll back to: the latest activated one that differs from the active one."""
-    current = active_version(conn)
+    """The version a roll-back activates: the one active before the current one.
+
+    The activations are replayed as a stack: an activation pushes its version, a roll-back
+    pops the current one. So a second roll-back goes one step further back (v1, v2, v3, roll
+    back to v2, roll back to v1) instead of returning to the model just rolled back from.
+    """
     rows = conn.execute(
-        select(model_activations.c.version).order_by(model_activations.c.seq.desc()).limit(200)
+        select(model_activations.c.version, model_activations.c.note).order_by(
+            model_activations.c.seq
+        )
     )
-    return next((v for (v,) in rows if v != current), None)
+    stack: list[str] = []
+    for version, note in rows:
+        if note == ROLLBACK_NOTE and len(stack) > 1 and stack[-2] == version:
+            stack.pop()
+        elif not stack or stack[-1] != version:
+            stack.append(version)
+    return stack[-2] if len(stack) > 1 else None
 
 
 def create_job(

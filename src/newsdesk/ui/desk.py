@@ -160,12 +160,12 @@ class Desk:
         return model
 
     def rollback(self, *, by: str | None) -> ServedModel:
-        """Activate the model that was active before the current one."""
+        """Activate the model that was active before the current one (see ``previous_version``)."""
         with self.store.read() as conn:
             previous = registry.previous_version(conn)
         if previous is None:
             raise StoreError("no earlier model to roll back to")
-        return self.activate(previous, by=by, note="roll back")
+        return self.activate(previous, by=by, note=registry.ROLLBACK_NOTE)
 
     def sync_active(self) -> None:
         """Serve the registry's active model if another process activated a different one."""

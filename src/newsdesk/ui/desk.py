@@ -31,6 +31,7 @@ from newsdesk.ui.retrain import compare_models, read_corrected, retrain
 from newsdesk.ui.sessions import SessionSigner
 from newsdesk.ui.settings import DeskSettings
 from newsdesk.ui.templating import build_templates
+from newsdesk.ui.throttle import SignInThrottle
 
 __all__ = ["Desk", "JobRunning"]
 
@@ -62,6 +63,11 @@ class Desk:
         self.signer = SessionSigner(secret, max_age_s=int(settings.session_hours * 3600))
         self.templates = build_templates()
         self.passages = PassageCache()
+        self.throttle = SignInThrottle(
+            max_failures=settings.signin_max_failures,
+            window_s=settings.signin_window_s,
+            lockout_s=settings.signin_lockout_s,
+        )
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="newsdesk-desk")
         self._jobs: dict[int, Future[None]] = {}
         self._loaded: OrderedDict[str, ServedModel] = OrderedDict()

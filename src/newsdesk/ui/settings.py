@@ -25,6 +25,19 @@ class DeskSettings(BaseSettings):
         description="Send the session cookie over HTTPS only (turn off for plain-HTTP tests).",
     )
     session_hours: float = Field(default=12.0, gt=0, description="How long a sign-in lasts.")
+    signin_max_failures: int = Field(
+        default=5,
+        gt=0,
+        description="Failed sign-ins for one account, or from one address, within "
+        "signin_window_s that make further attempts wait signin_lockout_s (counted per "
+        "service process).",
+    )
+    signin_window_s: float = Field(
+        default=900.0, gt=0, description="The window failed sign-ins are counted in."
+    )
+    signin_lockout_s: float = Field(
+        default=900.0, gt=0, description="How long sign-in is refused after too many failures."
+    )
     public_min_confidence: float = Field(
         default=0.6,
         ge=0.0,

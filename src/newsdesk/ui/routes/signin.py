@@ -37,14 +37,29 @@ async def signin(
     password: Annotated[str, Form()] = "",
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
+    address = request.client.host if request.client else None
+    wait = desk.throttle.wait_s(name, address)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        error = (
+            "too many failed sign-ins for this account or from this address; "
+            f"try again in {minutes} minute{'s' if minutes != 1 else ''}"
+        )
+        context = {"next": _next(next), "error": error, "name": name}
+        response = render(request, "signin.html", context, current, status_code=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
+
     def check() -> user_repository.User | None:
         with desk.store.read() as conn:
             return user_repository.authenticate(conn, name, password)
 
     user = await run_in_threadpool(check)
     if user is None:
+        desk.throttle.failed(name, address)
         context = {"next": _next(next), "error": "wrong name or password", "name": name}
         return render(request, "signin.html", context, current, status_code=401)
+    desk.throttle.succeeded(name)
     current.sign_in(desk, user)
     return redirect(request, _next(next), current)
 

@@ -20,7 +20,7 @@ from newsdesk.store.review import (
     queue_size,
     review_counts,
 )
-from newsdesk.taxonomy import Taxonomy
+from newsdesk.taxonomy import Section, Taxonomy
 from ui.desk_fixtures import Labeled, seed, sign_in
 
 _ITEM = re.compile(r'<li class="item" data-seq="(\d+)">')
@@ -269,3 +269,37 @@ def test_a_single_label_taxonomy_refuses_several_sections(
     with seeded.read() as conn:
         found = get_article(conn, "d01")
     assert found is not None and found.corrected_section is None
+
+
+@pytest.mark.parametrize(
+    ("size", "multi"), [(25, True), (40, True), (40, False)], ids=["25-multi", "40-multi", "40"]
+)
+def test_no_section_key_clashes_with_a_command_key_in_a_wide_taxonomy(
+    app_factory,  # type: ignore[no-untyped-def]
+    database_url: str,
+    labeled: list[Labeled],
+    size: int,
+    multi: bool,
+) -> None:
+    sections = tuple(
+        Section(f"Desk {n}" if n % 2 else f"قسم {n}", description={"en": f"news of beat {n}"})
+        for n in range(size)
+    )
+    classifier = Classifier.zero_shot(
+        Taxonomy(name="wide", sections=sections, multi_label=multi), encoder="lexical"
+    )
+    store = Store(database_url)
+    seed(store, classifier, [labeled[0].article], "wide")
+    with store.read() as conn:
+        seq = article_seq(conn, labeled[0].article.id or "")
+    with TestClient(app_factory(classifier=classifier), base_url="https://testserver") as client:
+        sign_in(client)
+        page = client.get(f"/desk/articles/{seq}")
+    assert page.status_code == 200  # sections past the last key are still listed
+    keys = re.findall(r'data-key="([^"]*)"', page.text)
+    # one key for each of the first 34 sections, and one for each command
+    assert len(keys) == len(set(keys)) == min(size, 34) + (2 if multi else 1)
+    assert keys.count("Enter") == 1 and ("s" in keys) == multi
+    if multi:
+        assert re.search(r'id="save-sections" data-key="s"', page.text)
+    assert page.text.count('name="section" value="') == size

@@ -17,6 +17,7 @@ import jinja2
 from fastapi.templating import Jinja2Templates
 
 __all__ = [
+    "COMMAND_KEYS",
     "RTL_LANGS",
     "SHORTCUT_KEYS",
     "build_templates",
@@ -27,7 +28,11 @@ __all__ = [
 ]
 
 RTL_LANGS = frozenset({"ar", "arz", "ary", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "ug"})
-SHORTCUT_KEYS = "123456789qwertyuiopasdfghjklzxcvbnm"
+# The article page's commands; section keys never take these, whatever the taxonomy's size.
+COMMAND_KEYS = {"confirm": "Enter", "save": "s"}
+SHORTCUT_KEYS = "".join(
+    key for key in "123456789qwertyuiopasdfghjklzxcvbnm" if key not in COMMAND_KEYS.values()
+)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -59,7 +64,8 @@ def section_slug(name: str) -> str:
 
 
 def shortcut_keys(sections: list[str]) -> dict[str, str]:
-    """One keyboard key a section, in taxonomy order: 1-9, then q, w, e..."""
+    """One keyboard key a section, in taxonomy order: 1-9, then q, w, e... (never a command
+    key); sections past the 34th have none and are picked with the mouse or Tab."""
     return dict(zip(sections, SHORTCUT_KEYS, strict=False))
 
 
@@ -104,4 +110,5 @@ def build_templates() -> Jinja2Templates:
         "slug": section_slug,
     }
     env.filters.update(filters)
+    env.globals["command_keys"] = COMMAND_KEYS
     return Jinja2Templates(env=env)

@@ -8,6 +8,7 @@ import pytest
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
+from newsdesk.classify.result import Prediction
 from newsdesk.store import KeyRole, Store, StoreError, registry, review
 from newsdesk.store import articles as repo
 from newsdesk.store import users as accounts
@@ -88,6 +89,40 @@ def test_a_section_publishes_confident_and_reviewed_articles_newest_first(
     assert shaky.id in ids and filed[1] in ids
     assert [item.seq for item in listed] == sorted((item.seq for item in listed), reverse=True)
     assert {row.id for row in anchors}.isdisjoint({shaky.id, filed[1]})  # reviewed ones aside
+
+
+def test_a_multi_label_article_is_published_under_each_of_its_sections(
+    store: Store, sample_articles: list[Article]
+) -> None:
+    bank, cup = sample_articles[3], sample_articles[4]  # Arabic: the bank, the cup
+    scores = {"Economy": 0.9, "Sports": 0.7, "Art": 0.3}
+    calls = [
+        Prediction(bank.id, "Economy", 0.9, scores, "ar", ("Economy", "Sports", "Art")),
+        Prediction(cup.id, "Sports", 0.9, {"Sports": 0.9, "Art": 0.2}, "ar", ("Sports",)),
+    ]
+    with store.write() as conn:
+        repo.insert_filed(
+            conn, [repo.FiledArticle(a, p, "v1") for a, p in zip((bank, cup), calls, strict=True)]
+        )
+
+    def published(section: str) -> list[str | None]:
+        with store.read() as conn:
+            return [
+                item.id
+                for item in review.section_articles(conn, section, min_confidence=0.6, limit=10)
+            ]
+
+    assert published("Economy") == [bank.id]
+    assert published("Sports") == [cup.id, bank.id]  # its call is 0.7 sure of Sports too
+    assert published("Art") == []  # 0.3 sure: not published
+    with store.write() as conn:  # the editor's sections replace the call's
+        repo.add_correction(conn, bank.id or "", ["Economy", "Art"], editor="سارة")
+    assert published("Art") == [bank.id] and published("Sports") == [cup.id]
+    with store.write() as conn:
+        repo.add_correction(conn, bank.id or "", ["Health"], editor="سارة")
+    assert (
+        published("Art") == [] and published("Economy") == [] and published("Health") == [bank.id]
+    )
 
 
 def test_review_counts_and_confusion(store: Store, filed: list[str]) -> None:

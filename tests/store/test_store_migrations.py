@@ -118,3 +118,61 @@ def test_revision_0002_fills_the_margin_of_articles_filed_before_it(
     assert [item.id for item in items] == ["ar-1", "en-1", "one"]  # least decided first
     assert [item.id for item in first + rest] == ["ar-1", "en-1", "one"]  # pages by key
     store.dispose()
+
+
+def test_revision_0003_lists_multi_label_articles_filed_before_it_under_each_section(
+    empty_database_url: str,
+) -> None:
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from newsdesk.store.review import section_articles
+
+    store = Store(empty_database_url)
+    migrate.upgrade(store, "0002")
+    old = sa.table(  # the articles table as revision 0002 made it
+        "articles",
+        *(
+            sa.column(name)
+            for name in ("id", "title", "text", "lang", "content_hash", "filed_at", "section")
+        ),
+        *(sa.column(name) for name in ("confidence", "model_version", "corrected_section")),
+        *(sa.column(name, sa.JSON) for name in ("scores", "sections", "corrected_sections")),
+    )
+    scores = {"Economy": 0.9, "Sports": 0.7, "Art": 0.65}
+    rows = [  # id, lang, call's sections, editor's sections
+        ("ar-call", "ar", ["Economy", "Sports"], None),
+        ("en-fixed", "en", ["Economy", "Art"], ["Health", "Sports"]),
+        ("en-single", "en", None, None),
+    ]
+    with store.engine.begin() as conn:
+        for n, (article_id, lang, sections, fixed) in enumerate(rows):
+            conn.execute(
+                old.insert().values(
+                    id=article_id,
+                    title=article_id,
+                    text="نص" if lang == "ar" else "Text.",
+                    lang=lang,
+                    content_hash=f"{n:064d}",
+                    filed_at=datetime(2025, 1, 1, tzinfo=UTC),
+                    section="Economy",
+                    confidence=0.9,
+                    model_version="v0",
+                    scores=scores,
+                    sections=sections,
+                    corrected_section=fixed[0] if fixed else None,
+                    corrected_sections=fixed,
+                )
+            )
+    migrate.upgrade(store)
+    with store.read() as conn:
+
+        def published(section: str) -> list[str | None]:
+            items = section_articles(conn, section, min_confidence=0.6, limit=10)
+            return [item.id for item in items]
+
+        assert published("Sports") == ["en-fixed", "ar-call"]
+        assert published("Art") == []  # the call said Art, the editor did not
+        assert published("Health") == ["en-fixed"]
+    store.dispose()

@@ -54,6 +54,22 @@ def test_corrections_move_an_article_between_feeds(client: TestClient, seeded: S
     assert article.title in client.get(f"/sections/{section_slug(target)}").text
 
 
+def test_a_multi_label_correction_publishes_under_each_section(
+    client: TestClient, seeded: Store
+) -> None:
+    with seeded.read() as conn:
+        article = get_article(conn, "d20")
+    assert article is not None
+    first, second = [name for name in ("Health", "Music", "Art") if name != article.section][:2]
+    assert article.title not in {e.title for e in _feed(client, second).entries}
+    with seeded.write() as conn:
+        add_correction(conn, "d20", [first, second], editor="ann")
+    for section in (first, second):
+        assert article.title in {e.title for e in _feed(client, section).entries}
+        assert article.title in client.get(f"/sections/{section_slug(section)}").text
+    assert article.title not in {e.title for e in _feed(client, article.section).entries}
+
+
 def test_unconfident_calls_stay_off_unless_confirmed(
     app_factory,
     seeded: Store,  # type: ignore[no-untyped-def]

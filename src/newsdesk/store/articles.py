@@ -13,11 +13,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Insert, Row, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Insert,
+    Row,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from newsdesk.article import Article
 from newsdesk.classify.result import Prediction
+from newsdesk.store.desk_tables import article_sections
 from newsdesk.store.errors import StoreError
 from newsdesk.store.records import ArticleFilter, Correction, StoredArticle, as_utc, utcnow
 from newsdesk.store.review import margin_of
@@ -106,7 +118,23 @@ def insert_filed(
         row = item.row(when)
         rows.setdefault(row["id"], row)  # the first of in-batch duplicates wins
     statement = _insert_ignoring_duplicates(conn, list(rows.values()))
-    return set(conn.scalars(statement.returning(articles.c.id)))
+    inserted = {
+        row.id: row.seq for row in conn.execute(statement.returning(articles.c.id, articles.c.seq))
+    }
+    secondary = [
+        {"article_seq": inserted[row["id"]], "section": name, "score": row["scores"].get(name)}
+        for row in rows.values()
+        if row["id"] in inserted
+        for name in _others(row["section"], row["sections"])
+    ]
+    if secondary:
+        conn.execute(article_sections.insert(), secondary)
+    return set(inserted)
+
+
+def _others(primary: str, sections: Sequence[str] | None) -> list[str]:
+    """The sections of a multi-label call or correction besides its primary one, in order."""
+    return [name for name in dict.fromkeys(sections or ()) if name != primary]
 
 
 def _insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, Any]]) -> Insert:
@@ -187,6 +215,14 @@ def add_correction(
             corrected_at=when,
         )
     )
+    # The section pages follow the editor's sections now, not the call's.
+    conn.execute(delete(article_sections).where(article_sections.c.article_seq == row.seq))
+    others = _others(sections[0], sections)
+    if others:
+        conn.execute(
+            article_sections.insert(),
+            [{"article_seq": row.seq, "section": name, "score": None} for name in others],
+        )
     return get_article(conn, article_id)
 
 

@@ -1,4 +1,5 @@
-"""Tables of the review desk: editors' accounts, the model registry and background jobs.
+"""Tables of the review desk: editors' accounts, the model registry, background jobs, and the
+sections of multi-label articles.
 
 They share :data:`newsdesk.store.tables.metadata`, so migrations and ``create_all`` see them.
 
@@ -7,16 +8,28 @@ each candidate retrained from corrections (its folder, metrics and comparison wi
 that was active when it was trained). ``model_activations`` is the history of which model was
 active from when, newest last: the active model is the latest row, and rolling back activates
 the one before it. ``desk_jobs`` tracks background work (retraining, comparing) so that any
-page, in any worker process, can show its progress.
+page, in any worker process, can show its progress. ``article_sections`` lists the other
+sections of multi-label articles, for the public section pages.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Float, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from newsdesk.store.tables import SEQ, articles, metadata
 
-__all__ = ["desk_jobs", "model_activations", "models", "users"]
+__all__ = ["article_sections", "desk_jobs", "model_activations", "models", "users"]
 
 WHEN = DateTime(timezone=True)
 
@@ -61,6 +74,24 @@ model_activations = Table(
     Column("activated_by", String(255), nullable=True),
     Column("note", Text, nullable=True),
 )
+
+# The sections of a multi-label article other than its primary one, as it stands now: the
+# editor's (``score`` NULL) once corrected, else the call's, with their probabilities. Section
+# pages and feeds read them besides the primary section (``articles.section`` and
+# ``corrected_section``). Rewritten by every correction; revision 0003 filled it.
+article_sections = Table(
+    "article_sections",
+    metadata,
+    Column(
+        "article_seq",
+        SEQ,
+        ForeignKey("articles.seq", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("section", String(255), primary_key=True),
+    Column("score", Float, nullable=True),
+)
+Index("ix_article_sections_section", article_sections.c.section, article_sections.c.article_seq)
 
 desk_jobs = Table(
     "desk_jobs",

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select, tuple_
 
+from newsdesk.store.desk_tables import article_sections
 from newsdesk.store.records import as_utc, utcnow
 from newsdesk.store.tables import SEQ_MAX, articles
 
@@ -194,10 +195,12 @@ def section_articles(
     conn: Connection, section: str, *, min_confidence: float, limit: int
 ) -> list[QueueItem]:
     """What a section publishes: its latest articles that an editor set or confirmed, or whose
-    call was at least ``min_confidence`` sure, newest first.
+    call was at least ``min_confidence`` sure, newest first; a multi-label article under each
+    of its sections.
 
-    Two index walks, merged: articles an editor filed here (``corrected_section``), and
-    uncorrected calls of this section (``section``).
+    Three index walks, merged: articles an editor filed here (``corrected_section``),
+    uncorrected calls of this section (``section``), and multi-label articles with this as
+    another section (``article_sections``: an editor's, or a call this sure of it).
     """
     by_editor = (
         select(*_LIST_COLUMNS)
@@ -206,9 +209,20 @@ def section_articles(
         .limit(limit)
     )
     by_call = _confident_calls(select(*_LIST_COLUMNS), section, min_confidence, limit)
-    rows = [_item(row) for row in conn.execute(by_editor)]
-    rows += [_item(row) for row in conn.execute(by_call)]
-    rows.sort(key=lambda item: item.seq, reverse=True)
+    also = (
+        select(*_LIST_COLUMNS)
+        .join(article_sections, article_sections.c.article_seq == articles.c.seq)
+        .where(
+            article_sections.c.section == section,
+            or_(article_sections.c.score.is_(None), article_sections.c.score >= min_confidence),
+        )
+        .order_by(article_sections.c.article_seq.desc())
+        .limit(limit)
+    )
+    found: dict[int, QueueItem] = {}
+    for statement in (by_editor, by_call, also):
+        found.update((row.seq, _item(row)) for row in conn.execute(statement))
+    rows = sorted(found.values(), key=lambda item: item.seq, reverse=True)
     return rows[:limit]
 
 

@@ -125,15 +125,20 @@ def test_few_examples_train_prototypes_and_more_train_a_linear_head() -> None:
     assert train_classifier(TAXONOMY, ENCODER, data).hyperparameters["head"] == "linear"
 
 
-def test_zero_shot_scores_are_features_only_below_prior_max() -> None:
+def test_linear_training_chooses_its_penalty_on_held_out_folds() -> None:
     data = read_labeled([DATA / "labeled.jsonl"])
-    small = train_classifier(TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear"))
-    assert small.classifier.head.prior_ is not None
-    assert small.hyperparameters["prior_max"] == 1000
-    large = train_classifier(
-        TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear", prior_max=len(data))
+    model = train_classifier(TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear"))
+    head = model.classifier.head
+    assert head.prior_ is not None  # the zero-shot head is the offset
+    losses = model.hyperparameters["held_out_log_loss"]
+    assert set(losses) == {f"{c:g}" for c in TrainingOptions().C_grid}
+    assert model.hyperparameters["C"] == head.C
+    assert losses[f"{head.C:g}"] == min(losses.values())
+    without = train_classifier(
+        TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear", prior_weight=0)
     )
-    assert large.classifier.head.prior_ is None
+    assert without.classifier.head.prior_ is None
+    assert "0" not in without.hyperparameters["held_out_log_loss"]  # C = 0 needs a prior
 
 
 def test_zero_shot_classifier_saves_and_loads(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.classify.heads import softmax
 from newsdesk.classify.linear import LinearHead
+from newsdesk.classify.logistic import LogisticFit, log_softmax
 from newsdesk.classify.prototype import PrototypeHead
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.self_training import self_train
@@ -50,12 +51,13 @@ class TrainingOptions:
     head: str = "auto"  # auto | prototype | linear
     few_shot_max: int = 4  # below this median of examples a section, use prototypes
     prior_strength: float = 2.0
-    C: float = 10.0
+    C: float = 0.3  # penalty 1 / C on the features; with C_grid, only above grid_max articles
+    C_grid: tuple[float, ...] = (0.0, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # chosen on held-out folds
+    grid_max: int = 5000  # above this many articles, C alone (each fit costs seconds)
     lexical: bool | None = None  # n-gram features; None: from lexical_min articles on
     lexical_min: int = 1000  # below this, n-grams add little to the embedding and cost time
-    lexical_weight: float = 1.0
-    prior_weight: float = 2.0  # zero-shot scores as features of linear heads (0: off)
-    prior_max: int = 1000  # from this many articles on, the examples speak for themselves
+    lexical_weight: float = 4.0
+    prior_weight: float = 1.0  # zero-shot log-probabilities as the linear heads' offset (0: off)
     char_ngrams: tuple[int, int] | None = None
     folds: int | None = None  # held-out folds for calibration (None: by data size)
     self_training_shares: tuple[float, ...] = (0.3, 0.6, 0.9)
@@ -151,22 +153,53 @@ def _columns(classes: Sequence[str], head_classes: Sequence[str]) -> list[int]:
     return [list(classes).index(c) for c in head_classes]
 
 
-def _cross_val_logits(
+def _held_out_loss(logits: np.ndarray, target: np.ndarray, multi_label: bool) -> float:
+    """Mean log loss of held-out ``logits`` (head columns) against a 0/1 ``target``."""
+    if multi_label:
+        return float(np.mean(np.logaddexp(0.0, logits) - target * logits))
+    return float(np.mean(-(log_softmax(logits) * target).sum(axis=1)))
+
+
+def _fit_linear(
     X: EncodedArticles, y: Sequence[Any], primary: np.ndarray, classes: list[str],
-    options: TrainingOptions, folds: int, prior: ZeroShotHead | None,
-) -> np.ndarray:  # fmt: skip
-    out = np.full((len(X), len(classes)), -30.0)
+    options: TrainingOptions, folds: int, prior: ZeroShotHead | None, say: Progress,
+) -> tuple[LinearHead, np.ndarray, dict[str, Any]]:  # fmt: skip
+    """A linear head and its held-out logits (``classes`` columns; empty without folds).
+
+    The penalty is chosen on the same held-out folds that calibrate: each fold fits the grid of
+    ``C`` from the strongest penalty to the weakest, each fit starting from the last, and the
+    ``C`` with the lowest held-out log loss wins (``C = 0``: the zero-shot prior recalibrated,
+    so the examples are used only where they beat it). Features are computed once.
+    """
+    head = _linear(options, len(X))
+    design = head.design(X, y, classes=classes, prior=prior)
+    assert head.classes_ is not None
+    grid = sorted(options.C_grid) if len(X) <= options.grid_max else [options.C]
+    if prior is None or head.prior_ is None:
+        grid = [c for c in grid if c > 0] or [options.C]
+    if not folds:
+        return head.adopt(head.solve(design, grid[-1])), np.zeros((0, len(classes))), {}
+    held = {c: np.zeros(design.target.shape) for c in grid}
     fold_of = stratified_folds(primary, folds, options.seed)
+    last: dict[float, LogisticFit] = {}
     for fold in range(folds):
         test = np.flatnonzero(fold_of == fold)
-        train = np.flatnonzero(fold_of != fold)
-        head = _linear(options, len(X)).fit(
-            X.subset(train), [y[int(i)] for i in train], classes=classes, prior=prior
-        )
-        assert head.classes_ is not None
-        columns = np.array(_columns(classes, head.classes_), dtype=np.int64)
-        out[np.ix_(test, columns)] = head.decision_function(X.subset(test))
-    return out
+        part = design.rows(np.flatnonzero(fold_of != fold))
+        init = None
+        for c in grid:
+            init = last[c] = head.solve(part, c, init)
+            held[c][test] = design.rows(test).logits(init)
+    losses = {c: _held_out_loss(held[c], design.target, options.multi_label) for c in grid}
+    best = min(grid, key=lambda c: losses[c])
+    if len(grid) > 1:
+        tried = ", ".join(f"{c:g}: {v:.3f}" for c, v in losses.items())
+        say(f"penalty chosen on held-out folds: C={best:g} (log loss {tried})")
+    head.C = best
+    head.adopt(head.solve(design, best, init=last[best]))
+    logits = np.full((len(X), len(classes)), -30.0)
+    logits[:, _columns(classes, head.classes_)] = held[best]
+    chosen = {"C": best, "held_out_log_loss": {f"{c:g}": v for c, v in losses.items()}}
+    return head, logits, chosen
 
 
 def _held_out_metrics(
@@ -231,6 +264,7 @@ def train_classifier(
     thresholds: dict[str, float] = {}
     temperature = 1.0
     head: Any
+    selected: dict[str, Any] = {}  # what the held-out folds chose for a linear head
     if unlabeled:
         say(f"encoding {len(unlabeled)} unlabeled articles with {encoder.name}")
         archive = _encode(encoder, unlabeled)
@@ -268,18 +302,15 @@ def train_classifier(
             )
             logits = head.loo_decision_function(labeled, y)
         else:
-            # with many examples the descriptions add little, and their scores (a few large
-            # features) keep the solver from converging on the n-grams: measured on bbc_news
-            use_prior = options.prior_weight > 0 and len(data) < options.prior_max
-            prior = zero_shot if use_prior else None
+            prior = zero_shot if options.prior_weight > 0 and not options.multi_label else None
             folds = options.folds or (5 if len(data) <= 2000 else 3 if len(data) <= 10000 else 2)
             smallest = min(Counter(data.primary).values())
             folds = max(2, min(folds, smallest)) if smallest >= 2 else 0
-            logits = np.zeros((0, len(classes)))
             if folds:
-                say(f"held-out scores from {folds} folds (for calibration)")
-                logits = _cross_val_logits(labeled, y, primary, classes, options, folds, prior)
-            head = _linear(options, len(labeled)).fit(labeled, y, classes=classes, prior=prior)
+                say(f"held-out scores from {folds} folds (penalty and calibration)")
+            head, logits, selected = _fit_linear(
+                labeled, y, primary, classes, options, folds, prior, say
+            )
         if len(logits):
             has = primary >= 0  # multi-label rows may have no section at all
             temperature = fit_temperature(logits[has], primary[has])
@@ -310,4 +341,6 @@ def train_classifier(
         multi_label=options.multi_label, thresholds=thresholds, abstain_below=abstain,
     )  # fmt: skip
     hyper = options.to_dict() | {"head": kind}
+    if kind == "linear":
+        hyper |= selected
     return TrainedModel(classifier, metrics, hyper, summary)

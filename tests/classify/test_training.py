@@ -84,6 +84,8 @@ def test_multi_label_training_reports_several_sections(tmp_path: Path) -> None:
     assert any(len(c.sections or ()) > 1 for c in calls)
 
 
+SMALL_ARCHIVE = TrainingOptions(self_training_min=1)  # the test files are a few dozen articles
+
 TRAINED_KINDS = {
     "prototype": lambda data: train_classifier(TAXONOMY, ENCODER, data),
     "linear": lambda data: train_classifier(
@@ -93,11 +95,11 @@ TRAINED_KINDS = {
         TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear", prior_weight=0)
     ),
     "self-trained": lambda data: train_classifier(
-        TAXONOMY, ENCODER, None, unlabeled=data.articles
+        TAXONOMY, ENCODER, None, unlabeled=data.articles, options=SMALL_ARCHIVE
     ),
     "self-trained+examples": lambda data: train_classifier(
         TAXONOMY, ENCODER, LabeledArticles(data.articles[:6], data.labels[:6]),
-        unlabeled=data.articles[6:],
+        unlabeled=data.articles[6:], options=SMALL_ARCHIVE,
     ),
 }  # fmt: skip
 
@@ -155,10 +157,40 @@ def test_zero_shot_classifier_saves_and_loads(tmp_path: Path) -> None:
 
 def test_self_training_from_the_taxonomy_alone() -> None:
     data = read_labeled([DATA / "labeled.jsonl"])
-    model = train_classifier(TAXONOMY, ENCODER, None, unlabeled=data.articles)
+    model = train_classifier(
+        TAXONOMY, ENCODER, None, unlabeled=data.articles, options=SMALL_ARCHIVE
+    )
     assert model.hyperparameters["head"] == "self-trained"
+    rounds = model.data["self_training"]["rounds"]
+    assert len(rounds) == len(SMALL_ARCHIVE.self_training_shares)
+    assert all(r["agreement"] >= SMALL_ARCHIVE.self_training_agreement for r in rounds)
     calls = [c.section for c in model.classifier.classify_many(data.articles)]
     assert np.mean([c == t for c, t in zip(calls, data.primary, strict=True)]) >= 0.7
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        (TrainingOptions(), "too small"),  # 30 articles a section by default
+        (TrainingOptions(self_training_min=1, self_training_agreement=1.01), None),
+    ],
+)
+def test_self_training_gates_fall_back_to_the_zero_shot_head(
+    options: TrainingOptions, reason: str | None
+) -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    model = train_classifier(TAXONOMY, ENCODER, None, unlabeled=data.articles, options=options)
+    assert model.hyperparameters["head"] == "zero-shot"
+    report = model.data["self_training"]
+    assert report["kept"] == 0
+    if reason:
+        assert reason in report["declined"] and not report["rounds"]
+    else:  # the first round was fitted, checked and dropped
+        assert report["rounds"][0]["agreement"] < 1.01
+    zero = Classifier.zero_shot(TAXONOMY, ENCODER)
+    np.testing.assert_allclose(
+        model.classifier.predict_proba(data.articles), zero.predict_proba(data.articles)
+    )
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -272,3 +304,21 @@ def test_classify_cli_with_a_saved_model(tmp_path: Path) -> None:
     # the command gives the saved model's own probabilities
     expected = trained.classify(text).scores
     assert call["scores"] == pytest.approx(expected, abs=1e-4)
+
+
+def test_few_examples_do_not_fall_below_zero_shot_on_new_articles() -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    train_rows = [i for i in range(len(data)) if i % 2 == 0]
+    test_rows = [i for i in range(len(data)) if i % 2 == 1]
+    train = LabeledArticles(
+        [data.articles[i] for i in train_rows], [data.labels[i] for i in train_rows]
+    )
+    test = [data.articles[i] for i in test_rows]
+    truth = [data.primary[i] for i in test_rows]
+
+    def accuracy(clf: Classifier) -> float:
+        calls = clf.classify_many(test)
+        return float(np.mean([c.section == t for c, t in zip(calls, truth, strict=True)]))
+
+    model = train_classifier(TAXONOMY, ENCODER, train, options=TrainingOptions(head="linear"))
+    assert accuracy(model.classifier) >= accuracy(Classifier.zero_shot(TAXONOMY, ENCODER))

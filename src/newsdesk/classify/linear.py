@@ -201,6 +201,13 @@ class LinearHead:
         self.temperature_ = 1.0
         return self
 
+    def with_offset(self, prior: ZeroShotHead, scale: float = 1.0) -> LinearHead:
+        """Add ``scale`` times ``prior``'s log-probabilities to this fitted head's logits (a
+        product of the two heads' probabilities)."""
+        check_fitted(self, "embedding_weights_")
+        self.prior_, self.prior_scale_ = prior, scale
+        return self
+
     def fit(
         self,
         X: EncodedArticles,

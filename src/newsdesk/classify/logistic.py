@@ -6,9 +6,10 @@ the zero-shot head's log-probabilities (what the taxonomy says), ``a`` how far t
 calibrated zero-shot head; with many examples the features take over. Single-label heads use a
 softmax over the sections, multi-label heads a sigmoid a section.
 
-scikit-learn has no offsets; writing the objective out also keeps sparse blocks sparse, the
-dense block in float32 and lets a fit start from another's solution (folds, a grid of ``C``).
-Training needs scipy (the ``train`` extra); prediction does not use this module.
+scikit-learn has no offsets; writing the objective out also keeps sparse blocks sparse and in
+float32, and lets a fit start from another's solution (folds, a grid of ``C``). The solver is
+numpy; the sparse blocks come from scipy (the ``train`` extra). Prediction does not use this
+module.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LogisticFit", "balanced_weights", "fit_logistic", "log_softmax"]
+__all__ = ["LogisticFit", "balanced_weights", "fit_logistic", "lbfgs", "log_softmax"]
 
 
 def log_softmax(x: np.ndarray) -> np.ndarray:
@@ -83,8 +84,6 @@ def fit_logistic(
     examples drawn evenly a section should not overrule it); ``C = 0`` then fits only the
     offset's scale: the prior's own ranking, its confidence recalibrated.
     """
-    from scipy.optimize import minimize
-
     n, k = target.shape
     d = dense.shape[1]
     m = 0 if sparse is None else sparse.shape[1]
@@ -96,6 +95,7 @@ def fit_logistic(
     penalty = 0.0 if frozen else 1.0 / C
     bias_penalty = penalty if off is not None else 0.0
     n_w = (d + m) * k
+    sparse_t = None if sparse is None else sparse.T.tocsr()  # X.T @ G as a row-major product
 
     def unpack(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         W = theta[: d * k].reshape(d, k)
@@ -106,7 +106,7 @@ def fit_logistic(
         W, V, b, a = unpack(theta)
         z = (dense @ W.astype(np.float32)).astype(np.float64) + b
         if m:
-            z += sparse @ V
+            z += sparse @ V.astype(np.float32)
         if off is not None:
             z += a * off
         if multi_label:
@@ -123,7 +123,8 @@ def fit_logistic(
             gW = (dense.T @ G.astype(np.float32)).astype(np.float64) + penalty * W
             grad[: d * k] = gW.ravel()
             if m:
-                grad[d * k : n_w] = (sparse.T @ G + penalty * V).ravel()
+                gV = sparse_t @ G.astype(np.float32)
+                grad[d * k : n_w] = (gV + penalty * V).ravel()
             loss += 0.5 * penalty * (float((W * W).sum()) + float((V * V).sum()))
         grad[n_w : n_w + k] = G.sum(axis=0) + bias_penalty * b
         loss += 0.5 * bias_penalty * float((b * b).sum())
@@ -134,18 +135,70 @@ def fit_logistic(
     theta0[-1] = 1.0 if off is not None else 0.0
     if init is not None:
         theta0 = init.pack().astype(np.float64)
-        if frozen:
-            theta0[: n_w + (k if off is not None else 0)] = 0.0
-    bounds = None
-    if frozen or off is None:  # pin what does not take part
-        free: tuple[float | None, float | None] = (None, None)
-        pinned = (0.0, 0.0)
-        bounds = [pinned if frozen else free] * n_w
-        bounds += [pinned if frozen and off is not None else free] * k
-        bounds.append(pinned if off is None else free)
-    result = minimize(
-        objective, theta0, jac=True, method="L-BFGS-B", bounds=bounds,
-        options={"maxiter": max_iter, "gtol": tol * n, "ftol": 1e-10},
-    )  # fmt: skip
-    W, V, b, a = unpack(result.x)
-    return LogisticFit(W.copy(), V.copy(), b.copy(), a, int(result.nit))
+    free = np.ones(len(theta0), dtype=bool)  # what does not take part stays put
+    if frozen:
+        free[: n_w + (k if off is not None else 0)] = False
+    if off is None:
+        free[-1] = False
+    theta0[~free & (np.arange(len(theta0)) < n_w + k)] = 0.0
+    theta, iterations = lbfgs(objective, theta0, free, max_iter=max_iter, gtol=tol * n)
+    W, V, b, a = unpack(theta)
+    return LogisticFit(W.copy(), V.copy(), b.copy(), a, iterations)
+
+
+def lbfgs(
+    objective: Any, x0: np.ndarray, free: np.ndarray, *, max_iter: int = 300,
+    gtol: float = 1e-4, ftol: float = 1e-7, memory: int = 10,
+) -> tuple[np.ndarray, int]:  # fmt: skip
+    """Minimise a smooth convex ``objective(x) -> (value, gradient)`` over the ``free`` entries.
+
+    Limited-memory BFGS (two-loop recursion) with a backtracking Armijo line search; numpy
+    only, so a step costs a few vector operations on top of the objective, also with a million
+    parameters (scipy's L-BFGS-B spends more than the objective there).
+    """
+    x = x0.copy()
+    fx, g = objective(x)
+    g = np.where(free, g, 0.0)
+    history: list[tuple[np.ndarray, np.ndarray, float]] = []
+    iteration = 0
+    for iteration in range(1, max_iter + 1):  # noqa: B007 (reported below)
+        if float(np.abs(g).max()) <= gtol:
+            break
+        q = g.copy()
+        alphas = []
+        for s, y, rho in reversed(history):
+            alpha = rho * float(s @ q)
+            q -= alpha * y
+            alphas.append(alpha)
+        if history:
+            s, y, _ = history[-1]
+            q *= float(s @ y) / float(y @ y)
+        else:
+            q /= max(float(np.linalg.norm(g)), 1.0)
+        for (s, y, rho), alpha in zip(history, reversed(alphas), strict=True):
+            q += s * (alpha - rho * float(y @ q))
+        direction = -q
+        slope = float(g @ direction)
+        if slope >= 0:  # not a descent direction: restart from the gradient
+            history.clear()
+            direction = -g / max(float(np.linalg.norm(g)), 1.0)
+            slope = float(g @ direction)
+        step = 1.0
+        while True:
+            x_new = x + step * direction
+            f_new, g_new = objective(x_new)
+            if f_new <= fx + 1e-4 * step * slope or step < 1e-10:
+                break
+            step *= 0.5
+        g_new = np.where(free, g_new, 0.0)
+        s, y = x_new - x, g_new - g
+        sy = float(s @ y)
+        if sy > 1e-12:
+            history.append((s, y, 1.0 / sy))
+            if len(history) > memory:
+                history.pop(0)
+        done = fx - f_new <= ftol * max(abs(fx), 1.0)
+        x, fx, g = x_new, f_new, g_new
+        if done:
+            break
+    return x, iteration

@@ -53,7 +53,7 @@ class TrainingOptions:
     prior_strength: float = 2.0
     C: float = 0.3  # penalty 1 / C on the features; with C_grid, only above grid_max articles
     C_grid: tuple[float, ...] = (0.0, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # chosen on held-out folds
-    grid_max: int = 5000  # above this many articles, C alone (each fit costs seconds)
+    grid_max: int = 2500  # above this many articles, C alone (each fit costs seconds)
     lexical: bool | None = None  # n-gram features; None: from lexical_min articles on
     lexical_min: int = 1000  # below this, n-grams add little to the embedding and cost time
     lexical_weight: float = 4.0
@@ -62,6 +62,9 @@ class TrainingOptions:
     folds: int | None = None  # held-out folds for calibration (None: by data size)
     self_training_shares: tuple[float, ...] = (0.3, 0.6, 0.9)
     self_training_lexical: bool | None = None
+    self_training_C: float = 0.1
+    self_training_min: int = 30  # archive articles a section below which it is not used
+    self_training_agreement: float = 0.85  # held-out agreement a round must reach
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,17 +123,18 @@ def _encode(encoder: Encoder, articles: Sequence[Article]) -> EncodedArticles:
 
 
 def _linear(
-    options: TrainingOptions, n_articles: int, *, lexical: bool | None = None
-) -> LinearHead:
+    options: TrainingOptions, n_articles: int, *, lexical: bool | None = None,
+    C: float | None = None, prior_weight: float | None = None,
+) -> LinearHead:  # fmt: skip
     if lexical is None:
         lexical = options.lexical
     if lexical is None:
         lexical = n_articles >= options.lexical_min
     return LinearHead(
-        C=options.C,
+        C=options.C if C is None else C,
         lexical=lexical,
         lexical_weight=options.lexical_weight,
-        prior_weight=options.prior_weight,
+        prior_weight=options.prior_weight if prior_weight is None else prior_weight,
         char_ngrams=options.char_ngrams,
         multi_label=options.multi_label,
     )
@@ -270,6 +274,7 @@ def train_classifier(
         archive = _encode(encoder, unlabeled)
         summary["unlabeled_articles"] = len(unlabeled)
         zero_shot = ZeroShotHead().fit_taxonomy(taxonomy, encoder)
+        start: PrototypeHead | None = None
         if labeled is not None:
             start = PrototypeHead(options.prior_strength).fit(
                 labeled, y, prior=zero_shot, other=other
@@ -278,14 +283,28 @@ def train_classifier(
             initial = start.predict_proba(archive)
         else:
             initial = without_fallback(zero_shot).predict_proba(archive)
-        say(f"self-training on the archive ({len(options.self_training_shares)} rounds)")
-        head = self_train(
-            archive, initial, classes,
-            lambda: _linear(options, len(archive), lexical=options.self_training_lexical),
+        prior_log_probs = log_softmax(zero_shot.decision_function(archive) / zero_shot.temperature)
+        say(f"self-training on the archive ({len(options.self_training_shares)} rounds at most)")
+        learned, report = self_train(
+            archive, initial, prior_log_probs, classes,
+            lambda: _linear(
+                options, len(archive), lexical=options.self_training_lexical,
+                C=options.self_training_C, prior_weight=0.0,
+            ),
             labeled=labeled, labels=y or None, shares=options.self_training_shares,
+            min_per_section=options.self_training_min,
+            min_agreement=options.self_training_agreement, seed=options.seed,
         )  # fmt: skip
-        kind = "self-trained"
-        if labeled is not None:
+        summary["self_training"] = dict(report)
+        if learned is not None:
+            head, kind = learned.with_offset(zero_shot), "self-trained"
+        elif start is not None:
+            say("self-training kept nothing: the examples' prototype head is the model")
+            head, kind = start, "prototype"
+        else:
+            say("self-training kept nothing: the zero-shot head is the model")
+            head, kind = zero_shot, "zero-shot"
+        if labeled is not None and kind == "self-trained":
             logits = np.full((len(labeled), len(classes)), -30.0)
             logits[:, _columns(classes, head.classes_)] = head.decision_function(labeled)
             temperature = fit_temperature(logits, primary)

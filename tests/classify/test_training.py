@@ -136,7 +136,9 @@ def test_linear_training_chooses_its_penalty_on_held_out_folds() -> None:
     losses = model.hyperparameters["held_out_log_loss"]
     assert set(losses) == {f"{c:g}" for c in TrainingOptions().C_grid}
     assert model.hyperparameters["C"] == head.C
-    assert losses[f"{head.C:g}"] == min(losses.values())
+    # the strongest penalty not clearly worse than the best: never a weaker one than the best's
+    best = min(losses, key=losses.__getitem__)
+    assert float(best) >= head.C
     without = train_classifier(
         TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear", prior_weight=0)
     )

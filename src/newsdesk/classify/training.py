@@ -60,6 +60,7 @@ class TrainingOptions:
     prior_weight: float = 1.0  # zero-shot log-probabilities as the linear heads' offset (0: off)
     char_ngrams: tuple[int, int] | None = None
     folds: int | None = None  # held-out folds for calibration (None: by data size)
+    abstain_min: int = 200  # held-out articles needed to tune abstention (fewer: too noisy)
     self_training_shares: tuple[float, ...] = (0.3, 0.6, 0.9)
     self_training_lexical: bool | None = None
     self_training_C: float = 0.1
@@ -157,11 +158,23 @@ def _columns(classes: Sequence[str], head_classes: Sequence[str]) -> list[int]:
     return [list(classes).index(c) for c in head_classes]
 
 
-def _held_out_loss(logits: np.ndarray, target: np.ndarray, multi_label: bool) -> float:
-    """Mean log loss of held-out ``logits`` (head columns) against a 0/1 ``target``."""
+def _held_out_loss(logits: np.ndarray, target: np.ndarray, multi_label: bool) -> np.ndarray:
+    """Log loss of each row's held-out ``logits`` (head columns) against a 0/1 ``target``."""
     if multi_label:
-        return float(np.mean(np.logaddexp(0.0, logits) - target * logits))
-    return float(np.mean(-(log_softmax(logits) * target).sum(axis=1)))
+        return np.mean(np.logaddexp(0.0, logits) - target * logits, axis=1)
+    return -(log_softmax(logits) * target).sum(axis=1)
+
+
+def _one_standard_error(grid: list[float], losses: dict[float, np.ndarray]) -> float:
+    """The strongest penalty (smallest ``C``) whose held-out loss is within one standard error
+    of the best's (paired by article): a smaller gain is noise, and zero-shot's reading, which
+    the penalty keeps, is not."""
+    best = min(grid, key=lambda c: float(losses[c].mean()))
+    for c in grid:  # strongest penalty first
+        diff = losses[c] - losses[best]
+        if float(diff.mean()) <= float(diff.std()) / np.sqrt(max(len(diff) - 1, 1)):
+            return c
+    return best
 
 
 def _fit_linear(
@@ -172,8 +185,9 @@ def _fit_linear(
 
     The penalty is chosen on the same held-out folds that calibrate: each fold fits the grid of
     ``C`` from the strongest penalty to the weakest, each fit starting from the last, and the
-    ``C`` with the lowest held-out log loss wins (``C = 0``: the zero-shot prior recalibrated,
-    so the examples are used only where they beat it). Features are computed once.
+    strongest penalty within one standard error of the lowest held-out log loss wins (``C = 0``:
+    the zero-shot prior recalibrated, so the examples are used only where they beat it
+    clearly). Features are computed once.
     """
     head = _linear(options, len(X))
     design = head.design(X, y, classes=classes, prior=prior)
@@ -193,8 +207,9 @@ def _fit_linear(
         for c in grid:
             init = last[c] = head.solve(part, c, init)
             held[c][test] = design.rows(test).logits(init)
-    losses = {c: _held_out_loss(held[c], design.target, options.multi_label) for c in grid}
-    best = min(grid, key=lambda c: losses[c])
+    rows = {c: _held_out_loss(held[c], design.target, options.multi_label) for c in grid}
+    losses = {c: float(v.mean()) for c, v in rows.items()}
+    best = _one_standard_error(grid, rows)
     if len(grid) > 1:
         tried = ", ".join(f"{c:g}: {v:.3f}" for c, v in losses.items())
         say(f"penalty chosen on held-out folds: C={best:g} (log loss {tried})")
@@ -351,7 +366,10 @@ def train_classifier(
                 }  # fmt: skip
     head.temperature_ = temperature
     abstain = 0.0
-    if other is not None and metrics and kind != "self-trained" and not options.multi_label:
+    if (
+        other is not None and metrics and kind != "self-trained" and not options.multi_label
+        and len(logits) >= options.abstain_min
+    ):  # fmt: skip
         probs = softmax(logits / temperature)
         abstain = tune_abstention(probs, primary, classes.index(other))
         metrics["abstain_below"] = abstain

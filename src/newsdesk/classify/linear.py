@@ -62,7 +62,8 @@ class LinearHead:
     """Logistic regression on ``[zero-shot log-probabilities (offset), embedding, n-grams]``.
 
     ``C`` is the inverse penalty on the feature weights; ``lexical`` switches the n-gram block
-    on and ``lexical_weight`` scales it against the standardized embedding; ``prior_weight``
+    on (the ``max_columns`` buckets most used in training, seen at least ``min_df`` times) and
+    ``lexical_weight`` scales it against the standardized embedding; ``prior_weight``
     is the offset's starting scale (0: no zero-shot offset even when a prior is given).
     """
 
@@ -78,6 +79,7 @@ class LinearHead:
         word_ngrams: int = 2,
         char_ngrams: tuple[int, int] | None = None,
         min_df: int = 2,
+        max_columns: int = 1 << 16,
         class_weight: str | None = "balanced",
         multi_label: bool = False,
         max_iter: int = 300,
@@ -90,6 +92,7 @@ class LinearHead:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
+        self.max_columns = max_columns
         self.class_weight = class_weight
         self.multi_label = multi_label
         self.max_iter = max_iter
@@ -132,11 +135,15 @@ class LinearHead:
     def _ngrams(self, X: EncodedArticles, fit: bool):  # type: ignore[no-untyped-def]
         texts = [a.content for a in X.articles]
         if fit:
-            self.ngrams_ = HashedNgrams(self.bits, self.word_ngrams, self.char_ngrams).fit(texts)
-        rows = self.ngrams_.transform(texts).to_csr()
-        if fit:
+            self.ngrams_ = HashedNgrams(self.bits, self.word_ngrams, self.char_ngrams)
+            rows = self.ngrams_.fit_transform(texts).to_csr()
             df = np.bincount(rows.indices, minlength=rows.shape[1])
-            self.active_ = np.flatnonzero(df >= self.min_df)
+            active = np.flatnonzero(df >= self.min_df)
+            if len(active) > self.max_columns:  # the most used buckets
+                active = np.sort(active[np.argsort(-df[active], kind="stable")[: self.max_columns]])
+            self.active_ = active
+        else:
+            rows = self.ngrams_.transform(texts).to_csr()
         # only the buckets seen often enough become columns: the solver's cost grows with them
         return rows[:, self.active_] * np.float32(self.lexical_weight)
 
@@ -255,6 +262,7 @@ class LinearHead:
             "word_ngrams": self.word_ngrams,
             "char_ngrams": list(self.char_ngrams) if self.char_ngrams else None,
             "min_df": self.min_df,
+            "max_columns": self.max_columns,
             "class_weight": self.class_weight,
             "multi_label": self.multi_label,
             "max_iter": self.max_iter,
@@ -286,6 +294,7 @@ class LinearHead:
             setattr(self, name, float(config[name]))
         for name in ("bits", "word_ngrams", "min_df", "max_iter"):
             setattr(self, name, int(config[name]))
+        self.max_columns = int(config.get("max_columns", self.max_columns))
         self.lexical = bool(config["lexical"])
         self.multi_label = bool(config["multi_label"])
         self.class_weight = config["class_weight"]

@@ -148,13 +148,14 @@ def fit_logistic(
 
 def lbfgs(
     objective: Any, x0: np.ndarray, free: np.ndarray, *, max_iter: int = 300,
-    gtol: float = 1e-4, ftol: float = 1e-7, memory: int = 10,
+    gtol: float = 1e-4, ftol: float = 1e-6, memory: int = 10,
 ) -> tuple[np.ndarray, int]:  # fmt: skip
     """Minimise a smooth convex ``objective(x) -> (value, gradient)`` over the ``free`` entries.
 
     Limited-memory BFGS (two-loop recursion) with a backtracking Armijo line search; numpy
     only, so a step costs a few vector operations on top of the objective, also with a million
-    parameters (scipy's L-BFGS-B spends more than the objective there).
+    parameters (scipy's L-BFGS-B spends more than the objective there). The history is kept in
+    float32: it only shapes the search direction.
     """
     x = x0.copy()
     fx, g = objective(x)
@@ -164,7 +165,7 @@ def lbfgs(
     for iteration in range(1, max_iter + 1):  # noqa: B007 (reported below)
         if float(np.abs(g).max()) <= gtol:
             break
-        q = g.copy()
+        q = g.astype(np.float32)
         alphas = []
         for s, y, rho in reversed(history):
             alpha = rho * float(s @ q)
@@ -177,7 +178,7 @@ def lbfgs(
             q /= max(float(np.linalg.norm(g)), 1.0)
         for (s, y, rho), alpha in zip(history, reversed(alphas), strict=True):
             q += s * (alpha - rho * float(y @ q))
-        direction = -q
+        direction = -q.astype(np.float64)
         slope = float(g @ direction)
         if slope >= 0:  # not a descent direction: restart from the gradient
             history.clear()
@@ -194,7 +195,7 @@ def lbfgs(
         s, y = x_new - x, g_new - g
         sy = float(s @ y)
         if sy > 1e-12:
-            history.append((s, y, 1.0 / sy))
+            history.append((s.astype(np.float32), y.astype(np.float32), 1.0 / sy))
             if len(history) > memory:
                 history.pop(0)
         done = fx - f_new <= ftol * max(abs(fx), 1.0)

@@ -53,7 +53,8 @@ class TrainingOptions:
     prior_strength: float = 2.0
     C: float = 0.3  # penalty 1 / C on the features; with C_grid, only above grid_max articles
     C_grid: tuple[float, ...] = (0.0, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # chosen on held-out folds
-    grid_max: int = 2500  # above this many articles, C alone (each fit costs seconds)
+    one_standard_error: bool = True  # the strongest penalty within noise of the best, not the best
+    grid_max: int = 30000  # articles x sections above which C alone (each fit costs seconds)
     lexical: bool | None = None  # n-gram features; None: from lexical_min articles on
     lexical_min: int = 1000  # below this, n-grams add little to the embedding and cost time
     lexical_weight: float = 4.0
@@ -192,7 +193,8 @@ def _fit_linear(
     head = _linear(options, len(X))
     design = head.design(X, y, classes=classes, prior=prior)
     assert head.classes_ is not None
-    grid = sorted(options.C_grid) if len(X) <= options.grid_max else [options.C]
+    small = len(X) * len(head.classes_) <= options.grid_max
+    grid = sorted(options.C_grid) if small else [options.C]
     if prior is None or head.prior_ is None:
         grid = [c for c in grid if c > 0] or [options.C]
     if not folds:
@@ -209,7 +211,11 @@ def _fit_linear(
             held[c][test] = design.rows(test).logits(init)
     rows = {c: _held_out_loss(held[c], design.target, options.multi_label) for c in grid}
     losses = {c: float(v.mean()) for c, v in rows.items()}
-    best = _one_standard_error(grid, rows)
+    best = (
+        _one_standard_error(grid, rows)
+        if options.one_standard_error
+        else min(grid, key=losses.__getitem__)
+    )
     if len(grid) > 1:
         tried = ", ".join(f"{c:g}: {v:.3f}" for c, v in losses.items())
         say(f"penalty chosen on held-out folds: C={best:g} (log loss {tried})")

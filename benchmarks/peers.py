@@ -5,10 +5,13 @@ all-MiniLM-L6-v2 (torch, CPU). Settings: 8 and 64 examples a section (several se
 spread), all training data, and newsdesk's own ``zero`` (zero-shot) and ``unlabeled``
 (self-trained on the training part with its labels hidden). Taxonomies come from
 ``benchmarks/taxonomies`` (as in ``accuracy.py``), else from the label names. Prints a markdown
-table and writes it to ``--out``.
+table and writes it to ``--out``; the rows of each set go to
+``benchmarks/results/peers-<set>.json`` (``--results``), with the machine's load average.
 
     pip install -e '.[bench]'
     python benchmarks/peers.py --sets bbc_news,sib200/eng_Latn --settings zero,unlabeled,8,all
+    python benchmarks/peers.py --sets huffpost_headlines --limit huffpost_headlines=8000
+    python benchmarks/peers.py --peers setfit --sets bbc_news --settings 8 --seeds 5
 
 Embeddings are cached once per set (``--cache``, default ``benchmarks/out/embeddings``), so
 reruns only pay for training. newsdesk's train time excludes encoding (cached); its prediction
@@ -46,6 +49,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"
 TAXONOMIES = HERE / "taxonomies"  # written from the label names, shared with accuracy.py
 CACHE = HERE / "out" / "embeddings"
+RESULTS = HERE / "results"
 log = logging.getLogger("peers")
 
 
@@ -303,7 +307,9 @@ def runs_for(peer: str, setting: str, bench: Benchmark, args: argparse.Namespace
         return 0
     if setting == "all":
         return 1
-    return args.setfit_seeds if peer == "setfit" else args.seeds
+    if peer == "setfit" and args.setfit_seeds is not None:
+        return int(args.setfit_seeds)
+    return int(args.seeds)
 
 
 def run_once(
@@ -358,24 +364,33 @@ def main(argv: list[str] | None = None) -> None:
         help="examples a section, 'all', 'zero' (newsdesk zero-shot) and 'unlabeled' "
         "(newsdesk self-trained on the training texts without their labels)",
     )
-    parser.add_argument("--peers", default="newsdesk,tfidf,fasttext,setfit")
+    parser.add_argument(
+        "--peers", default="newsdesk,tfidf,fasttext", help="any of newsdesk,tfidf,fasttext,setfit"
+    )
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--setfit-seeds", type=int, default=2, help="SetFit is slow on CPU")
+    parser.add_argument(
+        "--setfit-seeds", type=int, default=None, help="SetFit's seeds (default: --seeds)"
+    )
     parser.add_argument("--setfit-iterations", type=int, default=20)
     parser.add_argument("--setfit-all", action="store_true", help="also run SetFit on all data")
     parser.add_argument("--encoder", default="e5-small")
     parser.add_argument(
-        "--limit", type=int, default=None, help="subsample big sets to this many rows"
+        "--limit",
+        default=None,
+        help="subsample big sets: N for every set, or SET=N,SET=N for some",
     )
     parser.add_argument("--max-test", type=int, default=2000)
     parser.add_argument("--cache", type=Path, default=CACHE, help="embedding cache folder")
     parser.add_argument("--out", default="benchmarks/out/peers.md")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="folder for peers-*.json")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     encoder = CachedEncoder(load_encoder(args.encoder), args.cache)
     rows: list[dict[str, Any]] = []
     for set_name in args.sets.split(","):
-        bench = load_benchmark(set_name, args.limit)
+        limit = limit_for(set_name, args.limit)
+        bench = load_benchmark(set_name, limit)
+        set_rows: list[dict[str, Any]] = []
         print(
             f"# {set_name}: {len(bench.data)} articles, {len(bench.taxonomy)} sections",
             file=sys.stderr,
@@ -396,19 +411,55 @@ def main(argv: list[str] | None = None) -> None:
                     run_once(bench, encoder, peer, setting, seed, args, encode_rate)
                     for seed in range(seeds)
                 ]
-                row = {"set": set_name, "setting": setting, "peer": peer, "seeds": seeds}
+                row = {
+                    "set": set_name, "setting": setting, "peer": peer, "seeds": seeds,
+                    "articles": len(bench.data), "limit": limit,
+                }  # fmt: skip
                 for key in results[0]:
                     values = [r[key] for r in results]
                     row[key] = statistics.mean(values)
                     row[f"{key}_sd"] = statistics.pstdev(values) if len(values) > 1 else 0.0
+                row["load_average"] = os.getloadavg()[0]
                 rows.append(row)
+                set_rows.append(row)
                 print(format_row(row), file=sys.stderr)
+        save_set(args.results, set_name, set_rows, args)
     table = render(rows, args)
     print(table)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table + "\n", encoding="utf-8")
     out.with_suffix(".json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+
+
+def limit_for(set_name: str, spec: str | None) -> int | None:
+    """``--limit``: one number for every set, or ``SET=N`` pairs."""
+    if not spec:
+        return None
+    if "=" not in spec:
+        return int(spec)
+    pairs = dict(part.split("=", 1) for part in spec.split(","))
+    return int(pairs[set_name]) if set_name in pairs else None
+
+
+def save_set(
+    folder: Path, set_name: str, rows: list[dict[str, Any]], args: argparse.Namespace
+) -> None:
+    """Write one set's rows to ``folder/peers-<set>.json`` (replacing the peers rerun, keeping
+    the rows of peers not run this time)."""
+    path = folder / f"peers-{set_name.replace('/', '-')}.json"
+    kept: list[dict[str, Any]] = []
+    if path.exists():
+        old = json.loads(path.read_text(encoding="utf-8"))["rows"]
+        ran = {(r["setting"], r["peer"]) for r in rows}
+        kept = [r for r in old if (r["setting"], r["peer"]) not in ran]
+    meta = {
+        "encoder": args.encoder, "seeds": args.seeds, "max_test": args.max_test,
+        "cores": os.cpu_count(), "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = {"set": set_name, "run": meta, "rows": kept + rows}
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
 
 def format_row(row: dict[str, Any]) -> str:
@@ -422,7 +473,7 @@ def format_row(row: dict[str, Any]) -> str:
 
 def render(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
     head = [
-        f"encoder: {args.encoder}; seeds: {args.seeds} (SetFit {args.setfit_seeds}); "
+        f"encoder: {args.encoder}; seeds: {args.seeds} (SetFit {args.setfit_seeds or args.seeds}); "
         f"limit: {args.limit or 'none'}; machine: {os.cpu_count()} cores",
         "",
         "| set | examples/section | tool | accuracy (± sd) | macro-F1 | micro-F1 | train s | predict/s |",

@@ -139,8 +139,23 @@ def test_linear_head_weighs_the_zero_shot_prior() -> None:
     X, y = encoded()
     prior = ZeroShotHead().fit_taxonomy(TAXONOMY, ENCODER)
     head = LinearHead(lexical=False).fit(X, y, classes=TAXONOMY.names, prior=prior)
-    # one weight row a taxonomy section sits under the embedding's rows
-    assert head.embedding_weights_.shape == (ENCODER.dim + len(TAXONOMY), len(head.classes_))
+    # the prior is an offset with a learned scale, not extra weight rows
+    assert head.embedding_weights_.shape == (ENCODER.dim, len(head.classes_))
+    assert head.prior_scale_ != 0.0
     without = LinearHead(lexical=False).fit(X, y, classes=TAXONOMY.names)
-    assert without.embedding_weights_.shape == (ENCODER.dim, len(without.classes_))
+    assert without.prior_scale_ == 0.0
     assert not np.allclose(head.predict_proba(X), without.predict_proba(X))
+
+
+def test_linear_head_without_feature_weights_ranks_as_the_zero_shot_prior() -> None:
+    X, y = encoded()
+    prior = ZeroShotHead().fit_taxonomy(TAXONOMY, ENCODER)
+    head = LinearHead(C=0.0, lexical=False).fit(X, y, classes=TAXONOMY.names, prior=prior)
+    assert head.classes_ is not None
+    columns = [TAXONOMY.names.index(c) for c in head.classes_]
+    zero = prior.predict_proba(X)[:, columns]
+    assert np.array_equal(head.predict_proba(X).argmax(axis=1), zero.argmax(axis=1))
+    assert not np.abs(head.embedding_weights_).any()
+    # and a weak penalty lets the examples move it
+    free = LinearHead(C=10.0, lexical=False).fit(X, y, classes=TAXONOMY.names, prior=prior)
+    assert np.abs(free.embedding_weights_).max() > 0

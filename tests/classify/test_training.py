@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import shutil
 from pathlib import Path
 
@@ -84,6 +85,8 @@ def test_multi_label_training_reports_several_sections(tmp_path: Path) -> None:
     assert any(len(c.sections or ()) > 1 for c in calls)
 
 
+SMALL_ARCHIVE = TrainingOptions(self_training_min=1)  # the test files are a few dozen articles
+
 TRAINED_KINDS = {
     "prototype": lambda data: train_classifier(TAXONOMY, ENCODER, data),
     "linear": lambda data: train_classifier(
@@ -93,11 +96,11 @@ TRAINED_KINDS = {
         TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear", prior_weight=0)
     ),
     "self-trained": lambda data: train_classifier(
-        TAXONOMY, ENCODER, None, unlabeled=data.articles
+        TAXONOMY, ENCODER, None, unlabeled=data.articles, options=SMALL_ARCHIVE
     ),
     "self-trained+examples": lambda data: train_classifier(
         TAXONOMY, ENCODER, LabeledArticles(data.articles[:6], data.labels[:6]),
-        unlabeled=data.articles[6:],
+        unlabeled=data.articles[6:], options=SMALL_ARCHIVE,
     ),
 }  # fmt: skip
 
@@ -125,15 +128,22 @@ def test_few_examples_train_prototypes_and_more_train_a_linear_head() -> None:
     assert train_classifier(TAXONOMY, ENCODER, data).hyperparameters["head"] == "linear"
 
 
-def test_zero_shot_scores_are_features_only_below_prior_max() -> None:
+def test_linear_training_chooses_its_penalty_on_held_out_folds() -> None:
     data = read_labeled([DATA / "labeled.jsonl"])
-    small = train_classifier(TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear"))
-    assert small.classifier.head.prior_ is not None
-    assert small.hyperparameters["prior_max"] == 1000
-    large = train_classifier(
-        TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear", prior_max=len(data))
+    model = train_classifier(TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear"))
+    head = model.classifier.head
+    assert head.prior_ is not None  # the zero-shot head is the offset
+    losses = model.hyperparameters["held_out_log_loss"]
+    assert set(losses) == {f"{c:g}" for c in TrainingOptions().C_grid}
+    assert model.hyperparameters["C"] == head.C
+    # the strongest penalty not clearly worse than the best: never a weaker one than the best's
+    best = min(losses, key=losses.__getitem__)
+    assert float(best) >= head.C
+    without = train_classifier(
+        TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear", prior_weight=0)
     )
-    assert large.classifier.head.prior_ is None
+    assert without.classifier.head.prior_ is None
+    assert "0" not in without.hyperparameters["held_out_log_loss"]  # C = 0 needs a prior
 
 
 def test_zero_shot_classifier_saves_and_loads(tmp_path: Path) -> None:
@@ -150,10 +160,40 @@ def test_zero_shot_classifier_saves_and_loads(tmp_path: Path) -> None:
 
 def test_self_training_from_the_taxonomy_alone() -> None:
     data = read_labeled([DATA / "labeled.jsonl"])
-    model = train_classifier(TAXONOMY, ENCODER, None, unlabeled=data.articles)
+    model = train_classifier(
+        TAXONOMY, ENCODER, None, unlabeled=data.articles, options=SMALL_ARCHIVE
+    )
     assert model.hyperparameters["head"] == "self-trained"
+    rounds = model.data["self_training"]["rounds"]
+    assert len(rounds) == len(SMALL_ARCHIVE.self_training_shares)
+    assert all(r["agreement"] >= SMALL_ARCHIVE.self_training_agreement for r in rounds)
     calls = [c.section for c in model.classifier.classify_many(data.articles)]
     assert np.mean([c == t for c, t in zip(calls, data.primary, strict=True)]) >= 0.7
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        (TrainingOptions(), "too small"),  # 30 articles a section by default
+        (TrainingOptions(self_training_min=1, self_training_agreement=1.01), None),
+    ],
+)
+def test_self_training_gates_fall_back_to_the_zero_shot_head(
+    options: TrainingOptions, reason: str | None
+) -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    model = train_classifier(TAXONOMY, ENCODER, None, unlabeled=data.articles, options=options)
+    assert model.hyperparameters["head"] == "zero-shot"
+    report = model.data["self_training"]
+    assert report["kept"] == 0
+    if reason:
+        assert reason in report["declined"] and not report["rounds"]
+    else:  # the first round was fitted, checked and dropped
+        assert report["rounds"][0]["agreement"] < 1.01
+    zero = Classifier.zero_shot(TAXONOMY, ENCODER)
+    np.testing.assert_allclose(
+        model.classifier.predict_proba(data.articles), zero.predict_proba(data.articles)
+    )
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -267,3 +307,25 @@ def test_classify_cli_with_a_saved_model(tmp_path: Path) -> None:
     # the command gives the saved model's own probabilities
     expected = trained.classify(text).scores
     assert call["scores"] == pytest.approx(expected, abs=1e-4)
+
+
+def test_examples_that_mislead_leave_the_zero_shot_ranking() -> None:
+    """Labels shuffled at random teach nothing: the held-out folds must keep zero-shot."""
+    data = read_labeled([DATA / "labeled.jsonl"])
+    labels = list(data.labels)
+    random.Random(0).shuffle(labels)
+    train_rows, test_rows = range(0, len(data), 2), range(1, len(data), 2)
+    train = LabeledArticles([data.articles[i] for i in train_rows], [labels[i] for i in train_rows])
+    test = [data.articles[i] for i in test_rows]
+    truth = [data.primary[i] for i in test_rows]
+
+    def accuracy(clf: Classifier) -> float:
+        calls = clf.classify_many(test)
+        return float(np.mean([c.section == t for c, t in zip(calls, truth, strict=True)]))
+
+    zero = accuracy(Classifier.zero_shot(TAXONOMY, ENCODER))
+    model = train_classifier(TAXONOMY, ENCODER, train, options=TrainingOptions(head="linear"))
+    assert model.hyperparameters["C"] == 0.0
+    assert accuracy(model.classifier) >= zero
+    trusting = TrainingOptions(head="linear", C_grid=(1.0,))  # the examples believed
+    assert accuracy(train_classifier(TAXONOMY, ENCODER, train, options=trusting).classifier) < zero

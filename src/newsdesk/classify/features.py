@@ -121,10 +121,18 @@ class HashedNgrams:
         )
 
     def fit(self, texts: Sequence[str]) -> HashedNgrams:
-        counts = self._counts(texts)
+        self._fit_counts(self._counts(texts))
+        return self
+
+    def _fit_counts(self, counts: SparseRows) -> None:
         df = np.bincount(counts.indices, minlength=counts.n_cols).astype(np.float64)
         self.idf_ = (np.log((1 + len(counts)) / (1 + df)) + 1).astype(np.float32)
-        return self
+
+    def fit_transform(self, texts: Sequence[str]) -> SparseRows:
+        """``fit(texts).transform(texts)``, hashing the texts once."""
+        counts = self._counts(texts)
+        self._fit_counts(counts)
+        return self._weigh(counts)
 
     def document_frequency(self, rows: SparseRows) -> np.ndarray:
         """How many rows use each bucket."""
@@ -135,7 +143,10 @@ class HashedNgrams:
             from newsdesk.errors import NotFittedError
 
             raise NotFittedError("HashedNgrams is not fitted; call fit(texts) first")
-        counts = self._counts(texts)
+        return self._weigh(self._counts(texts))
+
+    def _weigh(self, counts: SparseRows) -> SparseRows:
+        assert self.idf_ is not None
         values = (1 + np.log(counts.values)) * self.idf_[counts.indices]
         rows = np.repeat(np.arange(len(counts)), np.diff(counts.indptr))
         norms = np.sqrt(np.bincount(rows, weights=values**2, minlength=len(counts)))

@@ -1,16 +1,19 @@
-"""A trained linear head over the encoder's embeddings, zero-shot scores and lexical n-grams.
+"""A trained linear head: the zero-shot head's log-probabilities, corrected by what examples add.
 
-Training uses scikit-learn's logistic regression (the ``train`` extra); prediction is a numpy
-dot product. Given a zero-shot head built from the taxonomy (``prior``), its section scores
-are features too: the head learns how far to trust the descriptions, which helps most when
-examples are few. Single-label heads learn one multinomial model (classes weighted against
-imbalance); multi-label heads learn one binary model a section, and report independent
-probabilities through :meth:`LinearHead.predict_label_proba`.
+``logits = a * zero_shot_log_probs + embedding @ W + ngrams @ V + b``. The zero-shot head built
+from the taxonomy (``prior``) is an offset whose scale ``a`` is learned, not penalized; ``W``
+over the (standardized) embedding and ``V`` over hashed TF-IDF word and character n-grams are
+L2-penalized with strength ``1 / C``. A strong penalty leaves the calibrated zero-shot head; the
+more examples, the more the features take over. Training solves it with L-BFGS
+(:mod:`newsdesk.classify.logistic`, scipy from the ``train`` extra); prediction is numpy.
+Single-label heads are one softmax model (classes weighted against imbalance); multi-label heads
+one sigmoid a section, reported through :meth:`LinearHead.predict_label_proba`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,34 +21,65 @@ import numpy as np
 from newsdesk.classify.calibration import sigmoid
 from newsdesk.classify.features import HashedNgrams
 from newsdesk.classify.heads import check_fitted, softmax
+from newsdesk.classify.logistic import LogisticFit, balanced_weights, fit_logistic, log_softmax
 from newsdesk.classify.prototype import prior_from_state, prior_state
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.zero_shot import ZeroShotHead
-from newsdesk.errors import TrainingError, require
+from newsdesk.errors import ModelFormatError, TrainingError, require
 
-__all__ = ["LinearHead"]
+__all__ = ["Design", "LinearHead"]
+
+
+@dataclass
+class Design:
+    """A training set as the solver sees it; folds take rows of it without recomputing."""
+
+    dense: np.ndarray  # standardized embeddings, float32
+    sparse: Any  # scipy CSR n-gram block (scaled) or None
+    offset: np.ndarray | None  # zero-shot log-probabilities, head classes' columns
+    target: np.ndarray  # 0/1, one column a head class
+    weights: np.ndarray  # sample (or, multi-label, cell) weights
+
+    def rows(self, index: np.ndarray) -> Design:
+        return Design(
+            self.dense[index],
+            None if self.sparse is None else self.sparse[index],
+            None if self.offset is None else self.offset[index],
+            self.target[index],
+            self.weights[index],
+        )
+
+    def logits(self, fit: LogisticFit) -> np.ndarray:
+        z = (self.dense @ fit.dense.astype(np.float32)).astype(np.float64) + fit.bias
+        if self.sparse is not None:
+            z += self.sparse @ fit.sparse
+        if self.offset is not None:
+            z += fit.offset_scale * self.offset
+        return z
 
 
 class LinearHead:
-    """Logistic regression on ``[embedding, zero-shot scores, hashed TF-IDF n-grams]``.
+    """Logistic regression on ``[zero-shot log-probabilities (offset), embedding, n-grams]``.
 
-    ``C`` is the inverse regularization strength; ``lexical`` switches the n-gram block on;
-    ``lexical_weight`` scales it against the (unit-length) embedding block, and
-    ``prior_weight`` the zero-shot block (row-centred scores over their spread).
+    ``C`` is the inverse penalty on the feature weights; ``lexical`` switches the n-gram block
+    on (the ``max_columns`` buckets most used in training, seen at least ``min_df`` times) and
+    ``lexical_weight`` scales it against the standardized embedding; ``prior_weight``
+    is the offset's starting scale (0: no zero-shot offset even when a prior is given).
     """
 
     kind = "linear"
 
     def __init__(
         self,
-        C: float = 10.0,
+        C: float = 0.1,
         lexical: bool = True,
-        lexical_weight: float = 1.0,
-        prior_weight: float = 2.0,
+        lexical_weight: float = 4.0,
+        prior_weight: float = 1.0,
         bits: int = 18,
         word_ngrams: int = 2,
         char_ngrams: tuple[int, int] | None = None,
         min_df: int = 2,
+        max_columns: int = 1 << 16,
         class_weight: str | None = "balanced",
         multi_label: bool = False,
         max_iter: int = 300,
@@ -58,6 +92,7 @@ class LinearHead:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
+        self.max_columns = max_columns
         self.class_weight = class_weight
         self.multi_label = multi_label
         self.max_iter = max_iter
@@ -88,37 +123,97 @@ class LinearHead:
                 target[row, index[label]] = 1
         return target
 
-    def _prior_block(self, X: EncodedArticles, fit: bool = False) -> np.ndarray:
-        """The zero-shot scores, row-centred and scaled (empty without a prior)."""
+    def _offset(self, X: EncodedArticles) -> np.ndarray | None:
+        """The prior's log-probabilities over this head's classes (None without a prior)."""
         if self.prior_ is None:
-            return np.zeros((len(X), 0))
+            return None
+        assert self.classes_ is not None
         scores = np.asarray(self.prior_.decision_function(X), dtype=np.float64)
-        finite = np.isfinite(scores)
-        low = np.where(finite, scores, np.inf).min(axis=1, keepdims=True)
-        scores = np.where(finite, scores, low)  # a section never scored: the row's floor
-        centred = scores - scores.mean(axis=1, keepdims=True)
-        if fit:
-            self.prior_scale_ = float(max(centred.std(), 1e-6))
-        return centred * (self.prior_weight / self.prior_scale_)
+        columns = [list(self.prior_.classes_).index(c) for c in self.classes_]
+        return log_softmax(scores[:, columns] / self.prior_.temperature)
 
-    def _features(self, X: EncodedArticles, fit: bool):  # type: ignore[no-untyped-def]
-        from scipy.sparse import csr_matrix, hstack
-
-        emb = csr_matrix(
-            np.hstack([np.asarray(X.embeddings, dtype=np.float64), self._prior_block(X, fit)])
-        )
-        if not self.lexical:
-            return emb
+    def _ngrams(self, X: EncodedArticles, fit: bool):  # type: ignore[no-untyped-def]
         texts = [a.content for a in X.articles]
         if fit:
-            self.ngrams_ = HashedNgrams(self.bits, self.word_ngrams, self.char_ngrams).fit(texts)
-        rows = self.ngrams_.transform(texts).to_csr()
-        if fit:
+            self.ngrams_ = HashedNgrams(self.bits, self.word_ngrams, self.char_ngrams)
+            rows = self.ngrams_.fit_transform(texts).to_csr()
             df = np.bincount(rows.indices, minlength=rows.shape[1])
-            self.active_ = np.flatnonzero(df >= self.min_df)
+            active = np.flatnonzero(df >= self.min_df)
+            if len(active) > self.max_columns:  # the most used buckets
+                active = np.sort(active[np.argsort(-df[active], kind="stable")[: self.max_columns]])
+            self.active_ = active
+        else:
+            rows = self.ngrams_.transform(texts).to_csr()
         # only the buckets seen often enough become columns: the solver's cost grows with them
-        rows = rows[:, self.active_] * self.lexical_weight
-        return hstack([emb, rows]).tocsr()
+        return rows[:, self.active_] * np.float32(self.lexical_weight)
+
+    def design(
+        self,
+        X: EncodedArticles,
+        y: Sequence[Any],
+        *,
+        classes: Sequence[str] | None = None,
+        sample_weight: np.ndarray | None = None,
+        prior: ZeroShotHead | None = None,
+    ) -> Design:
+        """Learn the feature scaling (and n-gram IDF) from ``X`` and lay it out for the solver.
+
+        ``classes`` fixes the column order (a taxonomy's); sections without examples are left
+        out of ``classes_``. ``prior``, a fitted zero-shot head, becomes the offset.
+        """
+        require("sklearn", feature="training a linear head", extra="train")
+        target = self._targets(y, classes)
+        self.prior_ = prior if self.prior_weight > 0 else None
+        emb = np.asarray(X.embeddings, dtype=np.float32)
+        self.mean_ = emb.mean(axis=0)
+        self.scale_ = float(max(emb.std(axis=0).mean(), 1e-6))
+        dense = (emb - self.mean_) / np.float32(self.scale_)
+        sparse = self._ngrams(X, fit=True) if self.lexical else None
+        offset = self._offset(X)
+        if offset is not None:
+            offset = offset * self.prior_weight
+        weights = (
+            balanced_weights(target, self.multi_label)
+            if self.class_weight == "balanced"
+            else np.ones(target.shape if self.multi_label else len(target))
+        )
+        if sample_weight is not None:
+            sw = np.asarray(sample_weight, dtype=np.float64)
+            weights = weights * (sw[:, None] if weights.ndim == 2 else sw)
+        return Design(dense.astype(np.float32), sparse, offset, target, weights)
+
+    def solve(
+        self, design: Design, C: float | None = None, init: LogisticFit | None = None
+    ) -> LogisticFit:
+        """Weights for ``design`` (all its rows) at penalty ``1 / C`` (``self.C`` by default)."""
+        return fit_logistic(
+            design.dense, design.target, sparse=design.sparse, offset=design.offset,
+            C=self.C if C is None else C, weights=design.weights,
+            multi_label=self.multi_label, init=init, max_iter=self.max_iter,
+        )  # fmt: skip
+
+    def adopt(self, fit: LogisticFit) -> LinearHead:
+        """Take ``fit`` (solved on this head's design) as the head's weights."""
+        scale = np.float32(self.scale_)
+        self.embedding_weights_ = np.ascontiguousarray(fit.dense / scale, dtype=np.float32)
+        self.intercept_ = fit.bias - (self.mean_ / scale) @ fit.dense
+        self.prior_scale_ = fit.offset_scale * self.prior_weight if self.prior_ else 0.0
+        if self.lexical:
+            used = np.flatnonzero(np.abs(fit.sparse).max(axis=1) > 0)
+            self.lexical_index_ = self.active_[used].astype(np.int64)
+            self.lexical_weights_ = (fit.sparse[used] * self.lexical_weight).astype(np.float32)
+            assert self.ngrams_.idf_ is not None
+            self.idf_: np.ndarray = self.ngrams_.idf_
+        self.solution_ = fit
+        self.temperature_ = 1.0
+        return self
+
+    def with_offset(self, prior: ZeroShotHead, scale: float = 1.0) -> LinearHead:
+        """Add ``scale`` times ``prior``'s log-probabilities to this fitted head's logits (a
+        product of the two heads' probabilities)."""
+        check_fitted(self, "embedding_weights_")
+        self.prior_, self.prior_scale_ = prior, scale
+        return self
 
     def fit(
         self,
@@ -129,60 +224,18 @@ class LinearHead:
         sample_weight: np.ndarray | None = None,
         prior: ZeroShotHead | None = None,
     ) -> LinearHead:
-        """Fit on ``X`` and labels ``y`` (a label each, or a list each when multi-label).
-
-        ``classes`` fixes the column order (a taxonomy's); sections without examples are left
-        out of ``classes_``. ``prior``, a fitted zero-shot head, adds its scores as features.
-        """
-        require("sklearn", feature="training a linear head", extra="train")
-        from sklearn.linear_model import LogisticRegression
-
-        target = self._targets(y, classes)
-        self.prior_ = prior
-        features = self._features(X, fit=True)
-        dim = X.embeddings.shape[1] + (len(prior.classes_) if prior is not None else 0)
-        k = target.shape[1]
-        if self.multi_label:
-            coef = np.zeros((k, features.shape[1]))
-            intercept = np.full(k, -10.0)
-            for j in range(k):
-                col = target[:, j]
-                if 0 < col.sum() < len(col):
-                    model = LogisticRegression(
-                        C=self.C, class_weight=self.class_weight, max_iter=self.max_iter,
-                        solver="liblinear",
-                    )  # fmt: skip
-                    model.fit(features, col, sample_weight=sample_weight)
-                    coef[j], intercept[j] = model.coef_[0], model.intercept_[0]
-                elif col.sum() == len(col):
-                    intercept[j] = 10.0
-        else:
-            model = LogisticRegression(
-                C=self.C, class_weight=self.class_weight, max_iter=self.max_iter
-            )
-            model.fit(features, target.argmax(axis=1), sample_weight=sample_weight)
-            coef, intercept = model.coef_, model.intercept_
-            if k == 2:  # scikit-learn keeps one row for two classes
-                coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-                intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-        # the zero-shot block's rows sit under the embedding's, in one dense matrix
-        self.embedding_weights_ = np.ascontiguousarray(coef[:, :dim].T, dtype=np.float32)
-        self.intercept_ = np.asarray(intercept, dtype=np.float64)
-        if self.lexical:
-            lex = coef[:, dim:].T  # one row an active bucket
-            used = np.flatnonzero(np.abs(lex).max(axis=1) > 0)
-            self.lexical_index_ = self.active_[used].astype(np.int64)
-            self.lexical_weights_ = (lex[used] * self.lexical_weight).astype(np.float32)
-            assert self.ngrams_.idf_ is not None
-            self.idf_: np.ndarray = self.ngrams_.idf_
-        self.temperature_ = 1.0
-        return self
+        """Fit on ``X`` and labels ``y`` (a label each, or a list each when multi-label)."""
+        design = self.design(X, y, classes=classes, sample_weight=sample_weight, prior=prior)
+        return self.adopt(self.solve(design))
 
     def decision_function(self, X: EncodedArticles) -> np.ndarray:
         """Raw logits, one column per entry of ``classes_``."""
         check_fitted(self, "embedding_weights_")
-        dense = np.hstack([np.asarray(X.embeddings, dtype=np.float64), self._prior_block(X)])
-        logits = dense @ self.embedding_weights_ + self.intercept_
+        emb = np.asarray(X.embeddings, dtype=np.float32)
+        logits = (emb @ self.embedding_weights_).astype(np.float64) + self.intercept_
+        offset = self._offset(X)
+        if offset is not None:
+            logits += self.prior_scale_ * offset
         if self.lexical:
             ngrams = HashedNgrams(self.bits, self.word_ngrams, self.char_ngrams)
             ngrams.idf_ = self.idf_
@@ -209,15 +262,15 @@ class LinearHead:
             "word_ngrams": self.word_ngrams,
             "char_ngrams": list(self.char_ngrams) if self.char_ngrams else None,
             "min_df": self.min_df,
+            "max_columns": self.max_columns,
             "class_weight": self.class_weight,
             "multi_label": self.multi_label,
             "max_iter": self.max_iter,
             "classes": self.classes_,
             "temperature": self.temperature_,
+            "prior_offset_scale": self.prior_scale_,
         }
         config["prior"], prior_arrays = prior_state(self.prior_)
-        if self.prior_ is not None:
-            config["prior_scale"] = self.prior_scale_
         arrays: dict[str, np.ndarray] = {
             "embedding_weights": self.embedding_weights_,
             "intercept": self.intercept_,
@@ -232,10 +285,16 @@ class LinearHead:
         return config, arrays
 
     def set_state(self, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> LinearHead:
+        if "prior_offset_scale" not in config:
+            raise ModelFormatError(
+                "this linear model was saved by an older newsdesk that used the zero-shot "
+                "scores as features; retrain it with this version (newsdesk train)"
+            )
         for name in ("C", "lexical_weight", "prior_weight"):
             setattr(self, name, float(config[name]))
         for name in ("bits", "word_ngrams", "min_df", "max_iter"):
             setattr(self, name, int(config[name]))
+        self.max_columns = int(config.get("max_columns", self.max_columns))
         self.lexical = bool(config["lexical"])
         self.multi_label = bool(config["multi_label"])
         self.class_weight = config["class_weight"]
@@ -243,11 +302,10 @@ class LinearHead:
         self.char_ngrams = (int(chars[0]), int(chars[1])) if chars else None
         self.classes_ = list(config["classes"])
         self.temperature_ = float(config["temperature"])
+        self.prior_scale_ = float(config["prior_offset_scale"])
         self.embedding_weights_ = np.asarray(arrays["embedding_weights"], dtype=np.float32)
         self.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
         self.prior_ = prior_from_state(config.get("prior"), arrays)
-        if self.prior_ is not None:
-            self.prior_scale_ = float(config["prior_scale"])
         if self.lexical:
             self.lexical_index_ = np.asarray(arrays["lexical_index"], dtype=np.int64)
             self.lexical_weights_ = np.asarray(arrays["lexical_weights"], dtype=np.float32)

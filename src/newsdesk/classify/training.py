@@ -23,6 +23,7 @@ from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.classify.heads import softmax
 from newsdesk.classify.linear import LinearHead
+from newsdesk.classify.logistic import LogisticFit, log_softmax
 from newsdesk.classify.prototype import PrototypeHead
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.self_training import self_train
@@ -56,16 +57,22 @@ class TrainingOptions:
     head: str = "auto"  # auto | prototype | linear
     few_shot_max: int = 4  # below this median of examples a section, use prototypes
     prior_strength: float = 2.0
-    C: float = 10.0
+    C: float = 0.3  # penalty 1 / C on the features; with C_grid, only above grid_max articles
+    C_grid: tuple[float, ...] = (0.0, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # chosen on held-out folds
+    one_standard_error: bool = True  # the strongest penalty within noise of the best, not the best
+    grid_max: int = 30000  # articles x sections above which C alone (each fit costs seconds)
     lexical: bool | None = None  # n-gram features; None: from lexical_min articles on
     lexical_min: int = 1000  # below this, n-grams add little to the embedding and cost time
-    lexical_weight: float = 1.0
-    prior_weight: float = 2.0  # zero-shot scores as features of linear heads (0: off)
-    prior_max: int = 1000  # from this many articles on, the examples speak for themselves
+    lexical_weight: float = 4.0
+    prior_weight: float = 1.0  # zero-shot log-probabilities as the linear heads' offset (0: off)
     char_ngrams: tuple[int, int] | None = None
     folds: int | None = None  # held-out folds for calibration (None: by data size)
+    abstain_min: int = 200  # held-out articles needed to tune abstention (fewer: too noisy)
     self_training_shares: tuple[float, ...] = (0.3, 0.6, 0.9)
     self_training_lexical: bool | None = None
+    self_training_C: float = 0.1
+    self_training_min: int = 30  # archive articles a section below which it is not used
+    self_training_agreement: float = 0.85  # held-out agreement a round must reach
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -137,17 +144,18 @@ def encoding_passes(
 
 
 def _linear(
-    options: TrainingOptions, n_articles: int, *, lexical: bool | None = None
-) -> LinearHead:
+    options: TrainingOptions, n_articles: int, *, lexical: bool | None = None,
+    C: float | None = None, prior_weight: float | None = None,
+) -> LinearHead:  # fmt: skip
     if lexical is None:
         lexical = options.lexical
     if lexical is None:
         lexical = n_articles >= options.lexical_min
     return LinearHead(
-        C=options.C,
+        C=options.C if C is None else C,
         lexical=lexical,
         lexical_weight=options.lexical_weight,
-        prior_weight=options.prior_weight,
+        prior_weight=options.prior_weight if prior_weight is None else prior_weight,
         char_ngrams=options.char_ngrams,
         multi_label=options.multi_label,
     )
@@ -170,22 +178,72 @@ def _columns(classes: Sequence[str], head_classes: Sequence[str]) -> list[int]:
     return [list(classes).index(c) for c in head_classes]
 
 
-def _cross_val_logits(
+def _held_out_loss(logits: np.ndarray, target: np.ndarray, multi_label: bool) -> np.ndarray:
+    """Log loss of each row's held-out ``logits`` (head columns) against a 0/1 ``target``."""
+    if multi_label:
+        return np.mean(np.logaddexp(0.0, logits) - target * logits, axis=1)
+    return -(log_softmax(logits) * target).sum(axis=1)
+
+
+def _one_standard_error(grid: list[float], losses: dict[float, np.ndarray]) -> float:
+    """The strongest penalty (smallest ``C``) whose held-out loss is within one standard error
+    of the best's (paired by article): a smaller gain is noise, and zero-shot's reading, which
+    the penalty keeps, is not."""
+    best = min(grid, key=lambda c: float(losses[c].mean()))
+    for c in grid:  # strongest penalty first
+        diff = losses[c] - losses[best]
+        if float(diff.mean()) <= float(diff.std()) / np.sqrt(max(len(diff) - 1, 1)):
+            return c
+    return best
+
+
+def _fit_linear(
     X: EncodedArticles, y: Sequence[Any], primary: np.ndarray, classes: list[str],
-    options: TrainingOptions, folds: int, prior: ZeroShotHead | None,
-) -> np.ndarray:  # fmt: skip
-    out = np.full((len(X), len(classes)), -30.0)
+    options: TrainingOptions, folds: int, prior: ZeroShotHead | None, say: Progress,
+) -> tuple[LinearHead, np.ndarray, dict[str, Any]]:  # fmt: skip
+    """A linear head and its held-out logits (``classes`` columns; empty without folds).
+
+    The penalty is chosen on the same held-out folds that calibrate: each fold fits the grid of
+    ``C`` from the strongest penalty to the weakest, each fit starting from the last, and the
+    strongest penalty within one standard error of the lowest held-out log loss wins (``C = 0``:
+    the zero-shot prior recalibrated, so the examples are used only where they beat it
+    clearly). Features are computed once.
+    """
+    head = _linear(options, len(X))
+    design = head.design(X, y, classes=classes, prior=prior)
+    assert head.classes_ is not None
+    small = len(X) * len(head.classes_) <= options.grid_max
+    grid = sorted(options.C_grid) if small else [options.C]
+    if prior is None or head.prior_ is None:
+        grid = [c for c in grid if c > 0] or [options.C]
+    if not folds:
+        return head.adopt(head.solve(design, grid[-1])), np.zeros((0, len(classes))), {}
+    held = {c: np.zeros(design.target.shape) for c in grid}
     fold_of = stratified_folds(primary, folds, options.seed)
+    last: dict[float, LogisticFit] = {}
     for fold in range(folds):
         test = np.flatnonzero(fold_of == fold)
-        train = np.flatnonzero(fold_of != fold)
-        head = _linear(options, len(X)).fit(
-            X.subset(train), [y[int(i)] for i in train], classes=classes, prior=prior
-        )
-        assert head.classes_ is not None
-        columns = np.array(_columns(classes, head.classes_), dtype=np.int64)
-        out[np.ix_(test, columns)] = head.decision_function(X.subset(test))
-    return out
+        part = design.rows(np.flatnonzero(fold_of != fold))
+        init = None
+        for c in grid:
+            init = last[c] = head.solve(part, c, init)
+            held[c][test] = design.rows(test).logits(init)
+    rows = {c: _held_out_loss(held[c], design.target, options.multi_label) for c in grid}
+    losses = {c: float(v.mean()) for c, v in rows.items()}
+    best = (
+        _one_standard_error(grid, rows)
+        if options.one_standard_error
+        else min(grid, key=losses.__getitem__)
+    )
+    if len(grid) > 1:
+        tried = ", ".join(f"{c:g}: {v:.3f}" for c, v in losses.items())
+        say(f"penalty chosen on held-out folds: C={best:g} (log loss {tried})")
+    head.C = best
+    head.adopt(head.solve(design, best, init=last[best]))
+    logits = np.full((len(X), len(classes)), -30.0)
+    logits[:, _columns(classes, head.classes_)] = held[best]
+    chosen = {"C": best, "held_out_log_loss": {f"{c:g}": v for c, v in losses.items()}}
+    return head, logits, chosen
 
 
 def _held_out_metrics(
@@ -250,11 +308,13 @@ def train_classifier(
     thresholds: dict[str, float] = {}
     temperature = 1.0
     head: Any
+    selected: dict[str, Any] = {}  # what the held-out folds chose for a linear head
     if unlabeled:
         say(f"encoding {len(unlabeled)} unlabeled articles with {encoder.name}")
         archive = _encode(encoder, unlabeled)
         summary["unlabeled_articles"] = len(unlabeled)
         zero_shot = ZeroShotHead().fit_taxonomy(taxonomy, encoder)
+        start: PrototypeHead | None = None
         if labeled is not None:
             start = PrototypeHead(options.prior_strength).fit(
                 labeled, y, prior=zero_shot, other=other
@@ -263,14 +323,28 @@ def train_classifier(
             initial = start.predict_proba(archive)
         else:
             initial = without_fallback(zero_shot).predict_proba(archive)
-        say(f"self-training on the archive ({len(options.self_training_shares)} rounds)")
-        head = self_train(
-            archive, initial, classes,
-            lambda: _linear(options, len(archive), lexical=options.self_training_lexical),
+        prior_log_probs = log_softmax(zero_shot.decision_function(archive) / zero_shot.temperature)
+        say(f"self-training on the archive ({len(options.self_training_shares)} rounds at most)")
+        learned, report = self_train(
+            archive, initial, prior_log_probs, classes,
+            lambda: _linear(
+                options, len(archive), lexical=options.self_training_lexical,
+                C=options.self_training_C, prior_weight=0.0,
+            ),
             labeled=labeled, labels=y or None, shares=options.self_training_shares,
+            min_per_section=options.self_training_min,
+            min_agreement=options.self_training_agreement, seed=options.seed,
         )  # fmt: skip
-        kind = "self-trained"
-        if labeled is not None:
+        summary["self_training"] = dict(report)
+        if learned is not None:
+            head, kind = learned.with_offset(zero_shot), "self-trained"
+        elif start is not None:
+            say("self-training kept nothing: the examples' prototype head is the model")
+            head, kind = start, "prototype"
+        else:
+            say("self-training kept nothing: the zero-shot head is the model")
+            head, kind = zero_shot, "zero-shot"
+        if labeled is not None and kind == "self-trained":
             logits = np.full((len(labeled), len(classes)), -30.0)
             logits[:, _columns(classes, head.classes_)] = head.decision_function(labeled)
             temperature = fit_temperature(logits, primary)
@@ -287,18 +361,15 @@ def train_classifier(
             )
             logits = head.loo_decision_function(labeled, y)
         else:
-            # with many examples the descriptions add little, and their scores (a few large
-            # features) keep the solver from converging on the n-grams: measured on bbc_news
-            use_prior = options.prior_weight > 0 and len(data) < options.prior_max
-            prior = zero_shot if use_prior else None
+            prior = zero_shot if options.prior_weight > 0 and not options.multi_label else None
             folds = options.folds or (5 if len(data) <= 2000 else 3 if len(data) <= 10000 else 2)
             smallest = min(Counter(data.primary).values())
             folds = max(2, min(folds, smallest)) if smallest >= 2 else 0
-            logits = np.zeros((0, len(classes)))
             if folds:
-                say(f"held-out scores from {folds} folds (for calibration)")
-                logits = _cross_val_logits(labeled, y, primary, classes, options, folds, prior)
-            head = _linear(options, len(labeled)).fit(labeled, y, classes=classes, prior=prior)
+                say(f"held-out scores from {folds} folds (penalty and calibration)")
+            head, logits, selected = _fit_linear(
+                labeled, y, primary, classes, options, folds, prior, say
+            )
         if len(logits):
             has = primary >= 0  # multi-label rows may have no section at all
             temperature = fit_temperature(logits[has], primary[has])
@@ -320,7 +391,10 @@ def train_classifier(
                 }  # fmt: skip
     head.temperature_ = temperature
     abstain = 0.0
-    if other is not None and metrics and kind != "self-trained" and not options.multi_label:
+    if (
+        other is not None and metrics and kind != "self-trained" and not options.multi_label
+        and len(logits) >= options.abstain_min
+    ):  # fmt: skip
         probs = softmax(logits / temperature)
         abstain = tune_abstention(probs, primary, classes.index(other))
         metrics["abstain_below"] = abstain
@@ -329,4 +403,6 @@ def train_classifier(
         multi_label=options.multi_label, thresholds=thresholds, abstain_below=abstain,
     )  # fmt: skip
     hyper = options.to_dict() | {"head": kind}
+    if kind == "linear":
+        hyper |= selected
     return TrainedModel(classifier, metrics, hyper, summary)

@@ -1,0 +1,205 @@
+"""Logistic regression with an offset, solved by L-BFGS over numpy and scipy.sparse.
+
+The linear heads learn ``logits = a * offset + X_dense @ W + X_sparse @ V + b``: the offset is
+the zero-shot head's log-probabilities (what the taxonomy says), ``a`` how far to trust them,
+``W`` and ``V`` (L2-penalized) what the examples add. With a strong penalty the model is the
+calibrated zero-shot head; with many examples the features take over. Single-label heads use a
+softmax over the sections, multi-label heads a sigmoid a section.
+
+scikit-learn has no offsets; writing the objective out also keeps sparse blocks sparse and in
+float32, and lets a fit start from another's solution (folds, a grid of ``C``). The solver is
+numpy; the sparse blocks come from scipy (the ``train`` extra). Prediction does not use this
+module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["LogisticFit", "balanced_weights", "fit_logistic", "lbfgs", "log_softmax"]
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    """Row-wise log-softmax; ``-inf`` entries (sections never scored) sit at the row's floor."""
+    x = np.asarray(x, dtype=np.float64)
+    finite = np.isfinite(x)
+    if not finite.all():
+        low = np.where(finite, x, np.inf).min(axis=1, keepdims=True)
+        x = np.where(finite, x, np.minimum(low, 0.0) - 10.0)
+    shifted = x - x.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+@dataclass
+class LogisticFit:
+    """A solution: dense weights ``(d, k)``, sparse-block weights ``(m, k)``, bias, offset scale."""
+
+    dense: np.ndarray
+    sparse: np.ndarray
+    bias: np.ndarray
+    offset_scale: float
+    iterations: int = 0
+
+    def pack(self) -> np.ndarray:
+        return np.concatenate(
+            [self.dense.ravel(), self.sparse.ravel(), self.bias, [self.offset_scale]]
+        )
+
+
+def balanced_weights(target: np.ndarray, multi_label: bool) -> np.ndarray:
+    """Sample weights (a row each, or a cell each when multi-label) against class imbalance,
+    as scikit-learn's ``class_weight="balanced"``."""
+    n, k = target.shape
+    if not multi_label:
+        counts = np.maximum(target.sum(axis=0), 1)
+        return (n / (k * counts))[target.argmax(axis=1)]
+    pos = np.maximum(target.sum(axis=0), 1)
+    neg = np.maximum(n - target.sum(axis=0), 1)
+    return np.where(target > 0, n / (2 * pos), n / (2 * neg))
+
+
+def fit_logistic(
+    dense: np.ndarray,
+    target: np.ndarray,
+    *,
+    sparse: Any = None,
+    offset: np.ndarray | None = None,
+    C: float = 1.0,
+    weights: np.ndarray | None = None,
+    multi_label: bool = False,
+    init: LogisticFit | None = None,
+    max_iter: int = 300,
+    tol: float = 1e-4,
+) -> LogisticFit:
+    """Minimise ``sum(weights * loss) + |W|^2 / (2C) + |V|^2 / (2C)``.
+
+    ``dense`` is ``(n, d)`` (float32 kept), ``sparse`` an optional ``(n, m)`` scipy CSR
+    matrix, ``target`` a 0/1 ``(n, k)`` matrix (one 1 a row unless ``multi_label``),
+    ``offset`` optional ``(n, k)`` logits scaled by a learned ``a`` (starting at 1).
+    ``weights`` are a row's (or, multi-label, a cell's) weight. With an offset the bias is
+    penalized like the weights (the prior already says how common each section is, and few
+    examples drawn evenly a section should not overrule it); ``C = 0`` then fits only the
+    offset's scale: the prior's own ranking, its confidence recalibrated.
+    """
+    n, k = target.shape
+    d = dense.shape[1]
+    m = 0 if sparse is None else sparse.shape[1]
+    Y = target.astype(np.float64)
+    S = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    S2 = S[:, None] if S.ndim == 1 else S
+    off = None if offset is None else np.asarray(offset, dtype=np.float64)
+    frozen = C <= 0  # no feature weights (and, with an offset, no bias)
+    penalty = 0.0 if frozen else 1.0 / C
+    bias_penalty = penalty if off is not None else 0.0
+    n_w = (d + m) * k
+    sparse_t = None if sparse is None else sparse.T.tocsr()  # X.T @ G as a row-major product
+
+    def unpack(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        W = theta[: d * k].reshape(d, k)
+        V = theta[d * k : n_w].reshape(m, k)
+        return W, V, theta[n_w : n_w + k], float(theta[-1])
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        W, V, b, a = unpack(theta)
+        z = (dense @ W.astype(np.float32)).astype(np.float64) + b
+        if m:
+            z += sparse @ V.astype(np.float32)
+        if off is not None:
+            z += a * off
+        if multi_label:
+            loss = float((S2 * (np.logaddexp(0.0, z) - Y * z)).sum())
+            P = np.exp(-np.logaddexp(0.0, -z))
+        else:
+            top = z.max(axis=1, keepdims=True)
+            lse = top[:, 0] + np.log(np.exp(z - top).sum(axis=1))
+            loss = float((S * (lse - (z * Y).sum(axis=1))).sum())
+            P = np.exp(z - lse[:, None])
+        G = S2 * (P - Y)
+        grad = np.zeros_like(theta)
+        if not frozen:
+            gW = (dense.T @ G.astype(np.float32)).astype(np.float64) + penalty * W
+            grad[: d * k] = gW.ravel()
+            if m:
+                gV = sparse_t @ G.astype(np.float32)
+                grad[d * k : n_w] = (gV + penalty * V).ravel()
+            loss += 0.5 * penalty * (float((W * W).sum()) + float((V * V).sum()))
+        grad[n_w : n_w + k] = G.sum(axis=0) + bias_penalty * b
+        loss += 0.5 * bias_penalty * float((b * b).sum())
+        grad[-1] = float((G * off).sum()) if off is not None else 0.0
+        return loss, grad
+
+    theta0 = np.zeros(n_w + k + 1)
+    theta0[-1] = 1.0 if off is not None else 0.0
+    if init is not None:
+        theta0 = init.pack().astype(np.float64)
+    free = np.ones(len(theta0), dtype=bool)  # what does not take part stays put
+    if frozen:
+        free[: n_w + (k if off is not None else 0)] = False
+    if off is None:
+        free[-1] = False
+    theta0[~free & (np.arange(len(theta0)) < n_w + k)] = 0.0
+    theta, iterations = lbfgs(objective, theta0, free, max_iter=max_iter, gtol=tol * n)
+    W, V, b, a = unpack(theta)
+    return LogisticFit(W.copy(), V.copy(), b.copy(), a, iterations)
+
+
+def lbfgs(
+    objective: Any, x0: np.ndarray, free: np.ndarray, *, max_iter: int = 300,
+    gtol: float = 1e-4, ftol: float = 1e-6, memory: int = 10,
+) -> tuple[np.ndarray, int]:  # fmt: skip
+    """Minimise a smooth convex ``objective(x) -> (value, gradient)`` over the ``free`` entries.
+
+    Limited-memory BFGS (two-loop recursion) with a backtracking Armijo line search; numpy
+    only, so a step costs a few vector operations on top of the objective, also with a million
+    parameters (scipy's L-BFGS-B spends more than the objective there). The history is kept in
+    float32: it only shapes the search direction.
+    """
+    x = x0.copy()
+    fx, g = objective(x)
+    g = np.where(free, g, 0.0)
+    history: list[tuple[np.ndarray, np.ndarray, float]] = []
+    iteration = 0
+    for iteration in range(1, max_iter + 1):  # noqa: B007 (reported below)
+        if float(np.abs(g).max()) <= gtol:
+            break
+        q = g.astype(np.float32)
+        alphas = []
+        for s, y, rho in reversed(history):
+            alpha = rho * float(s @ q)
+            q -= alpha * y
+            alphas.append(alpha)
+        if history:
+            s, y, _ = history[-1]
+            q *= float(s @ y) / float(y @ y)
+        else:
+            q /= max(float(np.linalg.norm(g)), 1.0)
+        for (s, y, rho), alpha in zip(history, reversed(alphas), strict=True):
+            q += s * (alpha - rho * float(y @ q))
+        direction = -q.astype(np.float64)
+        slope = float(g @ direction)
+        if slope >= 0:  # not a descent direction: restart from the gradient
+            history.clear()
+            direction = -g / max(float(np.linalg.norm(g)), 1.0)
+            slope = float(g @ direction)
+        step = 1.0
+        while True:
+            x_new = x + step * direction
+            f_new, g_new = objective(x_new)
+            if f_new <= fx + 1e-4 * step * slope or step < 1e-10:
+                break
+            step *= 0.5
+        g_new = np.where(free, g_new, 0.0)
+        s, y = x_new - x, g_new - g
+        sy = float(s @ y)
+        if sy > 1e-12:
+            history.append((s.astype(np.float32), y.astype(np.float32), 1.0 / sy))
+            if len(history) > memory:
+                history.pop(0)
+        done = fx - f_new <= ftol * max(abs(fx), 1.0)
+        x, fx, g = x_new, f_new, g_new
+        if done:
+            break
+    return x, iteration

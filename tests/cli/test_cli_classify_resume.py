@@ -6,7 +6,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,23 @@ WORDS = [
     "court",
     "market",
 ]
+
+
+# the CLI in a process that SIGKILLs itself once it has written argv[1] output rows
+KILLED_AFTER_ROWS = """
+import os, signal, sys
+from newsdesk.io.resume import JsonlSink
+limit, written = int(sys.argv.pop(1)), [0]
+write = JsonlSink.write
+def write_then_die(self, rows):
+    write(self, rows)
+    written[0] += len(rows)
+    if written[0] >= limit:
+        os.kill(os.getpid(), signal.SIGKILL)
+JsonlSink.write = write_then_die
+from newsdesk.cli.app import main
+main()
+"""
 
 
 def run(*args: str) -> Any:
@@ -71,16 +87,9 @@ def test_a_killed_run_resumes_without_loss_or_duplicates(tmp_path: Path) -> None
     source = many_articles(tmp_path / "in.jsonl", 3000)
     clean, killed = tmp_path / "clean.jsonl", tmp_path / "killed.jsonl"
     assert run(str(source), "-o", str(clean), "--batch-size", "20").exit_code == 0
-    command = [sys.executable, "-c", "from newsdesk.cli.app import main; main()", "classify",
+    command = [sys.executable, "-c", KILLED_AFTER_ROWS, "500", "classify",
                str(source), "-e", "lexical", "-o", str(killed), "--batch-size", "20"]  # fmt: skip
-    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and process.poll() is None:
-        if killed.exists() and killed.stat().st_size > 20_000:
-            process.send_signal(signal.SIGKILL)
-            break
-        time.sleep(0.05)
-    process.wait()
+    process = subprocess.run(command, stderr=subprocess.DEVNULL, timeout=300)
     assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed"
     with killed.open("a", encoding="utf-8") as out:
         out.write('{"id": "n999", "sect')  # what a kill in the middle of a write leaves

@@ -7,7 +7,6 @@ ETag that makes conditional requests answer 304). Every request is recorded in `
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -34,6 +33,7 @@ class FixtureServer:
         self._failed: dict[str, int] = {}
         self._active = 0
         self.max_concurrent = 0
+        self._closing = threading.Event()  # releases slow answers when the server stops
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -60,6 +60,7 @@ class FixtureServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._closing.set()
         self._httpd.shutdown()
         self._httpd.server_close()
 
@@ -79,8 +80,8 @@ class FixtureServer:
         route = self.routes.get(path)
         if route is None:
             return self._send(handler, 404, b"not found", "text/plain", {})
-        if route.delay:
-            time.sleep(route.delay)
+        if route.delay and self._closing.wait(route.delay):
+            return  # the server is stopping: a slow answer is not sent at all
         with self._lock:
             failed = self._failed.get(path, 0)
             if failed < route.fail_times:

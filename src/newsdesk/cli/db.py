@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
 import typer
 
 from newsdesk.errors import NewsdeskError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+T = TypeVar("T")
 
 app = typer.Typer(help="Set up and migrate the article store.", no_args_is_help=True)
 
@@ -14,6 +22,20 @@ DATABASE_URL = typer.Option(
     envvar="NEWSDESK_DATABASE_URL",
     help="sqlite:///FILE or postgresql://user@host:5432/db.",
 )
+
+
+def in_store(database_url: str, work: Callable[[Connection], T], *, write: bool = False) -> T:
+    """``work(conn)`` in one read (or ``write``) transaction of the store at ``database_url``;
+    a store error exits with status 1 and its message."""
+    from newsdesk.store import Store
+
+    try:
+        store = Store(database_url)
+        with store.write() if write else store.read() as conn:
+            return work(conn)
+    except NewsdeskError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command("upgrade")

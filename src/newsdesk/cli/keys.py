@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from newsdesk.cli.db import DATABASE_URL
+from newsdesk.cli.db import DATABASE_URL, in_store
 from newsdesk.errors import NewsdeskError
 
 if TYPE_CHECKING:
@@ -56,16 +56,9 @@ def create(
 @app.command("list")
 def list_keys(database_url: str = DATABASE_URL) -> None:
     """List keys: name, role, created, revoked."""
-    from newsdesk.store import Store
     from newsdesk.store import keys as repository
 
-    try:
-        with Store(database_url).read() as conn:
-            records = repository.list_keys(conn)
-    except NewsdeskError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    for r in records:
+    for r in in_store(database_url, repository.list_keys):
         revoked = f"revoked {r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "active"
         typer.echo(f"{r.name}\t{r.role.value}\t{r.created_at:%Y-%m-%d %H:%M}\t{revoked}")
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from newsdesk.cli.db import DATABASE_URL
+from newsdesk.cli.db import DATABASE_URL, in_store
 from newsdesk.cli.keys import parse_role
 from newsdesk.errors import NewsdeskError
 
@@ -33,14 +33,7 @@ def _password(from_stdin: bool) -> str:
 
 def _change(database_url: str, name: str, change: Callable[[Connection], User | None]) -> None:
     """Run ``change`` on user ``name`` in a transaction; exit 1 with a message on failure."""
-    from newsdesk.store import Store
-
-    try:
-        with Store(database_url).write() as conn:
-            user = change(conn)
-    except NewsdeskError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+    user = in_store(database_url, change, write=True)
     if user is None:
         typer.echo(f"error: no user named {name!r}", err=True)
         raise typer.Exit(1)
@@ -100,15 +93,8 @@ def disable(
 @app.command("list")
 def list_users(database_url: str = DATABASE_URL) -> None:
     """List users: name, role, created."""
-    from newsdesk.store import Store
     from newsdesk.store import users as repository
 
-    try:
-        with Store(database_url).read() as conn:
-            records = repository.list_users(conn)
-    except NewsdeskError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    for u in records:
+    for u in in_store(database_url, repository.list_users):
         state = "disabled" if u.disabled_at else "active"
         typer.echo(f"{u.name}\t{u.role.value}\t{u.created_at:%Y-%m-%d %H:%M}\t{state}")

@@ -15,6 +15,7 @@ encodes one batch while it scores another. The two give different ids on a few t
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -109,6 +110,7 @@ class USEEncoder:
         return f"USEEncoder(max_words={self.max_words}, window={self.window})"
 
 
+@functools.cache
 def _native_tokenizer() -> bool:
     """Whether ``sentencepiece`` is installed (then use-m3 tokenizes with it)."""
     from importlib.util import find_spec

@@ -132,18 +132,34 @@ def test_linear_training_chooses_its_penalty_on_held_out_folds() -> None:
     data = read_labeled([DATA / "labeled.jsonl"])
     model = train_classifier(TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear"))
     head = model.classifier.head
-    assert head.prior_ is not None  # the zero-shot head is the offset
-    losses = model.hyperparameters["held_out_log_loss"]
-    assert set(losses) == {f"{c:g}" for c in TrainingOptions().C_grid}
-    assert model.hyperparameters["C"] == head.C
-    # the strongest penalty not clearly worse than the best: never a weaker one than the best's
+    hyper = model.hyperparameters
+    grid = TrainingOptions().C_grid
+    losses = hyper["held_out_log_loss"]
+    # 24 articles: no n-grams; each C with the zero-shot offset, each C > 0 without it
+    assert set(losses) == {f"offset, no n-grams, C={c:g}" for c in grid} | {
+        f"no offset, no n-grams, C={c:g}" for c in grid if c > 0
+    }
+    assert hyper["C"] == head.C
+    assert (head.prior_ is not None) == hyper["zero_shot_offset"]
+    chosen = f"{'offset' if hyper['zero_shot_offset'] else 'no offset'}, no n-grams, C={head.C:g}"
+    # the simplest candidate not clearly worse than the best: never after the best in the order
+    order = [f"offset, no n-grams, C={c:g}" for c in grid]
+    order += [f"no offset, no n-grams, C={c:g}" for c in grid if c > 0]
     best = min(losses, key=losses.__getitem__)
-    assert float(best) >= head.C
+    assert order.index(chosen) <= order.index(best)
+    kept = train_classifier(
+        TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear", prior_optional=False)
+    )
+    assert kept.classifier.head.prior_ is not None  # the zero-shot head is the offset
+    assert all(name.startswith("offset") for name in kept.hyperparameters["held_out_log_loss"])
     without = train_classifier(
         TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear", prior_weight=0)
     )
     assert without.classifier.head.prior_ is None
-    assert "0" not in without.hyperparameters["held_out_log_loss"]  # C = 0 needs a prior
+    assert all(  # C = 0 needs a prior
+        name.startswith("no offset") and not name.endswith("C=0")
+        for name in without.hyperparameters["held_out_log_loss"]
+    )
 
 
 def test_zero_shot_classifier_saves_and_loads(tmp_path: Path) -> None:

@@ -110,7 +110,15 @@ def _article(row: dict[str, Any], text_column: str) -> Article:
         title=str(row.get("title") or ""),
         id=None if row.get("id") in (None, "") else str(row["id"]),
         lang=row.get("lang") or None,
+        url=_text_or_none(row.get("url")),
+        published=_text_or_none(row.get("published") or row.get("date")),
+        source=_text_or_none(row.get("source")),
     )
+
+
+def _text_or_none(value: Any) -> str | None:
+    text = "" if value is None else str(value).strip()
+    return text or None
 
 
 def read_labeled(

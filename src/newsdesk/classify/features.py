@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["HashedNgrams", "SparseRows", "ngram_buckets"]
+__all__ = ["HashedNgrams", "SparseRows", "ngram_buckets", "tag_bucket"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
@@ -27,9 +27,17 @@ def _normalize(text: str) -> str:
 
 
 def ngram_buckets(
-    text: str, bits: int, word_ngrams: int = 2, char_ngrams: tuple[int, int] | None = None
+    text: str,
+    bits: int,
+    word_ngrams: int = 2,
+    char_ngrams: tuple[int, int] | None = None,
+    tag: str | None = None,
 ) -> np.ndarray:
     """Bucket numbers (``< 2**bits``) of every word n-gram and character n-gram of ``text``.
+
+    ``tag`` (an article's source) adds a bucket for each word crossed with it, so that a model
+    can learn a feed's own filing habits ("this outlet files Gulf news under Middle East")
+    beside what the words mean everywhere; :func:`tag_bucket` is the tag's own bucket.
 
     Hashes are stable across runs and machines (CRC-32 of words, a polynomial hash of code
     points), unlike Python's salted ``hash``.
@@ -37,6 +45,9 @@ def ngram_buckets(
     norm = _normalize(text)
     words = np.array([zlib.crc32(w.encode("utf-8")) for w in _WORD.findall(norm)], np.uint64)
     parts = [words]
+    if tag and _normalize(tag):
+        key = np.uint64(_tag_hash(tag))
+        parts.append((((words ^ key) * _PRIME) + np.uint64(0x7F4A7C15)) & _MASK)
     grams = words
     for n in range(2, word_ngrams + 1):
         if len(words) < n:
@@ -54,6 +65,15 @@ def ngram_buckets(
             parts.append(h)
     allh = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
     return (allh % np.uint64(1 << bits)).astype(np.int64)
+
+
+def _tag_hash(tag: str) -> int:
+    return zlib.crc32(b"\x00source:" + _normalize(tag).encode("utf-8"))
+
+
+def tag_bucket(tag: str, bits: int) -> int:
+    """The bucket of ``tag`` itself (an indicator: its value is always 1)."""
+    return _tag_hash(tag) % (1 << bits)
 
 
 @dataclass(frozen=True)
@@ -92,6 +112,9 @@ class SparseRows:
 class HashedNgrams:
     """TF-IDF over hashed word n-grams (and optionally character n-grams), rows L2-normalized.
 
+    ``tags`` (one a text, or ``None``) cross each text's words with its tag; see
+    :func:`ngram_buckets`.
+
     ``fit`` learns only the IDF of each bucket (``idf_``, ``2**bits`` floats).
     """
 
@@ -103,52 +126,72 @@ class HashedNgrams:
         self.char_ngrams = char_ngrams
         self.idf_: np.ndarray | None = None
 
-    def _counts(self, texts: Sequence[str]) -> SparseRows:
+    def _counts(
+        self, texts: Sequence[str], tags: Sequence[str | None] | None = None
+    ) -> tuple[SparseRows, np.ndarray]:
+        """Bucket counts of each text, and which entries are tag indicators (the tag's own
+        bucket ends its row, counted 0 here: :meth:`_weigh` sets it to 1 after the norm)."""
         indptr = [0]
         indices: list[np.ndarray] = []
         values: list[np.ndarray] = []
-        for text in texts:
-            buckets = ngram_buckets(text, self.bits, self.word_ngrams, self.char_ngrams)
+        if tags is not None and len(tags) != len(texts):
+            raise ValueError(f"{len(tags)} tags for {len(texts)} texts")
+        for row, text in enumerate(texts):
+            tag = None if tags is None else tags[row]
+            buckets = ngram_buckets(text, self.bits, self.word_ngrams, self.char_ngrams, tag)
             uniq, counts = np.unique(buckets, return_counts=True)
-            indices.append(uniq)
             values.append(counts.astype(np.float32))
+            if tag and _normalize(tag):
+                uniq = np.append(uniq, tag_bucket(tag, self.bits))
+                values[-1] = np.append(values[-1], np.float32(0))
+            indices.append(uniq)
             indptr.append(indptr[-1] + len(uniq))
-        return SparseRows(
+        vals = np.concatenate(values) if values else np.zeros(0, np.float32)
+        rows = SparseRows(
             np.asarray(indptr, dtype=np.int64),
             np.concatenate(indices) if indices else np.zeros(0, np.int64),
-            np.concatenate(values) if values else np.zeros(0, np.float32),
+            vals,
             1 << self.bits,
         )
+        return rows, vals == 0
 
-    def fit(self, texts: Sequence[str]) -> HashedNgrams:
-        self._fit_counts(self._counts(texts))
+    def fit(self, texts: Sequence[str], tags: Sequence[str | None] | None = None) -> HashedNgrams:
+        self._fit_counts(self._counts(texts, tags)[0])
         return self
 
     def _fit_counts(self, counts: SparseRows) -> None:
         df = np.bincount(counts.indices, minlength=counts.n_cols).astype(np.float64)
         self.idf_ = (np.log((1 + len(counts)) / (1 + df)) + 1).astype(np.float32)
 
-    def fit_transform(self, texts: Sequence[str]) -> SparseRows:
-        """``fit(texts).transform(texts)``, hashing the texts once."""
-        counts = self._counts(texts)
+    def fit_transform(
+        self, texts: Sequence[str], tags: Sequence[str | None] | None = None
+    ) -> SparseRows:
+        """``fit(texts, tags).transform(texts, tags)``, hashing the texts once."""
+        counts, indicators = self._counts(texts, tags)
         self._fit_counts(counts)
-        return self._weigh(counts)
+        return self._weigh(counts, indicators)
 
     def document_frequency(self, rows: SparseRows) -> np.ndarray:
         """How many rows use each bucket."""
         return np.bincount(rows.indices, minlength=rows.n_cols)
 
-    def transform(self, texts: Sequence[str]) -> SparseRows:
+    def transform(
+        self, texts: Sequence[str], tags: Sequence[str | None] | None = None
+    ) -> SparseRows:
         if self.idf_ is None:
             from newsdesk.errors import NotFittedError
 
             raise NotFittedError("HashedNgrams is not fitted; call fit(texts) first")
-        return self._weigh(self._counts(texts))
+        return self._weigh(*self._counts(texts, tags))
 
-    def _weigh(self, counts: SparseRows) -> SparseRows:
+    def _weigh(self, counts: SparseRows, indicators: np.ndarray) -> SparseRows:
+        """Sublinear TF-IDF, each row's n-grams L2-normalized; indicator entries are 1."""
         assert self.idf_ is not None
-        values = (1 + np.log(counts.values)) * self.idf_[counts.indices]
+        with np.errstate(divide="ignore"):
+            values = (1 + np.log(counts.values)) * self.idf_[counts.indices]
+        values[indicators] = 0.0
         rows = np.repeat(np.arange(len(counts)), np.diff(counts.indptr))
         norms = np.sqrt(np.bincount(rows, weights=values**2, minlength=len(counts)))
         values = values / np.maximum(norms[rows], 1e-12)
+        values[indicators] = 1.0
         return SparseRows(counts.indptr, counts.indices, values.astype(np.float32), counts.n_cols)

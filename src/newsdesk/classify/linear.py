@@ -63,7 +63,8 @@ class LinearHead:
 
     ``C`` is the inverse penalty on the feature weights; ``lexical`` switches the n-gram block
     on (the ``max_columns`` buckets most used in training, seen at least ``min_df`` times) and
-    ``lexical_weight`` scales it against the standardized embedding; ``prior_weight``
+    ``lexical_weight`` scales it against the standardized embedding; ``sources`` crosses the
+    n-grams with each article's ``source`` (a feed's own filing habits); ``prior_weight``
     is the offset's starting scale (0: no zero-shot offset even when a prior is given).
     """
 
@@ -83,6 +84,7 @@ class LinearHead:
         class_weight: str | None = "balanced",
         multi_label: bool = False,
         max_iter: int = 300,
+        sources: bool = False,
     ) -> None:
         self.C = C
         self.lexical = lexical
@@ -96,6 +98,7 @@ class LinearHead:
         self.class_weight = class_weight
         self.multi_label = multi_label
         self.max_iter = max_iter
+        self.sources = sources
         self.classes_: list[str] | None = None
         self.temperature_: float = 1.0
         self.prior_: ZeroShotHead | None = None
@@ -132,18 +135,21 @@ class LinearHead:
         columns = [list(self.prior_.classes_).index(c) for c in self.classes_]
         return log_softmax(scores[:, columns] / self.prior_.temperature)
 
+    def _tags(self, X: EncodedArticles) -> list[str | None] | None:
+        return [a.source for a in X.articles] if self.sources else None
+
     def _ngrams(self, X: EncodedArticles, fit: bool):  # type: ignore[no-untyped-def]
         texts = [a.content for a in X.articles]
         if fit:
             self.ngrams_ = HashedNgrams(self.bits, self.word_ngrams, self.char_ngrams)
-            rows = self.ngrams_.fit_transform(texts).to_csr()
+            rows = self.ngrams_.fit_transform(texts, self._tags(X)).to_csr()
             df = np.bincount(rows.indices, minlength=rows.shape[1])
             active = np.flatnonzero(df >= self.min_df)
             if len(active) > self.max_columns:  # the most used buckets
                 active = np.sort(active[np.argsort(-df[active], kind="stable")[: self.max_columns]])
             self.active_ = active
         else:
-            rows = self.ngrams_.transform(texts).to_csr()
+            rows = self.ngrams_.transform(texts, self._tags(X)).to_csr()
         # only the buckets seen often enough become columns: the solver's cost grows with them
         return rows[:, self.active_] * np.float32(self.lexical_weight)
 
@@ -239,7 +245,7 @@ class LinearHead:
         if self.lexical:
             ngrams = HashedNgrams(self.bits, self.word_ngrams, self.char_ngrams)
             ngrams.idf_ = self.idf_
-            rows = ngrams.transform([a.content for a in X.articles])
+            rows = ngrams.transform([a.content for a in X.articles], self._tags(X))
             logits = logits + rows.dot(self.lexical_weights_, self.lexical_index_)
         return logits
 
@@ -266,6 +272,7 @@ class LinearHead:
             "class_weight": self.class_weight,
             "multi_label": self.multi_label,
             "max_iter": self.max_iter,
+            "sources": self.sources,
             "classes": self.classes_,
             "temperature": self.temperature_,
             "prior_offset_scale": self.prior_scale_,
@@ -296,6 +303,7 @@ class LinearHead:
             setattr(self, name, int(config[name]))
         self.max_columns = int(config.get("max_columns", self.max_columns))
         self.lexical = bool(config["lexical"])
+        self.sources = bool(config.get("sources", False))
         self.multi_label = bool(config["multi_label"])
         self.class_weight = config["class_weight"]
         chars = config["char_ngrams"]

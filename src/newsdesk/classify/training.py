@@ -22,7 +22,7 @@ from newsdesk.classify.calibration import fit_temperature, sigmoid, tune_abstent
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.classify.heads import softmax
-from newsdesk.classify.linear import LinearHead
+from newsdesk.classify.linear import Design, LinearHead
 from newsdesk.classify.logistic import LogisticFit, log_softmax
 from newsdesk.classify.prototype import PrototypeHead
 from newsdesk.classify.result import EncodedArticles
@@ -43,6 +43,7 @@ __all__ = [
     "encoding_passes",
     "stratified_folds",
     "train_classifier",
+    "uses_sources",
 ]
 
 log = logging.getLogger(__name__)
@@ -62,10 +63,13 @@ class TrainingOptions:
     one_standard_error: bool = True  # the strongest penalty within noise of the best, not the best
     grid_max: int = 30000  # articles x sections above which C alone (each fit costs seconds)
     lexical: bool | None = None  # n-gram features; None: from lexical_min articles on
-    lexical_min: int = 1000  # below this, n-grams add little to the embedding and cost time
-    lexical_weight: float = 4.0
+    lexical_min: int = 100  # below this, n-grams add little to the embedding
+    lexical_weight: float = 16.0  # n-grams against the standardized embedding, without folds
+    lexical_weights: tuple[float, ...] = (16.0, 64.0)  # chosen on held-out folds with C
     prior_weight: float = 1.0  # zero-shot log-probabilities as the linear heads' offset (0: off)
+    prior_optional: bool = True  # held-out folds may drop the offset (when examples beat it)
     char_ngrams: tuple[int, int] | None = None
+    sources: bool | None = None  # cross n-grams with articles' sources; None: when they vary
     folds: int | None = None  # held-out folds for calibration (None: by data size)
     abstain_min: int = 200  # held-out articles needed to tune abstention (fewer: too noisy)
     self_training_shares: tuple[float, ...] = (0.3, 0.6, 0.9)
@@ -143,9 +147,18 @@ def encoding_passes(
     return passes + ([_texts(unlabeled)] if unlabeled else [])
 
 
+def uses_sources(options: TrainingOptions, articles: Sequence[Article]) -> bool:
+    """Whether a linear head learns each source's habits: as ``options.sources`` says, or
+    (``None``) when at least half the articles name a source and there are two or more."""
+    if options.sources is not None:
+        return options.sources
+    named = [a.source for a in articles if a.source]
+    return len(named) * 2 >= len(articles) and len(set(named)) >= 2
+
+
 def _linear(
     options: TrainingOptions, n_articles: int, *, lexical: bool | None = None,
-    C: float | None = None, prior_weight: float | None = None,
+    C: float | None = None, prior_weight: float | None = None, sources: bool = False,
 ) -> LinearHead:  # fmt: skip
     if lexical is None:
         lexical = options.lexical
@@ -158,6 +171,7 @@ def _linear(
         prior_weight=options.prior_weight if prior_weight is None else prior_weight,
         char_ngrams=options.char_ngrams,
         multi_label=options.multi_label,
+        sources=sources and lexical,
     )
 
 
@@ -185,10 +199,10 @@ def _held_out_loss(logits: np.ndarray, target: np.ndarray, multi_label: bool) ->
     return -(log_softmax(logits) * target).sum(axis=1)
 
 
-def _one_standard_error(grid: list[float], losses: dict[float, np.ndarray]) -> float:
-    """The strongest penalty (smallest ``C``) whose held-out loss is within one standard error
-    of the best's (paired by article): a smaller gain is noise, and zero-shot's reading, which
-    the penalty keeps, is not."""
+def _one_standard_error(grid: list[Any], losses: dict[Any, np.ndarray]) -> Any:
+    """The first of ``grid`` (simplest first: the strongest penalty) whose held-out loss is
+    within one standard error of the best's (paired by article): a smaller gain is noise, and
+    zero-shot's reading, which the penalty keeps, is not."""
     best = min(grid, key=lambda c: float(losses[c].mean()))
     for c in grid:  # strongest penalty first
         diff = losses[c] - losses[best]
@@ -203,47 +217,97 @@ def _fit_linear(
 ) -> tuple[LinearHead, np.ndarray, dict[str, Any]]:  # fmt: skip
     """A linear head and its held-out logits (``classes`` columns; empty without folds).
 
-    The penalty is chosen on the same held-out folds that calibrate: each fold fits the grid of
-    ``C`` from the strongest penalty to the weakest, each fit starting from the last, and the
-    strongest penalty within one standard error of the lowest held-out log loss wins (``C = 0``:
-    the zero-shot prior recalibrated, so the examples are used only where they beat it
-    clearly). Features are computed once.
+    The penalty, the n-gram block's weight and whether the zero-shot offset stays are chosen
+    on the same held-out folds that calibrate. Candidates run from the simplest to the most
+    free: with the offset before without it, lighter n-grams before heavier, the strongest
+    penalty first (``C = 0``: the zero-shot prior recalibrated); each fold fits a candidate's
+    ``C`` grid from the strongest penalty to the weakest, each fit starting from the last, and
+    the first candidate within one standard error of the lowest held-out log loss wins, so the
+    examples are used only where they beat the simpler reading clearly. (With many examples
+    the unpenalized offset scale grows to fit the training part and hurts: folds see that.)
+    Features are computed once; other weights of the n-gram block are that block rescaled.
     """
-    head = _linear(options, len(X))
+    head = _linear(options, len(X), sources=uses_sources(options, X.articles))
     design = head.design(X, y, classes=classes, prior=prior)
     assert head.classes_ is not None
     small = len(X) * len(head.classes_) <= options.grid_max
     grid = sorted(options.C_grid) if small else [options.C]
-    if prior is None or head.prior_ is None:
-        grid = [c for c in grid if c > 0] or [options.C]
-    if not folds:
-        return head.adopt(head.solve(design, grid[-1])), np.zeros((0, len(classes))), {}
-    held = {c: np.zeros(design.target.shape) for c in grid}
+    with_prior = prior is not None and head.prior_ is not None
+    weights = sorted(options.lexical_weights) if head.lexical and folds else [head.lexical_weight]
+    Candidate = tuple[bool, float, float]  # (zero-shot offset kept, n-gram weight, C)
+    candidates: list[Candidate] = []
+    for keep in [True, False] if with_prior and options.prior_optional else [with_prior]:
+        for weight in weights:
+            candidates += [(keep, weight, c) for c in grid if c > 0 or keep] or [
+                (keep, weight, options.C)
+            ]
+
+    def variant(keep: bool, weight: float) -> Design:
+        sparse = design.sparse
+        if sparse is not None and weight != head.lexical_weight:
+            sparse = sparse * np.float32(weight / head.lexical_weight)
+        offset = design.offset if keep else None
+        return Design(design.dense, sparse, offset, design.target, design.weights)
+
+    if not folds:  # too few examples a section to hold any out: the weakest penalty
+        c = grid[-1] if grid[-1] > 0 or with_prior else options.C
+        fitted = _adopt(
+            head, variant(with_prior, head.lexical_weight), with_prior, head.lexical_weight, c, None
+        )
+        return fitted, np.zeros((0, len(classes))), {}
+    held = {cand: np.zeros(design.target.shape) for cand in candidates}
     fold_of = stratified_folds(primary, folds, options.seed)
-    last: dict[float, LogisticFit] = {}
-    for fold in range(folds):
-        test = np.flatnonzero(fold_of == fold)
-        part = design.rows(np.flatnonzero(fold_of != fold))
-        init = None
-        for c in grid:
-            init = last[c] = head.solve(part, c, init)
-            held[c][test] = design.rows(test).logits(init)
-    rows = {c: _held_out_loss(held[c], design.target, options.multi_label) for c in grid}
+    last: dict[Candidate, LogisticFit] = {}
+    for keep, weight in dict.fromkeys(cand[:2] for cand in candidates):
+        whole = variant(keep, weight)
+        for fold in range(folds):
+            test = np.flatnonzero(fold_of == fold)
+            part = whole.rows(np.flatnonzero(fold_of != fold))
+            init = None
+            for cand in [x for x in candidates if x[:2] == (keep, weight)]:
+                init = last[cand] = head.solve(part, cand[2], init)
+                held[cand][test] = whole.rows(test).logits(init)
+    rows = {c: _held_out_loss(held[c], design.target, options.multi_label) for c in candidates}
     losses = {c: float(v.mean()) for c, v in rows.items()}
     best = (
-        _one_standard_error(grid, rows)
+        _one_standard_error(candidates, rows)
         if options.one_standard_error
-        else min(grid, key=losses.__getitem__)
+        else min(candidates, key=losses.__getitem__)
     )
-    if len(grid) > 1:
-        tried = ", ".join(f"{c:g}: {v:.3f}" for c, v in losses.items())
-        say(f"penalty chosen on held-out folds: C={best:g} (log loss {tried})")
-    head.C = best
-    head.adopt(head.solve(design, best, init=last[best]))
+    keep, weight, c = best
+    if len(candidates) > 1:
+        say(
+            f"chosen on held-out folds: C={c:g}, n-gram weight {weight:g}, zero-shot offset "
+            f"{'kept' if keep else 'dropped'} (log loss {losses[best]:.3f}; "
+            f"{len(candidates)} candidates)"
+        )
+    _adopt(head, variant(keep, weight), keep, weight, c, last[best])
     logits = np.full((len(X), len(classes)), -30.0)
     logits[:, _columns(classes, head.classes_)] = held[best]
-    chosen = {"C": best, "held_out_log_loss": {f"{c:g}": v for c, v in losses.items()}}
+    chosen = {
+        "C": c,
+        "lexical_weight": weight if head.lexical else None,
+        "zero_shot_offset": keep,
+        "held_out_log_loss": {_name(cand, head.lexical): v for cand, v in losses.items()},
+    }
     return head, logits, chosen
+
+
+def _name(candidate: tuple[bool, float, float], lexical: bool) -> str:
+    keep, weight, c = candidate
+    ngrams = f"n-grams x{weight:g}" if lexical else "no n-grams"
+    return f"{'offset' if keep else 'no offset'}, {ngrams}, C={c:g}"
+
+
+def _adopt(
+    head: LinearHead, design: Design, keep: bool, weight: float, c: float,
+    init: LogisticFit | None,
+) -> LinearHead:  # fmt: skip
+    """Fit ``head`` on all of ``design`` (one candidate's) and take the weights."""
+    head.C, head.lexical_weight = c, weight
+    if not keep:
+        head.prior_ = None
+    return head.adopt(head.solve(design, c, init=init))
 
 
 def _held_out_metrics(
@@ -404,5 +468,5 @@ def train_classifier(
     )  # fmt: skip
     hyper = options.to_dict() | {"head": kind}
     if kind == "linear":
-        hyper |= selected
+        hyper |= selected | {"sources": bool(getattr(head, "sources", False))}
     return TrainedModel(classifier, metrics, hyper, summary)

@@ -48,6 +48,12 @@ def train(
         False, help="Several sections an article (from --labels-column)."
     ),
     head: str = typer.Option("auto", help="auto, prototype or linear."),
+    sources: bool | None = typer.Option(
+        None,
+        "--sources/--no-sources",
+        help="Learn each source's filing habits (the rows' 'source' field) beside the text. "
+        "Default: on when at least half the articles name a source and there are two or more.",
+    ),
     cache: bool = typer.Option(True, help="Cache embeddings on disk (NEWSDESK_CACHE_DIR)."),
     engine: Engine = typer.Option(
         Engine.LOCAL,
@@ -87,7 +93,7 @@ def train(
                 workers=workers, cpus_per_worker=cpus_per_worker, address=ray_address
             )
             embed_on_ray(enc, encoder, encoding_passes(labeled, archive), settings)
-        options = TrainingOptions(multi_label=multi_label, head=head)
+        options = TrainingOptions(multi_label=multi_label, head=head, sources=sources)
         model = train_classifier(
             tax, enc, labeled, unlabeled=archive, options=options, progress=say, final_encoder=base
         )

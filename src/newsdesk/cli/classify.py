@@ -152,11 +152,14 @@ def classify(
         classify_on_ray(inputs or [], output, spec, settings, format, read, top_k, overwrite)
         return
     sources = _sources(inputs or ([] if stdin_is_terminal() else [STDIN]), format)
+    # before the model is built: its label vectors come out the same to the last bit in every
+    # process, whatever ran before in it (products summed over two threads differ in the last
+    # bits), so a resumed run writes what an uninterrupted one writes
+    limit_blas_threads()
     try:
         clf = spec.build()
     except (TaxonomyError, EncoderError, ModelFormatError) as exc:
         usage_error(str(exc))
-    limit_blas_threads()
 
     def predict(articles: Iterator[Article]) -> Iterator[dict[str, Any]]:
         for prediction in clf.classify_many(articles, batch_size=batch_size):

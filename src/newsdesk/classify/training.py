@@ -10,12 +10,15 @@ multi-label thresholds and the abstention threshold, and give the metrics the mo
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from newsdesk.article import Article
 from newsdesk.classify.calibration import fit_temperature, sigmoid, tune_abstention, tune_thresholds
@@ -257,16 +260,30 @@ def _fit_linear(
         return fitted, np.zeros((0, len(classes))), {}
     held = {cand: np.zeros(design.target.shape) for cand in candidates}
     fold_of = stratified_folds(primary, folds, options.seed)
-    last: dict[Candidate, LogisticFit] = {}
-    for keep, weight in dict.fromkeys(cand[:2] for cand in candidates):
+    last: dict[Candidate, LogisticFit] = {}  # the last fold's fit: the final fit starts there
+
+    def chain(keep: bool, weight: float, fold: int) -> None:
+        """One fold's fits of one candidate group, the penalty grid warm-started in order."""
         whole = variant(keep, weight)
-        for fold in range(folds):
-            test = np.flatnonzero(fold_of == fold)
-            part = whole.rows(np.flatnonzero(fold_of != fold))
-            init = None
-            for cand in [x for x in candidates if x[:2] == (keep, weight)]:
-                init = last[cand] = head.solve(part, cand[2], init)
-                held[cand][test] = whole.rows(test).logits(init)
+        test = np.flatnonzero(fold_of == fold)
+        part = whole.rows(np.flatnonzero(fold_of != fold))
+        init = None
+        for cand in [x for x in candidates if x[:2] == (keep, weight)]:
+            init = head.solve(part, cand[2], init)
+            held[cand][test] = whole.rows(test).logits(init)
+            if fold == folds - 1:
+                last[cand] = init
+
+    # the chains are independent and their sparse products release the GIL: one a core
+    # (BLAS held to one thread meanwhile, so the chains do not fight over the cores)
+    jobs = [
+        (*group, fold)
+        for group in dict.fromkeys(c[:2] for c in candidates)
+        for fold in range(folds)
+    ]
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(_workers(len(jobs))) as pool:
+        for done in [pool.submit(chain, *job) for job in jobs]:
+            done.result()
     rows = {c: _held_out_loss(held[c], design.target, options.multi_label) for c in candidates}
     losses = {c: float(v.mean()) for c, v in rows.items()}
     best = (
@@ -291,6 +308,12 @@ def _fit_linear(
         "held_out_log_loss": {_name(cand, head.lexical): v for cand, v in losses.items()},
     }
     return head, logits, chosen
+
+
+def _workers(jobs: int) -> int:
+    """Threads for ``jobs`` independent fits: one a core this process may use."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(jobs, cores or 1))
 
 
 def _name(candidate: tuple[bool, float, float], lexical: bool) -> str:

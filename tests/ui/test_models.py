@@ -62,6 +62,9 @@ def test_read_corrected_takes_the_editors_sections(seeded: Store, labeled: list[
     data = read_corrected(seeded)
     assert [a.id for a in data.articles] == [i.article.id for i in labeled[:6]]
     assert [lab[0] for lab in data.labels] == [i.label for i in labeled[:6]]
+    # sources travel with them: a retrained model may learn each source's habits
+    assert [a.source for a in data.articles] == [i.article.source for i in labeled[:6]]
+    assert all(a.source for a in data.articles)
     train, held = data.split()
     assert len(train) + len(held) == 6
 

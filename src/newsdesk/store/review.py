@@ -230,12 +230,13 @@ def confident_articles(
     conn: Connection, section: str, *, min_confidence: float, limit: int
 ) -> list[Any]:
     """The newest unreviewed articles called ``section`` at least ``min_confidence`` sure
-    (id, title, text, lang, call), through the section index."""
+    (id, title, text, lang, source, call), through the section index."""
     columns = (
         articles.c.id,
         articles.c.title,
         articles.c.text,
         articles.c.lang,
+        articles.c.source,
         articles.c.section,
         articles.c.sections,
     )
@@ -340,7 +341,8 @@ def filed_per_day(
 
 
 def reviewed_articles(conn: Connection, *, chunk: int = 500) -> Iterator[Any]:
-    """Every reviewed article (id, title, text, lang, call and editor's sections), oldest first."""
+    """Every reviewed article (id, title, text, lang, source, call and editor's sections),
+    oldest first."""
     last = 0
     columns = (
         articles.c.seq,
@@ -348,6 +350,7 @@ def reviewed_articles(conn: Connection, *, chunk: int = 500) -> Iterator[Any]:
         articles.c.title,
         articles.c.text,
         articles.c.lang,
+        articles.c.source,
         articles.c.section,
         articles.c.corrected_section,
         articles.c.corrected_sections,

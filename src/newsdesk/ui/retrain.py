@@ -82,6 +82,11 @@ class CorrectedArticles:
         return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
+def _article(row: Any) -> Article:
+    """A stored article as training sees it (its source too: a model may learn its habits)."""
+    return Article(text=row.text, title=row.title, id=row.id, lang=row.lang, source=row.source)
+
+
 def read_corrected(store: Store, sections: Sequence[str] | None = None) -> CorrectedArticles:
     """Every reviewed article with its editor's sections (unknown sections left out)."""
     known = set(sections) if sections is not None else None
@@ -94,7 +99,7 @@ def read_corrected(store: Store, sections: Sequence[str] | None = None) -> Corre
                 chosen = tuple(s for s in chosen if s in known)
             if not chosen or not (row.text.strip() or row.title.strip()):
                 continue
-            articles.append(Article(text=row.text, title=row.title, id=row.id, lang=row.lang))
+            articles.append(_article(row))
             labels.append(chosen)
     return CorrectedArticles(articles, labels)
 
@@ -115,7 +120,7 @@ def read_confident(
             ):
                 if not (row.text.strip() or row.title.strip()):
                     continue
-                articles.append(Article(text=row.text, title=row.title, id=row.id, lang=row.lang))
+                articles.append(_article(row))
                 labels.append(tuple(row.sections or (row.section,)))
     return CorrectedArticles(articles, labels)
 

@@ -345,3 +345,16 @@ def test_examples_that_mislead_leave_the_zero_shot_ranking() -> None:
     assert accuracy(model.classifier) >= zero
     trusting = TrainingOptions(head="linear", C_grid=(1.0,))  # the examples believed
     assert accuracy(train_classifier(TAXONOMY, ENCODER, train, options=trusting).classifier) < zero
+
+
+def test_training_twice_gives_identical_models() -> None:
+    # the held-out fits run on several threads: the result must not depend on their order
+    data = read_labeled([DATA / "labeled.jsonl"])
+    options = TrainingOptions(head="linear", lexical=True)
+    first = train_classifier(TAXONOMY, ENCODER, data, options=options)
+    second = train_classifier(TAXONOMY, ENCODER, data, options=options)
+    assert first.hyperparameters == second.hyperparameters
+    np.testing.assert_array_equal(
+        first.classifier.predict_proba(data.articles),
+        second.classifier.predict_proba(data.articles),
+    )

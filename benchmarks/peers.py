@@ -424,6 +424,8 @@ def main(argv: list[str] | None = None) -> None:
         limit = limit_for(set_name, args.limit)
         bench = load_benchmark(set_name, limit)
         folds = limit_for(set_name, args.cv)
+        if folds and set_name.startswith("sib200/"):
+            parser.error(f"--cv {set_name}: sib200 is tested on its dev part, not by folds")
         if folds:
             bench = cross_validated(bench, folds)
         set_rows: list[dict[str, Any]] = []

@@ -421,9 +421,9 @@ def main(argv: list[str] | None = None) -> None:
     encoder = CachedEncoder(load_encoder(args.encoder), args.cache)
     rows: list[dict[str, Any]] = []
     for set_name in args.sets.split(","):
-        limit = limit_for(set_name, args.limit)
+        limit = for_set(set_name, args.limit)
         bench = load_benchmark(set_name, limit)
-        folds = limit_for(set_name, args.cv)
+        folds = for_set(set_name, args.cv)
         if folds and set_name.startswith("sib200/"):
             parser.error(f"--cv {set_name}: sib200 is tested on its dev part, not by folds")
         if folds:
@@ -479,8 +479,8 @@ def split_name(set_name: str, folds: int | None) -> str:
     return "train -> dev" if set_name.startswith("sib200/") else "80/20 stratified"
 
 
-def limit_for(set_name: str, spec: str | None) -> int | None:
-    """``--limit``: one number for every set, or ``SET=N`` pairs."""
+def for_set(set_name: str, spec: str | None) -> int | None:
+    """A per-set number (``--limit``, ``--cv``): one for every set, or ``SET=N`` pairs."""
     if not spec:
         return None
     if "=" not in spec:

@@ -10,7 +10,6 @@ multi-label thresholds and the abstention threshold, and give the metrics the mo
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +31,7 @@ from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.self_training import self_train
 from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.encoders.base import Encoder
+from newsdesk.encoders.onnx_text import available_cores
 from newsdesk.errors import TrainingError
 from newsdesk.eval.metrics import (
     classification_metrics,
@@ -254,9 +254,7 @@ def _fit_linear(
 
     if not folds:  # too few examples a section to hold any out: the weakest penalty
         c = grid[-1] if grid[-1] > 0 or with_prior else options.C
-        fitted = _adopt(
-            head, variant(with_prior, head.lexical_weight), with_prior, head.lexical_weight, c, None
-        )
+        fitted = _adopt(head, design, with_prior, head.lexical_weight, c, None)
         return fitted, np.zeros((0, len(classes))), {}
     held = {cand: np.zeros(design.target.shape) for cand in candidates}
     fold_of = stratified_folds(primary, folds, options.seed)
@@ -281,7 +279,10 @@ def _fit_linear(
         for group in dict.fromkeys(c[:2] for c in candidates)
         for fold in range(folds)
     ]
-    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(_workers(len(jobs))) as pool:
+    with (
+        threadpool_limits(1, user_api="blas"),
+        ThreadPoolExecutor(min(len(jobs), available_cores())) as pool,
+    ):
         for done in [pool.submit(chain, *job) for job in jobs]:
             done.result()
     rows = {c: _held_out_loss(held[c], design.target, options.multi_label) for c in candidates}
@@ -308,12 +309,6 @@ def _fit_linear(
         "held_out_log_loss": {_name(cand, head.lexical): v for cand, v in losses.items()},
     }
     return head, logits, chosen
-
-
-def _workers(jobs: int) -> int:
-    """Threads for ``jobs`` independent fits: one a core this process may use."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(jobs, cores or 1))
 
 
 def _name(candidate: tuple[bool, float, float], lexical: bool) -> str:

@@ -226,20 +226,22 @@ def section_articles(
     return rows[:limit]
 
 
+# what retraining makes an article from (newsdesk.ui.retrain)
+_TRAINING_TEXT = (
+    articles.c.id,
+    articles.c.title,
+    articles.c.text,
+    articles.c.lang,
+    articles.c.source,
+)
+
+
 def confident_articles(
     conn: Connection, section: str, *, min_confidence: float, limit: int
 ) -> list[Any]:
     """The newest unreviewed articles called ``section`` at least ``min_confidence`` sure
     (id, title, text, lang, source, call), through the section index."""
-    columns = (
-        articles.c.id,
-        articles.c.title,
-        articles.c.text,
-        articles.c.lang,
-        articles.c.source,
-        articles.c.section,
-        articles.c.sections,
-    )
+    columns = (*_TRAINING_TEXT, articles.c.section, articles.c.sections)
     return list(conn.execute(_confident_calls(select(*columns), section, min_confidence, limit)))
 
 
@@ -346,11 +348,7 @@ def reviewed_articles(conn: Connection, *, chunk: int = 500) -> Iterator[Any]:
     last = 0
     columns = (
         articles.c.seq,
-        articles.c.id,
-        articles.c.title,
-        articles.c.text,
-        articles.c.lang,
-        articles.c.source,
+        *_TRAINING_TEXT,
         articles.c.section,
         articles.c.corrected_section,
         articles.c.corrected_sections,

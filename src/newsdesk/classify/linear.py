@@ -39,6 +39,8 @@ class Design:
     offset: np.ndarray | None  # zero-shot log-probabilities, head classes' columns
     target: np.ndarray  # 0/1, one column a head class
     weights: np.ndarray  # sample (or, multi-label, cell) weights
+    centroids: np.ndarray | None = None  # leave-one-out scores against the example centroids
+    embeddings: np.ndarray | None = None  # the rows' embeddings (for centroids), float32
 
     def rows(self, index: np.ndarray) -> Design:
         return Design(
@@ -47,7 +49,18 @@ class Design:
             None if self.offset is None else self.offset[index],
             self.target[index],
             self.weights[index],
+            None if self.centroids is None else self.centroids[index],
+            None if self.embeddings is None else self.embeddings[index],
         )
+
+    def split(self, train: np.ndarray, test: np.ndarray) -> tuple[Design, Design]:
+        """A fold's training part and held-out part. Centroid scores are recomputed from the
+        training part alone (leave-one-out within it), so no held-out row is in a centroid."""
+        part, held = self.rows(train), self.rows(test)
+        if part.embeddings is not None and held.embeddings is not None:
+            part.centroids, matrix = centroid_scores(part.embeddings, part.target)
+            held.centroids = held.embeddings.astype(np.float64) @ matrix
+        return part, held
 
     def logits(self, fit: LogisticFit) -> np.ndarray:
         z = (self.dense @ fit.dense.astype(np.float32)).astype(np.float64) + fit.bias
@@ -55,7 +68,41 @@ class Design:
             z += self.sparse @ fit.sparse
         if self.offset is not None:
             z += fit.offset_scale * self.offset
+        if self.centroids is not None:
+            z += fit.centroid_scale * self.centroids
         return z
+
+
+def centroid_scores(emb: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's leave-one-out score against each class's example centroid, and the matrix
+    ``M`` (``(d, k)``) that scores a new row as ``emb @ M``.
+
+    A score is the cosine to the class's centroid (unit sum of its rows), less the row's mean
+    over the classes (softmax ignores that; it keeps the column linear in ``emb``), divided by
+    the scores' spread over the training rows. Leave-one-out: a row's score for its own class
+    uses the centroid of the class's other rows, as for an article never seen (a class of one
+    row scores it the mean of the others), so a learned scale on the scores is not inflated by
+    each row being inside its own centroid.
+    """
+    emb = np.asarray(emb, dtype=np.float64)
+    y = target.argmax(axis=1)
+    sums = target.T.astype(np.float64) @ emb
+    norms = np.maximum(np.linalg.norm(sums, axis=1), 1e-12)
+    raw = emb @ (sums / norms[:, None]).T
+    rows = np.arange(len(y))
+    own = sums[y] - emb
+    own_norm = np.linalg.norm(own, axis=1)
+    alone = own_norm < 1e-9  # the only row of its class
+    raw[rows, y] = np.where(
+        alone, 0.0, np.einsum("ij,ij->i", emb, own) / np.maximum(own_norm, 1e-12)
+    )
+    if alone.any():
+        others = (raw.sum(axis=1) - raw[rows, y]) / max(raw.shape[1] - 1, 1)
+        raw[rows[alone], y[alone]] = others[alone]
+    centered = raw - raw.mean(axis=1, keepdims=True)
+    spread = float(max(centered.std(), 1e-6))
+    unit = (sums / norms[:, None]).T  # (d, k)
+    return centered / spread, (unit - unit.mean(axis=1, keepdims=True)) / spread
 
 
 class LinearHead:
@@ -85,6 +132,7 @@ class LinearHead:
         multi_label: bool = False,
         max_iter: int = 300,
         sources: bool = False,
+        centroids: bool = False,
     ) -> None:
         self.C = C
         self.lexical = lexical
@@ -99,6 +147,7 @@ class LinearHead:
         self.multi_label = multi_label
         self.max_iter = max_iter
         self.sources = sources
+        self.centroids = centroids and not multi_label
         self.classes_: list[str] | None = None
         self.temperature_: float = 1.0
         self.prior_: ZeroShotHead | None = None
@@ -186,7 +235,13 @@ class LinearHead:
         if sample_weight is not None:
             sw = np.asarray(sample_weight, dtype=np.float64)
             weights = weights * (sw[:, None] if weights.ndim == 2 else sw)
-        return Design(dense.astype(np.float32), sparse, offset, target, weights)
+        centroids = None
+        if self.centroids:
+            centroids, self.centroid_matrix_ = centroid_scores(emb, target)
+        return Design(
+            dense.astype(np.float32), sparse, offset, target, weights, centroids,
+            emb if self.centroids else None,
+        )  # fmt: skip
 
     def solve(
         self, design: Design, C: float | None = None, init: LogisticFit | None = None
@@ -196,12 +251,16 @@ class LinearHead:
             design.dense, design.target, sparse=design.sparse, offset=design.offset,
             C=self.C if C is None else C, weights=design.weights,
             multi_label=self.multi_label, init=init, max_iter=self.max_iter,
+            centroids=design.centroids,
         )  # fmt: skip
 
     def adopt(self, fit: LogisticFit) -> LinearHead:
         """Take ``fit`` (solved on this head's design) as the head's weights."""
         scale = np.float32(self.scale_)
-        self.embedding_weights_ = np.ascontiguousarray(fit.dense / scale, dtype=np.float32)
+        weights = fit.dense / scale
+        if self.centroids:  # the centroid scores are linear in the embedding: fold them in
+            weights = weights + fit.centroid_scale * self.centroid_matrix_
+        self.embedding_weights_ = np.ascontiguousarray(weights, dtype=np.float32)
         self.intercept_ = fit.bias - (self.mean_ / scale) @ fit.dense
         self.prior_scale_ = fit.offset_scale * self.prior_weight if self.prior_ else 0.0
         if self.lexical:

@@ -42,11 +42,15 @@ class LogisticFit:
     bias: np.ndarray
     offset_scale: float
     iterations: int = 0
+    centroid_scale: float = 0.0
 
     def pack(self) -> np.ndarray:
         return np.concatenate(
-            [self.dense.ravel(), self.sparse.ravel(), self.bias, [self.offset_scale]]
-        )
+            [
+                self.dense.ravel(), self.sparse.ravel(), self.bias,
+                [self.offset_scale, self.centroid_scale],
+            ]
+        )  # fmt: skip
 
 
 def balanced_weights(target: np.ndarray, multi_label: bool) -> np.ndarray:
@@ -73,8 +77,10 @@ def fit_logistic(
     init: LogisticFit | None = None,
     max_iter: int = 300,
     tol: float = 1e-4,
+    offset_penalty: float = 1.0,
+    centroids: np.ndarray | None = None,
 ) -> LogisticFit:
-    """Minimise ``sum(weights * loss) + |W|^2 / (2C) + |V|^2 / (2C)``.
+    """Minimise ``sum(weights * loss) + |W|^2 / (2C) + |V|^2 / (2C) + r (a - 1)^2 / 2``.
 
     ``dense`` is ``(n, d)`` (float32 kept), ``sparse`` an optional ``(n, m)`` scipy CSR
     matrix, ``target`` a 0/1 ``(n, k)`` matrix (one 1 a row unless ``multi_label``),
@@ -82,7 +88,13 @@ def fit_logistic(
     ``weights`` are a row's (or, multi-label, a cell's) weight. With an offset the bias is
     penalized like the weights (the prior already says how common each section is, and few
     examples drawn evenly a section should not overrule it); ``C = 0`` then fits only the
-    offset's scale: the prior's own ranking, its confidence recalibrated.
+    offset's scale: the prior's own ranking, its confidence recalibrated. ``r``
+    (``offset_penalty``) holds ``a`` near 1, the offset being calibrated log-probabilities
+    already: where the prior ranks every training article right (few examples, separable), an
+    unpenalized ``a`` grows without bound and one held-out miss then costs a huge log loss.
+    Next to thousands of articles' losses it is negligible. ``centroids``, optional ``(n, k)``
+    scores of each row against each class's example centroid, is a second offset with its own
+    scale ``c`` (starting at 0, penalized like ``a`` toward 0; held at 0 when ``C = 0``).
     """
     n, k = target.shape
     d = dense.shape[1]
@@ -91,24 +103,27 @@ def fit_logistic(
     S = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
     S2 = S[:, None] if S.ndim == 1 else S
     off = None if offset is None else np.asarray(offset, dtype=np.float64)
+    cen = None if centroids is None else np.asarray(centroids, dtype=np.float64)
     frozen = C <= 0  # no feature weights (and, with an offset, no bias)
     penalty = 0.0 if frozen else 1.0 / C
     bias_penalty = penalty if off is not None else 0.0
     n_w = (d + m) * k
     sparse_t = None if sparse is None else sparse.T.tocsr()  # X.T @ G as a row-major product
 
-    def unpack(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    def unpack(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
         W = theta[: d * k].reshape(d, k)
         V = theta[d * k : n_w].reshape(m, k)
-        return W, V, theta[n_w : n_w + k], float(theta[-1])
+        return W, V, theta[n_w : n_w + k], float(theta[-2]), float(theta[-1])
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        W, V, b, a = unpack(theta)
+        W, V, b, a, c = unpack(theta)
         z = (dense @ W.astype(np.float32)).astype(np.float64) + b
         if m:
             z += sparse @ V.astype(np.float32)
         if off is not None:
             z += a * off
+        if cen is not None:
+            z += c * cen
         if multi_label:
             loss = float((S2 * (np.logaddexp(0.0, z) - Y * z)).sum())
             P = np.exp(-np.logaddexp(0.0, -z))
@@ -128,22 +143,29 @@ def fit_logistic(
             loss += 0.5 * penalty * (float((W * W).sum()) + float((V * V).sum()))
         grad[n_w : n_w + k] = G.sum(axis=0) + bias_penalty * b
         loss += 0.5 * bias_penalty * float((b * b).sum())
-        grad[-1] = float((G * off).sum()) if off is not None else 0.0
+        if off is not None:
+            grad[-2] = float((G * off).sum()) + offset_penalty * (a - 1.0)
+            loss += 0.5 * offset_penalty * (a - 1.0) ** 2
+        if cen is not None:
+            grad[-1] = float((G * cen).sum()) + offset_penalty * c
+            loss += 0.5 * offset_penalty * c * c
         return loss, grad
 
-    theta0 = np.zeros(n_w + k + 1)
-    theta0[-1] = 1.0 if off is not None else 0.0
+    theta0 = np.zeros(n_w + k + 2)
+    theta0[-2] = 1.0 if off is not None else 0.0
     if init is not None:
         theta0 = init.pack().astype(np.float64)
     free = np.ones(len(theta0), dtype=bool)  # what does not take part stays put
     if frozen:
         free[: n_w + (k if off is not None else 0)] = False
     if off is None:
-        free[-1] = False
+        free[-2] = False
+    if cen is None or frozen:  # C = 0 stays the prior alone, recalibrated
+        free[-1], theta0[-1] = False, 0.0
     theta0[~free & (np.arange(len(theta0)) < n_w + k)] = 0.0
     theta, iterations = lbfgs(objective, theta0, free, max_iter=max_iter, gtol=tol * n)
-    W, V, b, a = unpack(theta)
-    return LogisticFit(W.copy(), V.copy(), b.copy(), a, iterations)
+    W, V, b, a, c = unpack(theta)
+    return LogisticFit(W.copy(), V.copy(), b.copy(), a, iterations, c)
 
 
 def lbfgs(

@@ -73,6 +73,7 @@ class TrainingOptions:
     prior_optional: bool = True  # held-out folds may drop the offset (when examples beat it)
     char_ngrams: tuple[int, int] | None = None
     sources: bool | None = None  # cross n-grams with articles' sources; None: when they vary
+    centroids: bool = True  # example centroids' scores as a second offset (single-label)
     folds: int | None = None  # held-out folds for calibration (None: by data size)
     abstain_min: int = 200  # held-out articles needed to tune abstention (fewer: too noisy)
     self_training_shares: tuple[float, ...] = (0.3, 0.6, 0.9)
@@ -162,6 +163,7 @@ def uses_sources(options: TrainingOptions, articles: Sequence[Article]) -> bool:
 def _linear(
     options: TrainingOptions, n_articles: int, *, lexical: bool | None = None,
     C: float | None = None, prior_weight: float | None = None, sources: bool = False,
+    centroids: bool = False,
 ) -> LinearHead:  # fmt: skip
     if lexical is None:
         lexical = options.lexical
@@ -175,6 +177,7 @@ def _linear(
         char_ngrams=options.char_ngrams,
         multi_label=options.multi_label,
         sources=sources and lexical,
+        centroids=centroids,
     )
 
 
@@ -230,7 +233,9 @@ def _fit_linear(
     the unpenalized offset scale grows to fit the training part and hurts: folds see that.)
     Features are computed once; other weights of the n-gram block are that block rescaled.
     """
-    head = _linear(options, len(X), sources=uses_sources(options, X.articles))
+    head = _linear(
+        options, len(X), sources=uses_sources(options, X.articles), centroids=options.centroids
+    )
     design = head.design(X, y, classes=classes, prior=prior)
     assert head.classes_ is not None
     small = len(X) * len(head.classes_) <= options.grid_max
@@ -250,7 +255,10 @@ def _fit_linear(
         if sparse is not None and weight != head.lexical_weight:
             sparse = sparse * np.float32(weight / head.lexical_weight)
         offset = design.offset if keep else None
-        return Design(design.dense, sparse, offset, design.target, design.weights)
+        return Design(
+            design.dense, sparse, offset, design.target, design.weights, design.centroids,
+            design.embeddings,
+        )  # fmt: skip
 
     if not folds:  # too few examples a section to hold any out: the weakest penalty
         c = grid[-1] if grid[-1] > 0 or with_prior else options.C
@@ -262,13 +270,12 @@ def _fit_linear(
 
     def chain(keep: bool, weight: float, fold: int) -> None:
         """One fold's fits of one candidate group, the penalty grid warm-started in order."""
-        whole = variant(keep, weight)
         test = np.flatnonzero(fold_of == fold)
-        part = whole.rows(np.flatnonzero(fold_of != fold))
+        part, held_out = variant(keep, weight).split(np.flatnonzero(fold_of != fold), test)
         init = None
         for cand in [x for x in candidates if x[:2] == (keep, weight)]:
             init = head.solve(part, cand[2], init)
-            held[cand][test] = whole.rows(test).logits(init)
+            held[cand][test] = held_out.logits(init)
             if fold == folds - 1:
                 last[cand] = init
 

@@ -162,6 +162,18 @@ def test_linear_training_chooses_its_penalty_on_held_out_folds() -> None:
     )
 
 
+def test_centroid_offset_for_few_examples_a_section_only() -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    few = train_classifier(TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear"))
+    assert few.hyperparameters["centroid_offset"] is True
+    assert few.classifier.head.centroids
+    many = TrainingOptions(head="linear", centroids_max=1)  # as if the sections had hundreds
+    assert (
+        train_classifier(TAXONOMY, ENCODER, data, options=many).hyperparameters["centroid_offset"]
+        is False
+    )
+
+
 def test_zero_shot_classifier_saves_and_loads(tmp_path: Path) -> None:
     clf = Classifier.zero_shot(TAXONOMY, ENCODER)
     clf.save(tmp_path / "zs")

@@ -1,13 +1,17 @@
 """A trained linear head: the zero-shot head's log-probabilities, corrected by what examples add.
 
-``logits = a * zero_shot_log_probs + embedding @ W + ngrams @ V + b``. The zero-shot head built
-from the taxonomy (``prior``) is an offset whose scale ``a`` is learned, not penalized; ``W``
-over the (standardized) embedding and ``V`` over hashed TF-IDF word and character n-grams are
-L2-penalized with strength ``1 / C``. A strong penalty leaves the calibrated zero-shot head; the
-more examples, the more the features take over. Training solves it with L-BFGS
+``logits = a * zero_shot_log_probs + c * centroid_scores + embedding @ W + ngrams @ V + b``. The
+zero-shot head built from the taxonomy (``prior``) is an offset whose scale ``a`` is learned
+(held near 1 by a light penalty); ``centroid_scores``, each article's similarity to the centroid
+of each section's examples (leave-one-out in training), is a second offset with a learned scale
+``c``: what few examples say, in one number a section, before ``W`` has the data to say more.
+``W`` over the (standardized) embedding and ``V`` over hashed TF-IDF word and character n-grams
+are L2-penalized with strength ``1 / C``. A strong penalty leaves the calibrated zero-shot head;
+the more examples, the more the features take over. The centroid scores are linear in the
+embedding, so the saved head folds ``c`` into ``W``. Training solves it with L-BFGS
 (:mod:`newsdesk.classify.logistic`, scipy from the ``train`` extra); prediction is numpy.
 Single-label heads are one softmax model (classes weighted against imbalance); multi-label heads
-one sigmoid a section, reported through :meth:`LinearHead.predict_label_proba`.
+one sigmoid a section (no centroid offset), reported through :meth:`LinearHead.predict_label_proba`.
 """
 
 from __future__ import annotations
@@ -112,7 +116,8 @@ class LinearHead:
     on (the ``max_columns`` buckets most used in training, seen at least ``min_df`` times) and
     ``lexical_weight`` scales it against the standardized embedding; ``sources`` crosses the
     n-grams with each article's ``source`` (a feed's own filing habits); ``prior_weight``
-    is the offset's starting scale (0: no zero-shot offset even when a prior is given).
+    is the offset's starting scale (0: no zero-shot offset even when a prior is given);
+    ``centroids`` adds the example centroids' scores as a second offset (single-label only).
     """
 
     kind = "linear"

@@ -73,7 +73,8 @@ class TrainingOptions:
     prior_optional: bool = True  # held-out folds may drop the offset (when examples beat it)
     char_ngrams: tuple[int, int] | None = None
     sources: bool | None = None  # cross n-grams with articles' sources; None: when they vary
-    centroids: bool = True  # example centroids' scores as a second offset (single-label)
+    centroids: bool = True  # example centroids' scores as a second offset (single-label) ...
+    centroids_max: int = 200  # ... up to this median of examples a section (then W learns it)
     folds: int | None = None  # held-out folds for calibration (None: by data size)
     abstain_min: int = 200  # held-out articles needed to tune abstention (fewer: too noisy)
     self_training_shares: tuple[float, ...] = (0.3, 0.6, 0.9)
@@ -233,9 +234,12 @@ def _fit_linear(
     the unpenalized offset scale grows to fit the training part and hurts: folds see that.)
     Features are computed once; other weights of the n-gram block are that block rescaled.
     """
+    counts = np.bincount(primary[primary >= 0])
+    few = float(np.median(counts[counts > 0])) <= options.centroids_max
     head = _linear(
-        options, len(X), sources=uses_sources(options, X.articles), centroids=options.centroids
-    )
+        options, len(X), sources=uses_sources(options, X.articles),
+        centroids=options.centroids and few,
+    )  # fmt: skip
     design = head.design(X, y, classes=classes, prior=prior)
     assert head.classes_ is not None
     small = len(X) * len(head.classes_) <= options.grid_max
@@ -313,6 +317,7 @@ def _fit_linear(
         "C": c,
         "lexical_weight": weight if head.lexical else None,
         "zero_shot_offset": keep,
+        "centroid_offset": head.centroids,
         "held_out_log_loss": {_name(cand, head.lexical): v for cand, v in losses.items()},
     }
     return head, logits, chosen

@@ -231,8 +231,10 @@ def _fit_linear(
     ``C`` grid from the strongest penalty to the weakest, each fit starting from the last, and
     the first candidate within one standard error of the lowest held-out log loss wins, so the
     examples are used only where they beat the simpler reading clearly. (With many examples
-    the unpenalized offset scale grows to fit the training part and hurts: folds see that.)
-    Features are computed once; other weights of the n-gram block are that block rescaled.
+    the offset scale grows to fit the training part and hurts: folds see that.)
+    Features are computed once; other weights of the n-gram block are that block rescaled;
+    only the example centroids' scores (up to ``centroids_max`` a section) are recomputed
+    for each fold from its training part.
     """
     counts = np.bincount(primary[primary >= 0])
     few = float(np.median(counts[counts > 0])) <= options.centroids_max

@@ -45,9 +45,9 @@ def ngram_buckets(
     norm = _normalize(text)
     words = np.array([zlib.crc32(w.encode("utf-8")) for w in _WORD.findall(norm)], np.uint64)
     parts = [words]
-    if tag and _normalize(tag):
-        key = np.uint64(_tag_hash(tag))
-        parts.append((((words ^ key) * _PRIME) + np.uint64(0x7F4A7C15)) & _MASK)
+    key = _tag_hash(tag)
+    if key is not None:
+        parts.append((((words ^ np.uint64(key)) * _PRIME) + np.uint64(0x7F4A7C15)) & _MASK)
     grams = words
     for n in range(2, word_ngrams + 1):
         if len(words) < n:
@@ -67,13 +67,15 @@ def ngram_buckets(
     return (allh % np.uint64(1 << bits)).astype(np.int64)
 
 
-def _tag_hash(tag: str) -> int:
-    return zlib.crc32(b"\x00source:" + _normalize(tag).encode("utf-8"))
+def _tag_hash(tag: str | None) -> int | None:
+    """The tag's hash, or ``None`` for no tag (``None``, empty or blank)."""
+    norm = _normalize(tag) if tag else ""
+    return zlib.crc32(b"\x00source:" + norm.encode("utf-8")) if norm else None
 
 
 def tag_bucket(tag: str, bits: int) -> int:
     """The bucket of ``tag`` itself (an indicator: its value is always 1)."""
-    return _tag_hash(tag) % (1 << bits)
+    return zlib.crc32(b"\x00source:" + _normalize(tag).encode("utf-8")) % (1 << bits)
 
 
 @dataclass(frozen=True)
@@ -141,8 +143,9 @@ class HashedNgrams:
             buckets = ngram_buckets(text, self.bits, self.word_ngrams, self.char_ngrams, tag)
             uniq, counts = np.unique(buckets, return_counts=True)
             values.append(counts.astype(np.float32))
-            if tag and _normalize(tag):
-                uniq = np.append(uniq, tag_bucket(tag, self.bits))
+            key = _tag_hash(tag)
+            if key is not None:
+                uniq = np.append(uniq, key % (1 << self.bits))
                 values[-1] = np.append(values[-1], np.float32(0))
             indices.append(uniq)
             indptr.append(indptr[-1] + len(uniq))

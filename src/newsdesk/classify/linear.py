@@ -91,8 +91,8 @@ def centroid_scores(emb: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np
     emb = np.asarray(emb, dtype=np.float64)
     y = target.argmax(axis=1)
     sums = target.T.astype(np.float64) @ emb
-    norms = np.maximum(np.linalg.norm(sums, axis=1), 1e-12)
-    raw = emb @ (sums / norms[:, None]).T
+    unit = (sums / np.maximum(np.linalg.norm(sums, axis=1), 1e-12)[:, None]).T  # (d, k)
+    raw = emb @ unit
     rows = np.arange(len(y))
     own = sums[y] - emb
     own_norm = np.linalg.norm(own, axis=1)
@@ -105,7 +105,6 @@ def centroid_scores(emb: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np
         raw[rows[alone], y[alone]] = others[alone]
     centered = raw - raw.mean(axis=1, keepdims=True)
     spread = float(max(centered.std(), 1e-6))
-    unit = (sums / norms[:, None]).T  # (d, k)
     return centered / spread, (unit - unit.mean(axis=1, keepdims=True)) / spread
 
 

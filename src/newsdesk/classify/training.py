@@ -13,7 +13,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -260,11 +260,7 @@ def _fit_linear(
         sparse = design.sparse
         if sparse is not None and weight != head.lexical_weight:
             sparse = sparse * np.float32(weight / head.lexical_weight)
-        offset = design.offset if keep else None
-        return Design(
-            design.dense, sparse, offset, design.target, design.weights, design.centroids,
-            design.embeddings,
-        )  # fmt: skip
+        return replace(design, sparse=sparse, offset=design.offset if keep else None)
 
     if not folds:  # too few examples a section to hold any out: the weakest penalty
         c = grid[-1] if grid[-1] > 0 or with_prior else options.C

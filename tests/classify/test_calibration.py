@@ -16,6 +16,22 @@ def test_fit_temperature_recovers_the_generating_temperature() -> None:
     assert abs(fit_temperature(logits, y) - 2.5) < 0.25
 
 
+def test_a_pull_keeps_a_few_right_answers_from_making_every_call_certain() -> None:
+    logits = np.array([[2.0, 0.0, 0.0], [0.0, 1.5, 0.0], [0.0, 0.0, 2.5]])  # all three right
+    y = np.array([0, 1, 2])
+    alone = fit_temperature(logits, y)
+    pulled = fit_temperature(logits, y, pull=10.0)
+    assert alone < 0.05  # nothing stops it short of the lower bound (0.02)
+    assert 0.3 < pulled < 1.0  # drawn toward 1, still sharper than the logits as they are
+    # with many held-out articles the same pull hardly matters
+    rng = np.random.default_rng(0)
+    big = rng.normal(size=(2000, 3))
+    big_y = np.array([rng.choice(3, p=np.exp(r / 2) / np.exp(r / 2).sum()) for r in big])
+    free = fit_temperature(big, big_y)
+    assert free == pytest.approx(2.0, rel=0.15)
+    assert fit_temperature(big, big_y, pull=10.0) == pytest.approx(free, rel=0.05)
+
+
 def test_thresholds_maximise_f1_and_rare_sections_keep_the_default() -> None:
     probs = np.array([[0.9, 0.2], [0.7, 0.1], [0.4, 0.3], [0.2, 0.9]])
     truth = np.array([[1, 0], [1, 0], [0, 0], [0, 1]])

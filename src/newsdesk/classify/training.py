@@ -64,6 +64,10 @@ class TrainingOptions:
     # linear head is level or ahead where zero-shot is weakest (huffpost_headlines)
     few_shot_max: int = 8
     prior_strength: float = 2.0
+    # a prototype head's scores are zero-shot logits (temperature 1): fitting the temperature,
+    # its log is drawn toward 0 as hard as this many held-out articles (few examples all filed
+    # right would otherwise make every call certain)
+    temperature_pull: float = 10.0
     C: float = 0.3  # penalty 1 / C on the features; with C_grid, only above grid_max articles
     C_grid: tuple[float, ...] = (0.0, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # chosen on held-out folds
     one_standard_error: bool = True  # the strongest penalty within noise of the best, not the best
@@ -414,7 +418,9 @@ def train_classifier(
             start = PrototypeHead(options.prior_strength).fit(
                 labeled, y, prior=zero_shot, other=other
             )
-            start.temperature_ = fit_temperature(start.loo_decision_function(labeled, y), primary)
+            start.temperature_ = fit_temperature(
+                start.loo_decision_function(labeled, y), primary, pull=options.temperature_pull
+            )
             initial = start.predict_proba(archive)
         else:
             initial = without_fallback(zero_shot).predict_proba(archive)
@@ -471,7 +477,8 @@ def train_classifier(
             )
         if len(logits):
             has = primary >= 0  # multi-label rows may have no section at all
-            temperature = fit_temperature(logits[has], primary[has])
+            pull = options.temperature_pull if kind == "prototype" else 0.0
+            temperature = fit_temperature(logits[has], primary[has], pull=pull)
             metrics = _held_out_metrics(logits[has], primary[has], classes, temperature)
             if options.multi_label:
                 truth = np.zeros((len(y), len(classes)), dtype=np.int8)

@@ -224,6 +224,15 @@ def test_self_training_gates_fall_back_to_the_zero_shot_head(
     )
 
 
+def test_a_round_whose_pseudo_labels_name_one_section_is_dropped_not_fatal() -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    sports = [a for a, label in zip(data.articles, data.primary, strict=True) if label == "Sports"]
+    model = train_classifier(TAXONOMY, ENCODER, None, unlabeled=sports, options=SMALL_ARCHIVE)
+    (first,) = model.data["self_training"]["rounds"]
+    assert first["dropped"] == "its pseudo-labels name fewer than two sections"
+    assert model.hyperparameters["head"] == "zero-shot"
+
+
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")

@@ -97,6 +97,12 @@ def self_train(
             rows = rows[probs[rows].argmax(axis=1) == prior_pred[rows]]
         pseudo = np.array([classes[i] for i in probs[rows].argmax(axis=1)], dtype=object)
         half = rng.permutation(len(rows)) < len(rows) // 2
+        if len(set(pseudo[half])) < 2:  # nothing to tell apart: the archive reads as one section
+            why = "its pseudo-labels name fewer than two sections"
+            dropped = {"round": round_number, "pseudo_labels": len(rows), "dropped": why}
+            report["rounds"].append(dropped | {"agreement": 0.0})  # type: ignore[attr-defined]
+            log.info("self-training round %d dropped: %s", round_number, why)
+            break
         # the check: learn from one half, predict the other half's pseudo-labels
         check = make_head().fit(archive.subset(rows[half]), list(pseudo[half]), classes=classes)
         heard = _full(check, archive.subset(rows[~half]), classes)  # the examples' own reading

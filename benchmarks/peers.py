@@ -2,8 +2,9 @@
 
 Peers: TF-IDF + logistic regression (scikit-learn), fastText supervised, SetFit with
 all-MiniLM-L6-v2 (torch, CPU). Settings: 8 and 64 examples a section (several seeds, mean and
-spread), all training data, and newsdesk's own ``zero`` (zero-shot) and ``unlabeled``
-(self-trained on the training part with its labels hidden). Taxonomies come from
+spread), all training data, and newsdesk's own ``zero`` (zero-shot), ``unlabeled``
+(self-trained on the training part with its labels hidden) and ``N+unlabeled`` (N examples a
+section, the rest of the training part as an archive without labels). Taxonomies come from
 ``benchmarks/taxonomies`` (as in ``accuracy.py``), else from the label names. Prints a markdown
 table and writes it to ``--out``; the rows of each set go to
 ``benchmarks/results/peers-<set>.json`` (``--results``), with the machine's load average.
@@ -148,11 +149,12 @@ Predict = Callable[[list[Article]], list[list[str]]]
 
 def run_newsdesk(
     bench: Benchmark, encoder: Encoder, train: LabeledArticles, setting: str, seed: int,
-    sources: bool | None = None,
+    sources: bool | None = None, archive: list[Article] | None = None,
 ) -> tuple[Predict, float]:  # fmt: skip
     """newsdesk zero-shot (``zero``), self-trained on the training texts without their labels
-    (``unlabeled``), or trained on the labeled rows; ``sources=False`` ignores the articles'
-    ``source`` (peer ``newsdesk-text``: what the text alone gives)."""
+    (``unlabeled``), or trained on the labeled rows (with ``archive`` as an unlabeled archive
+    beside them: ``N+unlabeled``); ``sources=False`` ignores the articles' ``source`` (peer
+    ``newsdesk-text``: what the text alone gives)."""
     encoder.encode([a.content for a in train.articles])  # cached: not counted below
     start = time.perf_counter()
     if setting == "zero":
@@ -160,7 +162,7 @@ def run_newsdesk(
     else:
         options = TrainingOptions(multi_label=bench.multi_label, seed=seed, sources=sources)
         labeled = None if setting == "unlabeled" else train
-        unlabeled = train.articles if setting == "unlabeled" else None
+        unlabeled = train.articles if setting == "unlabeled" else archive
         clf = train_classifier(
             bench.taxonomy, encoder, labeled, unlabeled=unlabeled, options=options
         ).classifier
@@ -326,6 +328,8 @@ def runs_for(peer: str, setting: str, bench: Benchmark, args: argparse.Namespace
     """How many seeds ``peer`` runs in ``setting`` (0: it does not take part)."""
     if setting in ("zero", "unlabeled"):  # newsdesk's own settings: no labels at all
         return int(peer == "newsdesk" and not bench.multi_label)
+    if setting.endswith("+unlabeled"):  # a few examples and the rest of the training part
+        return int(args.seeds) if peer == "newsdesk" and not bench.multi_label else 0
     if peer == "setfit" and (bench.multi_label or (setting == "all" and not args.setfit_all)):
         return 0
     if setting == "all":
@@ -343,8 +347,12 @@ def run_once(
     preds: list[list[str]] = [[] for _ in range(len(bench.data))]
     train_seconds, predict_seconds, n_pred = 0.0, 0.0, 0
     for train_rows, all_test_rows in bench.splits:
+        archive = None
         if setting not in ("zero", "unlabeled", "all"):
-            train_rows = few_shot_rows(bench.data, train_rows, int(setting), seed)
+            few = few_shot_rows(bench.data, train_rows, int(setting.split("+")[0]), seed)
+            if setting.endswith("+unlabeled"):  # the rest of the training part, labels hidden
+                archive = [bench.data.articles[i] for i in np.setdiff1d(train_rows, few)]
+            train_rows = few
         test_rows = all_test_rows[: args.max_test]
         train = LabeledArticles(
             [bench.data.articles[i] for i in train_rows],
@@ -352,7 +360,7 @@ def run_once(
         )
         if peer in ("newsdesk", "newsdesk-text"):
             sources = False if peer == "newsdesk-text" else None
-            predict, secs = run_newsdesk(bench, encoder, train, setting, seed, sources)
+            predict, secs = run_newsdesk(bench, encoder, train, setting, seed, sources, archive)
         elif peer in ("tfidf", "tfidf-sources"):
             predict, secs = run_tfidf(train, bench.multi_label, peer == "tfidf-sources")
         elif peer == "fasttext":
@@ -385,8 +393,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--settings",
         default="zero,unlabeled,8,64,all",
-        help="examples a section, 'all', 'zero' (newsdesk zero-shot) and 'unlabeled' "
-        "(newsdesk self-trained on the training texts without their labels)",
+        help="examples a section, 'all', 'zero' (newsdesk zero-shot), 'unlabeled' "
+        "(newsdesk self-trained on the training texts without their labels) and 'N+unlabeled' "
+        "(N examples a section, the rest of the training texts as an unlabeled archive)",
     )
     parser.add_argument(
         "--peers",

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from newsdesk.classify import training
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles, read_labeled
 from newsdesk.classify.training import TrainingOptions, train_classifier
@@ -231,6 +232,31 @@ def test_a_round_whose_pseudo_labels_name_one_section_is_dropped_not_fatal() -> 
     (first,) = model.data["self_training"]["rounds"]
     assert first["dropped"] == "its pseudo-labels name fewer than two sections"
     assert model.hyperparameters["head"] == "zero-shot"
+
+
+def test_with_examples_self_training_leans_on_the_examples_head_not_zero_shot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: dict[str, np.ndarray] = {}
+    real = training.self_train
+
+    def spy(archive, initial, prior, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen["initial"], seen["prior"] = initial, prior
+        return real(archive, initial, prior, *args, **kwargs)
+
+    monkeypatch.setattr(training, "self_train", spy)
+    data = read_labeled([DATA / "labeled.jsonl"])
+    examples = LabeledArticles(data.articles[:6], data.labels[:6])
+    train_classifier(
+        TAXONOMY, ENCODER, examples, unlabeled=data.articles[6:], options=SMALL_ARCHIVE
+    )
+    np.testing.assert_allclose(np.exp(seen["prior"]), seen["initial"], rtol=1e-6, atol=1e-12)
+    train_classifier(TAXONOMY, ENCODER, None, unlabeled=data.articles[6:], options=SMALL_ARCHIVE)
+    zero = Classifier.zero_shot(TAXONOMY, ENCODER).head
+    expected = zero.decision_function(training._encode(ENCODER, data.articles[6:]))
+    np.testing.assert_allclose(
+        seen["prior"], training.log_softmax(expected / zero.temperature), rtol=1e-6
+    )
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

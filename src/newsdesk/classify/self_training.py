@@ -2,10 +2,11 @@
 
 The first pseudo-labels come from a head that needs no archive labels (zero-shot from the
 taxonomy, or prototypes from a few examples). Each round keeps the most confident share of each
-predicted section (so no section is drowned by a frequent one), and only the articles whose
-label the last round and the zero-shot head agree on; it trains a linear head on those plus any
-real examples, and relabels the archive with the product of that head and the zero-shot head
-(the taxonomy stays a prior: the learned head's log-probabilities are added to zero-shot's).
+predicted section (so no section is drowned by a frequent one), and, without examples, only
+the articles whose label the last round and the zero-shot head agree on; it trains a linear
+head on those plus any real examples, and relabels the archive with the product of that head
+and the prior head (the learned head's log-probabilities are added to the prior's): the
+zero-shot head, so that the taxonomy stays a prior, or with examples the examples' head.
 
 Self-training can drift: a wrong section learned confidently spreads. Two gates stop it. An
 archive with fewer than ``min_per_section`` articles a section is too small to learn from, and
@@ -74,8 +75,9 @@ def self_train(
 ) -> tuple[LinearHead | None, SelfTrainingReport]:
     """A linear head learned from ``archive`` (columns of the arrays in ``classes`` order).
 
-    ``initial_probs`` give the first pseudo-labels, ``prior_log_probs`` the zero-shot head's
-    log-probabilities on the archive, which every round's labels are the product with. Returns
+    ``initial_probs`` give the first pseudo-labels, ``prior_log_probs`` the prior head's
+    log-probabilities on the archive (zero-shot's, or with examples the examples' head's),
+    which every round's labels are the product with. Returns
     ``(None, report)`` when the gates leave nothing learned.
     """
     report = SelfTrainingReport(rounds=[], kept=0)

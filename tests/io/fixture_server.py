@@ -29,7 +29,7 @@ class FixtureServer:
     def __init__(self, routes: dict[str, Route] | None = None) -> None:
         self.routes: dict[str, Route] = dict(routes or {})
         self.hits: list[tuple[str, dict[str, str]]] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # _send (which counts) runs under it on the 503 path
         self._failed: dict[str, int] = {}
         self._active = 0
         self.max_concurrent = 0
@@ -70,39 +70,51 @@ class FixtureServer:
             self.hits.append((path, dict(handler.headers.items())))
             self._active += 1
             self.max_concurrent = max(self.max_concurrent, self._active)
+        answering = [True]  # until the first byte of the answer goes out
         try:
-            self._answer(handler, path)
+            self._answer(handler, path, answering)
         finally:
-            with self._lock:
+            self._done(answering)
+
+    def _done(self, answering: list[bool]) -> None:
+        """A request stops counting as concurrent before its answer is written: once a client
+        has read the answer it may send the next one while this thread is still returning."""
+        with self._lock:
+            if answering[0]:
+                answering[0] = False
                 self._active -= 1
 
-    def _answer(self, handler: BaseHTTPRequestHandler, path: str) -> None:
+    def _answer(self, handler: BaseHTTPRequestHandler, path: str, answering: list[bool]) -> None:
         route = self.routes.get(path)
         if route is None:
-            return self._send(handler, 404, b"not found", "text/plain", {})
+            return self._send(handler, answering, 404, b"not found", "text/plain", {})
         if route.delay and self._closing.wait(route.delay):
             return  # the server is stopping: a slow answer is not sent at all
         with self._lock:
             failed = self._failed.get(path, 0)
             if failed < route.fail_times:
                 self._failed[path] = failed + 1
-                return self._send(handler, 503, b"busy", "text/plain", {"Retry-After": "0"})
+                return self._send(
+                    handler, answering, 503, b"busy", "text/plain", {"Retry-After": "0"}
+                )
         headers = dict(route.headers)
         if route.etag:
             headers["ETag"] = route.etag
             if handler.headers.get("If-None-Match") == route.etag:
-                return self._send(handler, 304, b"", route.content_type, headers)
+                return self._send(handler, answering, 304, b"", route.content_type, headers)
         body = route.body.encode() if isinstance(route.body, str) else route.body
-        self._send(handler, route.status, body, route.content_type, headers)
+        self._send(handler, answering, route.status, body, route.content_type, headers)
 
-    @staticmethod
     def _send(
+        self,
         handler: BaseHTTPRequestHandler,
+        answering: list[bool],
         status: int,
         body: bytes,
         content_type: str,
         headers: dict[str, str],
     ) -> None:
+        self._done(answering)
         try:
             handler.send_response(status)
             handler.send_header("Content-Type", content_type)

@@ -59,9 +59,10 @@ class TrainingOptions:
 
     multi_label: bool = False
     head: str = "auto"  # auto | prototype | linear
-    # below this median of examples a section, prototypes: on the development sets they match or
-    # beat the linear head with 4 a section (the folds are too small to choose well); at 8 the
-    # linear head is level or ahead where zero-shot is weakest (huffpost_headlines)
+    # below this median of examples a section, prototypes: with 4 a section they are level with
+    # the linear head or ahead on the development sets (its folds are too small to choose well;
+    # ant_multisource 0.700 vs 0.703, sib200/eng_Latn 0.846 vs 0.824); at 8 the linear head is
+    # level or ahead where zero-shot is weakest (huffpost_headlines)
     few_shot_max: int = 8
     prior_strength: float = 2.0
     # a prototype head's scores are zero-shot logits (temperature 1): fitting the temperature,

@@ -67,15 +67,19 @@ def ngram_buckets(
     return (allh % np.uint64(1 << bits)).astype(np.int64)
 
 
+def _source_crc(norm: str) -> int:
+    return zlib.crc32(b"\x00source:" + norm.encode("utf-8"))
+
+
 def _tag_hash(tag: str | None) -> int | None:
     """The tag's hash, or ``None`` for no tag (``None``, empty or blank)."""
     norm = _normalize(tag) if tag else ""
-    return zlib.crc32(b"\x00source:" + norm.encode("utf-8")) if norm else None
+    return _source_crc(norm) if norm else None
 
 
 def tag_bucket(tag: str, bits: int) -> int:
     """The bucket of ``tag`` itself (an indicator: its value is always 1)."""
-    return zlib.crc32(b"\x00source:" + _normalize(tag).encode("utf-8")) % (1 << bits)
+    return _source_crc(_normalize(tag)) % (1 << bits)
 
 
 @dataclass(frozen=True)

@@ -422,16 +422,16 @@ def train_classifier(
             start.temperature_ = fit_temperature(
                 start.loo_decision_function(labeled, y), primary, pull=options.temperature_pull
             )
-            initial = start.predict_proba(archive)
             # every round's labels lean on the examples' head (zero-shot corrected by the
             # examples), not on zero-shot alone: where the descriptions misfile most examples
             # (huffpost_headlines) zero-shot as the prior cost 2.7 points against the examples
             prior_log_probs = log_softmax(start.decision_function(archive) / start.temperature_)
+            initial = np.exp(prior_log_probs)
         else:
-            initial = without_fallback(zero_shot).predict_proba(archive)
-            prior_log_probs = log_softmax(
-                zero_shot.decision_function(archive) / zero_shot.temperature
-            )
+            evidence = zero_shot.evidence(archive)  # keyword hits measured once, for both heads
+            first = without_fallback(zero_shot)
+            initial = softmax(first.combine(evidence) / first.temperature)
+            prior_log_probs = log_softmax(zero_shot.combine(evidence) / zero_shot.temperature)
         say(f"self-training on the archive ({len(options.self_training_shares)} rounds at most)")
         learned, report = self_train(
             archive, initial, prior_log_probs, classes,

@@ -3,29 +3,16 @@ the taxonomy's descriptions misfile the examples."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from test_heads_common import ENCODER, TAXONOMY, encoded  # the head tests' tiny data
 
-from newsdesk.classify.dataset import read_labeled
 from newsdesk.classify.prototype import PrototypeHead
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.saved import head_from_state
 from newsdesk.classify.zero_shot import ZeroShotHead
-from newsdesk.encoders.lexical import LexicalEncoder
 from newsdesk.errors import ModelFormatError
-from newsdesk.taxonomy import Section, Taxonomy, load_taxonomy
-
-DATA = Path(__file__).parents[1] / "data"
-ENCODER = LexicalEncoder(dim=256)
-TAXONOMY = load_taxonomy(DATA / "tiny-taxonomy.yaml")
-
-
-def encoded() -> tuple[EncodedArticles, list[str]]:
-    data = read_labeled([DATA / "labeled.jsonl"])
-    X = EncodedArticles(data.articles, ENCODER.encode([a.content for a in data.articles]))
-    return X, data.primary
+from newsdesk.taxonomy import Section, Taxonomy
 
 
 def zero_shot_calls(prior: ZeroShotHead, X: EncodedArticles) -> list[str]:

@@ -4,9 +4,10 @@ Peers: TF-IDF + logistic regression (scikit-learn), fastText supervised, SetFit 
 all-MiniLM-L6-v2 (torch, CPU). Settings: 8 and 64 examples a section (several seeds, mean and
 spread), all training data, and newsdesk's own ``zero`` (zero-shot), ``unlabeled``
 (self-trained on the training part with its labels hidden) and ``N+unlabeled`` (N examples a
-section, the rest of the training part as an archive without labels). Taxonomies come from
-``benchmarks/taxonomies`` (as in ``accuracy.py``), else from the label names. Prints a markdown
-table and writes it to ``--out``; the rows of each set go to
+section, the rest of the training part as an archive without labels); peer
+``newsdesk-descriptions`` runs newsdesk on the taxonomy without its keyword lists. Taxonomies
+come from ``benchmarks/taxonomies`` (as in ``accuracy.py``), else from the label names. Prints
+a markdown table and writes it to ``--out``; the rows of each set go to
 ``benchmarks/results/peers-<set>.json`` (``--results``), with the machine's load average.
 
     pip install -e '.[bench]'
@@ -31,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,14 @@ def load_benchmark(name: str, limit: int | None) -> Benchmark:
     split = holdout(data.primary)
     labels = [x for row in data.labels for x in row]
     return Benchmark(name, data, [split], taxonomy_for(name, labels), multi)
+
+
+def without_keywords(bench: Benchmark) -> Benchmark:
+    """``bench`` with its taxonomy's keyword lists removed (peer ``newsdesk-descriptions``:
+    what the descriptions alone give zero-shot and self-training)."""
+    sections = tuple(replace(s, keywords={}) for s in bench.taxonomy.sections)
+    taxonomy = Taxonomy(name=bench.taxonomy.name, sections=sections)
+    return Benchmark(bench.name, bench.data, bench.splits, taxonomy, bench.multi_label)
 
 
 def few_shot_rows(data: LabeledArticles, rows: np.ndarray, n: int, seed: int) -> np.ndarray:
@@ -327,7 +336,7 @@ def score(bench: Benchmark, test: LabeledArticles, predicted: list[list[str]]) -
 def runs_for(peer: str, setting: str, bench: Benchmark, args: argparse.Namespace) -> int:
     """How many seeds ``peer`` runs in ``setting`` (0: it does not take part)."""
     if setting in ("zero", "unlabeled"):  # newsdesk's own settings: no labels at all
-        return int(peer == "newsdesk" and not bench.multi_label)
+        return int(peer in ("newsdesk", "newsdesk-descriptions") and not bench.multi_label)
     if setting.endswith("+unlabeled"):  # a few examples and the rest of the training part
         return int(args.seeds) if peer == "newsdesk" and not bench.multi_label else 0
     if peer == "setfit" and (bench.multi_label or (setting == "all" and not args.setfit_all)):
@@ -358,9 +367,10 @@ def run_once(
             [bench.data.articles[i] for i in train_rows],
             [bench.data.labels[i] for i in train_rows],
         )
-        if peer in ("newsdesk", "newsdesk-text"):
+        if peer in ("newsdesk", "newsdesk-text", "newsdesk-descriptions"):
             sources = False if peer == "newsdesk-text" else None
-            predict, secs = run_newsdesk(bench, encoder, train, setting, seed, sources, archive)
+            run = without_keywords(bench) if peer == "newsdesk-descriptions" else bench
+            predict, secs = run_newsdesk(run, encoder, train, setting, seed, sources, archive)
         elif peer in ("tfidf", "tfidf-sources"):
             predict, secs = run_tfidf(train, bench.multi_label, peer == "tfidf-sources")
         elif peer == "fasttext":
@@ -400,7 +410,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--peers",
         default="newsdesk,tfidf,fasttext",
-        help="any of newsdesk,newsdesk-text (ignoring articles' sources),tfidf,tfidf-sources "
+        help="any of newsdesk,newsdesk-text (ignoring articles' sources),newsdesk-descriptions "
+        "(the taxonomy without its keyword lists),tfidf,tfidf-sources "
         "(TF-IDF + LR with a one-hot of the source),fasttext,setfit",
     )
     parser.add_argument("--seeds", type=int, default=5)

@@ -137,8 +137,7 @@ def without_keywords(bench: Benchmark) -> Benchmark:
     """``bench`` with its taxonomy's keyword lists removed (peer ``newsdesk-descriptions``:
     what the descriptions alone give zero-shot and self-training)."""
     sections = tuple(replace(s, keywords={}) for s in bench.taxonomy.sections)
-    taxonomy = Taxonomy(name=bench.taxonomy.name, sections=sections)
-    return Benchmark(bench.name, bench.data, bench.splits, taxonomy, bench.multi_label)
+    return replace(bench, taxonomy=replace(bench.taxonomy, sections=sections))
 
 
 def few_shot_rows(data: LabeledArticles, rows: np.ndarray, n: int, seed: int) -> np.ndarray:
@@ -367,7 +366,7 @@ def run_once(
             [bench.data.articles[i] for i in train_rows],
             [bench.data.labels[i] for i in train_rows],
         )
-        if peer in ("newsdesk", "newsdesk-text", "newsdesk-descriptions"):
+        if peer.startswith("newsdesk"):
             sources = False if peer == "newsdesk-text" else None
             run = without_keywords(bench) if peer == "newsdesk-descriptions" else bench
             predict, secs = run_newsdesk(run, encoder, train, setting, seed, sources, archive)

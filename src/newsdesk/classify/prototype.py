@@ -129,11 +129,11 @@ class PrototypeHead:
         if self.mix_ == "standardized":
             return self._standardized_mix(zs, ex, counts)
         has = np.broadcast_to(counts > 0, ex.shape)
-        relative = _relative(ex, has) / self.spread_
+        relative = _relative(ex, has) / self.spread_  # 0 for sections without examples
         if self.prior_ is None:
-            return np.where(has, relative, 0.0)
+            return relative
         weight = self.alpha_ * counts / (counts + self.prior_strength)
-        return zs / self.prior_.temperature + weight * np.where(has, relative, 0.0)
+        return zs / self.prior_.temperature + weight * relative
 
     def _standardized_mix(self, zs: np.ndarray, ex: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """The mix of models saved before ``mix_``: both scores standardized over the training

@@ -105,7 +105,7 @@ def test_check_taxonomy_lists_every_problem_of_a_file(tmp_path: Path) -> None:
         tmp_path,
         "name: t\ncolour: red\nsections:\n"
         "  - name: A\n    descripton: a\n"
-        "  - name: B\n    form: essay\n    description: b\n"
+        "  - name: B\n    form: essay\n"
         "  - name: C\n"
         "  - name: a\n    description: again\n",
     )
@@ -114,6 +114,7 @@ def test_check_taxonomy_lists_every_problem_of_a_file(tmp_path: Path) -> None:
         r"unknown top-level key\(s\) 'colour'",
         r"section 'A': unknown key\(s\) 'descripton'",
         r"section 'B': unknown form 'essay'",
+        r"section 'B' has no description, keywords or examples",
         r"section 'C' has no description, keywords or examples",
         r"section 'a' appears twice",
     ]
@@ -121,7 +122,7 @@ def test_check_taxonomy_lists_every_problem_of_a_file(tmp_path: Path) -> None:
     for pattern, problem in zip(expected, problems, strict=True):
         assert re.search(pattern, problem), (pattern, problem)
         assert problem.startswith(str(path))
-    with pytest.raises(TaxonomyError, match=r"'colour'.* \(and 4 more; `newsdesk taxonomy check`"):
+    with pytest.raises(TaxonomyError, match=r"'colour'.* \(and 5 more; `newsdesk taxonomy check`"):
         load_taxonomy(path)
 
 

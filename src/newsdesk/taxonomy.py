@@ -314,7 +314,10 @@ def _parse_section(raw: Any, index: int, source: str, problems: list[str]) -> Se
         other=other is True,
         form=form if form in SECTION_FORMS else None,
     )
-    if len(problems) == found and (blank := _unrecognisable(section, source)):
+    # A misspelt key is most likely the description itself, and a malformed field was given:
+    # their own problems say so already.
+    given = any(raw.get(key) for key in ("description", "keywords", "examples", "other"))
+    if not unknown and not given and (blank := _unrecognisable(section, source)):
         problems.append(blank)
     return section
 

@@ -9,14 +9,18 @@ from typer.testing import CliRunner
 from newsdesk.cli.app import app
 
 
-def test_check_reports_every_problem_in_one_run(tmp_path: Path) -> None:
+def outlet(tmp_path: Path, sections: str) -> Path:
     path = tmp_path / "outlet.yaml"
-    path.write_text(
-        "name: outlet\nsections:\n"
+    path.write_text(f"name: outlet\nsections:\n{sections}", encoding="utf-8")
+    return path
+
+
+def test_check_reports_every_problem_in_one_run(tmp_path: Path) -> None:
+    path = outlet(
+        tmp_path,
         "  - name: Sports\n    keywords: match\n"
         "  - name: Opinion\n    form: essay\n    description: Columns.\n"
         "  - name: Other\n    other: yes please\n",
-        encoding="utf-8",
     )
     result = CliRunner().invoke(app, ["taxonomy", "check", str(path)])
     assert result.exit_code == 1
@@ -31,11 +35,8 @@ def test_check_reports_every_problem_in_one_run(tmp_path: Path) -> None:
 
 
 def test_check_accepts_a_valid_file(tmp_path: Path) -> None:
-    path = tmp_path / "outlet.yaml"
-    path.write_text(
-        "name: outlet\nsections:\n  - name: Sports\n    description: Football.\n"
-        "  - name: Other\n    other: true\n",
-        encoding="utf-8",
+    path = outlet(
+        tmp_path, "  - name: Sports\n    description: Football.\n  - name: Other\n    other: true\n"
     )
     result = CliRunner().invoke(app, ["taxonomy", "check", str(path)])
     assert result.exit_code == 0, result.output

@@ -250,7 +250,11 @@ def _parse(data: Any, source: str, problems: list[str]) -> Taxonomy | None:
 
 
 def _parse_section(raw: Any, index: int, source: str, problems: list[str]) -> Section | None:
-    """The section in ``raw``, or None with its problems (all of them) added to ``problems``."""
+    """The section in ``raw``, adding every problem it has to ``problems``.
+
+    A named section with problems still comes back, its faulty fields left empty, so that the
+    checks across sections (duplicate names, two catch-alls) run too; without a name, None.
+    """
     found = len(problems)
     where = f"{source}: section {index}"
     if not isinstance(raw, dict):
@@ -317,17 +321,15 @@ def _parse_section(raw: Any, index: int, source: str, problems: list[str]) -> Se
     # A misspelt key is most likely the description itself, and a malformed field was given:
     # their own problems say so already.
     given = any(raw.get(key) for key in ("description", "keywords", "examples", "other"))
-    if not unknown and not given and (blank := _unrecognisable(section, source)):
-        problems.append(blank)
+    if not unknown and not given:
+        problems.append(_blank(section.name, source))
     return section
 
 
-def _unrecognisable(section: Section, source: str) -> str | None:
-    """The problem of a section zero-shot cannot recognise, if it is one."""
-    if section.other or section.description or section.keywords or section.examples:
-        return None
+def _blank(name: str, source: str) -> str:
+    """The problem of a section that zero-shot filing has nothing to recognise by."""
     return (
-        f"{source}: section '{section.name}' has no description, keywords or examples; "
+        f"{source}: section '{name}' has no description, keywords or examples; "
         "add a 'description' so it can be recognised"
     )
 
@@ -357,8 +359,11 @@ def _problems_of(sections: tuple[Section, ...], *, source: str, count: int) -> l
 def _validate(taxonomy: Taxonomy, *, source: str) -> None:
     if not taxonomy.sections:
         raise TaxonomyError(f"{source}: no sections; a taxonomy needs at least two sections")
-    blanks = (_unrecognisable(section, source) for section in taxonomy.sections)
-    problems = [p for p in blanks if p]
+    problems = [
+        _blank(s.name, source)
+        for s in taxonomy.sections
+        if not (s.other or s.description or s.keywords or s.examples)
+    ]
     problems += _problems_of(taxonomy.sections, source=source, count=len(taxonomy.sections))
     if problems:
         raise TaxonomyError(problems[0])

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from newsdesk.errors import TaxonomyError
-from newsdesk.taxonomy import Section, Taxonomy, load_taxonomy
+from newsdesk.taxonomy import Section, Taxonomy, check_taxonomy, load_taxonomy
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -97,3 +98,36 @@ def test_from_labels_builds_sorted_sections() -> None:
     tax = Taxonomy.from_labels(["sport", "business", "sport", "tech"])
     assert tax.names == ["business", "sport", "tech"]
     assert tax.other is None
+
+
+def test_check_taxonomy_lists_every_problem_of_a_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "name: t\ncolour: red\nsections:\n"
+        "  - name: A\n    descripton: a\n"
+        "  - name: B\n    form: essay\n"
+        "  - name: C\n"
+        "  - name: a\n    description: again\n",
+    )
+    problems = check_taxonomy(path)
+    expected = [
+        r"unknown top-level key\(s\) 'colour'",
+        r"section 'A': unknown key\(s\) 'descripton'",
+        r"section 'B': unknown form 'essay'",
+        r"section 'B' has no description, keywords or examples",
+        r"section 'C' has no description, keywords or examples",
+        r"section 'a' appears twice",
+    ]
+    assert len(problems) == len(expected)
+    for pattern, problem in zip(expected, problems, strict=True):
+        assert re.search(pattern, problem), (pattern, problem)
+        assert problem.startswith(str(path))
+    with pytest.raises(TaxonomyError, match=r"'colour'.* \(and 5 more; `newsdesk taxonomy check`"):
+        load_taxonomy(path)
+
+
+def test_check_taxonomy_of_a_valid_or_unreadable_file(tmp_path: Path) -> None:
+    assert check_taxonomy(write(tmp_path, Taxonomy.default().to_yaml())) == []
+    assert check_taxonomy(write(tmp_path, "name: [t\n")) == [
+        f"{tmp_path / 'tax.yaml'}: line 2, column 1: invalid YAML: expected ',' or ']', but got '<stream end>'"
+    ]

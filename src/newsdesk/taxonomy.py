@@ -28,7 +28,7 @@ from typing import Any
 
 from newsdesk.errors import TaxonomyError
 
-__all__ = ["DEFAULT_TAXONOMY", "Section", "Taxonomy", "load_taxonomy"]
+__all__ = ["DEFAULT_TAXONOMY", "Section", "Taxonomy", "check_taxonomy", "load_taxonomy"]
 
 DEFAULT_TAXONOMY = "default"
 _TOP_KEYS = {"name", "description", "multi_label", "sections"}
@@ -117,7 +117,7 @@ class Taxonomy:
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "<dict>") -> Taxonomy:
         """Build and validate a taxonomy from parsed YAML/JSON."""
-        return _parse(data, source)
+        return _build(data, source)
 
     @classmethod
     def from_labels(cls, labels: Iterable[str], *, name: str = "from-labels") -> Taxonomy:
@@ -137,13 +137,46 @@ class Taxonomy:
 
 
 def load_taxonomy(source: str | Path | Taxonomy | None = None) -> Taxonomy:
-    """Load a taxonomy from a YAML file path, a bundled name (``default``), or pass one through."""
-    import yaml
+    """Load a taxonomy from a YAML file path, a bundled name (``default``), or pass one through.
 
+    A file with several problems raises on the first and says how many more there are;
+    :func:`check_taxonomy` lists them all.
+    """
     if isinstance(source, Taxonomy):
         return source
-    if source is None:
-        source = DEFAULT_TAXONOMY
+    return _build(*_read(DEFAULT_TAXONOMY if source is None else source))
+
+
+def _build(data: Any, source: str) -> Taxonomy:
+    """The taxonomy in parsed YAML; raises on the first problem, counting the others."""
+    problems: list[str] = []
+    taxonomy = _parse(data, source, problems)
+    if problems or taxonomy is None:
+        more = len(problems) - 1
+        hint = f" (and {more} more; `newsdesk taxonomy check` lists them all)" if more else ""
+        raise TaxonomyError(problems[0] + hint)
+    return taxonomy
+
+
+def check_taxonomy(source: str | Path) -> list[str]:
+    """Every problem of a taxonomy file, each naming the file, the section and the fix.
+
+    An empty list means the file loads. A file that cannot be read or parsed as YAML has that
+    one problem: nothing past it can be checked.
+    """
+    try:
+        data, label = _read(source)
+    except TaxonomyError as exc:
+        return [str(exc)]
+    problems: list[str] = []
+    _parse(data, label, problems)
+    return problems
+
+
+def _read(source: str | Path) -> tuple[Any, str]:
+    """The parsed YAML of a file or bundled taxonomy, and the label its problems start with."""
+    import yaml
+
     path = Path(source)
     if not path.exists() and isinstance(source, str) and "/" not in source:
         bundled = resources.files("newsdesk.taxonomies").joinpath(f"{source}.yaml")
@@ -165,13 +198,12 @@ def load_taxonomy(source: str | Path | Taxonomy | None = None) -> Taxonomy:
             ) from None
         label = str(path)
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text), label
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise TaxonomyError(f"{label}:{where}: invalid YAML: {problem}") from None
-    return _parse(data, label)
 
 
 def bundled_taxonomies() -> list[str]:
@@ -180,48 +212,63 @@ def bundled_taxonomies() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-def _parse(data: Any, source: str) -> Taxonomy:
+def _parse(data: Any, source: str, problems: list[str]) -> Taxonomy | None:
+    """The taxonomy in ``data``, or None when ``problems`` gained any: every one is collected."""
+    found = len(problems)
     if not isinstance(data, dict):
-        raise TaxonomyError(
+        problems.append(
             f"{source}: expected a mapping with 'name' and 'sections', got {type(data).__name__}"
         )
+        return None
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
-        raise TaxonomyError(
+        problems.append(
             f"{source}: unknown top-level key(s) {', '.join(map(repr, unknown))}; "
             f"allowed keys are: {', '.join(sorted(_TOP_KEYS))}"
         )
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise TaxonomyError(f"{source}: missing 'name'; add a line such as 'name: my-outlet'")
+        problems.append(f"{source}: missing 'name'; add a line such as 'name: my-outlet'")
     raw_sections = data.get("sections")
     if not raw_sections:
-        raise TaxonomyError(
-            f"{source}: no sections; add a 'sections:' list with at least two sections"
-        )
+        problems.append(f"{source}: no sections; add a 'sections:' list with at least two sections")
+        return None
     if not isinstance(raw_sections, list):
-        raise TaxonomyError(f"{source}: 'sections' must be a list of sections")
-    sections = tuple(_parse_section(raw, i, source) for i, raw in enumerate(raw_sections, 1))
+        problems.append(f"{source}: 'sections' must be a list of sections")
+        return None
+    parsed = [_parse_section(raw, i, source, problems) for i, raw in enumerate(raw_sections, 1)]
+    sections = tuple(s for s in parsed if s is not None)
+    problems.extend(_problems_of(sections, source=source, count=len(raw_sections)))
+    if len(problems) > found or not isinstance(name, str):
+        return None
     taxonomy = Taxonomy.__new__(Taxonomy)
     object.__setattr__(taxonomy, "name", name.strip())
     object.__setattr__(taxonomy, "sections", sections)
     object.__setattr__(taxonomy, "description", str(data.get("description") or ""))
     object.__setattr__(taxonomy, "multi_label", bool(data.get("multi_label", False)))
-    _validate(taxonomy, source=source)
     return taxonomy
 
 
-def _parse_section(raw: Any, index: int, source: str) -> Section:
+def _parse_section(raw: Any, index: int, source: str, problems: list[str]) -> Section | None:
+    """The section in ``raw``, adding every problem it has to ``problems``.
+
+    A named section with problems still comes back, its faulty fields left empty, so that the
+    checks across sections (duplicate names, two catch-alls) run too; without a name, None.
+    """
+    found = len(problems)
     where = f"{source}: section {index}"
     if not isinstance(raw, dict):
-        raise TaxonomyError(f"{where}: expected a mapping with at least 'name', got {raw!r}")
+        problems.append(f"{where}: expected a mapping with at least 'name', got {raw!r}")
+        return None
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise TaxonomyError(f"{where}: missing 'name'; every section needs a name")
-    where = f"{source}: section '{name}'"
+        problems.append(f"{where}: missing 'name'; every section needs a name")
+        name = None
+    else:
+        where = f"{source}: section '{name}'"
     unknown = sorted(set(raw) - _SECTION_KEYS)
     if unknown:
-        raise TaxonomyError(
+        problems.append(
             f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; "
             f"allowed keys are: {', '.join(sorted(_SECTION_KEYS))}"
         )
@@ -229,10 +276,11 @@ def _parse_section(raw: Any, index: int, source: str) -> Section:
     if isinstance(description, str):
         description = {"en": description}
     if not isinstance(description, dict):
-        raise TaxonomyError(f"{where}: 'description' must be text or a mapping of language: text")
+        problems.append(f"{where}: 'description' must be text or a mapping of language: text")
+        description = {}
     for lang, text in description.items():
         if not isinstance(text, str) or not text.strip():
-            raise TaxonomyError(
+            problems.append(
                 f"{where}: description for '{lang}' is empty; write a sentence saying what "
                 "the section holds, or remove that language"
             )
@@ -243,50 +291,79 @@ def _parse_section(raw: Any, index: int, source: str) -> Section:
         isinstance(words, list) and all(isinstance(w, str) for w in words)
         for words in keywords.values()
     ):
-        raise TaxonomyError(f"{where}: 'keywords' must map a language to a list of words")
+        problems.append(f"{where}: 'keywords' must map a language to a list of words")
     examples = raw.get("examples") or []
     if not isinstance(examples, list) or not all(isinstance(e, str) for e in examples):
-        raise TaxonomyError(f"{where}: 'examples' must be a list of texts")
+        problems.append(f"{where}: 'examples' must be a list of texts")
     other = raw.get("other", False)
     if not isinstance(other, bool):
-        raise TaxonomyError(f"{where}: 'other' must be true or false, got {other!r}")
+        problems.append(f"{where}: 'other' must be true or false, got {other!r}")
     form = raw.get("form")
     if form is not None and form not in SECTION_FORMS:
-        raise TaxonomyError(
+        problems.append(
             f"{where}: unknown form {form!r}; use one of: {', '.join(SECTION_FORMS)}, "
             "or leave 'form' out for a topic section"
         )
-    return Section(
+    if name is None:
+        return None
+    section = Section(
         name=name.strip(),
-        description={str(k): v.strip() for k, v in description.items()},
-        keywords={str(k): tuple(w.strip() for w in v if w.strip()) for k, v in keywords.items()},
-        examples=tuple(e.strip() for e in examples if e.strip()),
-        other=other,
-        form=form,
+        description={str(k): v.strip() for k, v in description.items() if isinstance(v, str)},
+        keywords=(
+            {str(k): tuple(w.strip() for w in v if w.strip()) for k, v in keywords.items()}
+            if len(problems) == found
+            else {}
+        ),
+        examples=tuple(e.strip() for e in examples if e.strip()) if len(problems) == found else (),
+        other=other is True,
+        form=form if form in SECTION_FORMS else None,
     )
+    # A misspelt key is most likely the description itself, and a malformed field was given:
+    # their own problems say so already.
+    given = any(raw.get(key) for key in ("description", "keywords", "examples", "other"))
+    if not unknown and not given:
+        problems.append(_blank(section.name, source))
+    return section
+
+
+def _blank(name: str, source: str) -> str:
+    """The problem of a section that zero-shot filing has nothing to recognise by."""
+    return (
+        f"{source}: section '{name}' has no description, keywords or examples; "
+        "add a 'description' so it can be recognised"
+    )
+
+
+def _problems_of(sections: tuple[Section, ...], *, source: str, count: int) -> list[str]:
+    """What is wrong with these sections together; ``count`` includes the unnamed ones."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for section in sections:
+        key = section.name.casefold()
+        if key in seen:
+            problems.append(
+                f"{source}: section '{section.name}' appears twice; section names must be unique"
+            )
+        seen.add(key)
+    others = [s.name for s in sections if s.other]
+    if len(others) > 1:
+        problems.append(
+            f"{source}: sections {', '.join(repr(n) for n in others)} are all marked 'other: true'; "
+            "only one section can be the catch-all"
+        )
+    if count < 2 or count - len(others) < 1:
+        problems.append(f"{source}: a taxonomy needs at least two sections")
+    return problems
 
 
 def _validate(taxonomy: Taxonomy, *, source: str) -> None:
     if not taxonomy.sections:
         raise TaxonomyError(f"{source}: no sections; a taxonomy needs at least two sections")
-    seen: set[str] = set()
-    for section in taxonomy.sections:
-        key = section.name.casefold()
-        if key in seen:
-            raise TaxonomyError(
-                f"{source}: section '{section.name}' appears twice; section names must be unique"
-            )
-        seen.add(key)
-        if not section.other and not (section.description or section.keywords or section.examples):
-            raise TaxonomyError(
-                f"{source}: section '{section.name}' has no description, keywords or examples; "
-                "add a 'description' so it can be recognised"
-            )
-    others = [s.name for s in taxonomy.sections if s.other]
-    if len(others) > 1:
-        raise TaxonomyError(
-            f"{source}: sections {', '.join(repr(n) for n in others)} are all marked 'other: true'; "
-            "only one section can be the catch-all"
-        )
-    if len(taxonomy.sections) - len(others) < 1 or len(taxonomy.sections) < 2:
-        raise TaxonomyError(f"{source}: a taxonomy needs at least two sections")
+    problems = [
+        _blank(s.name, source)
+        for s in taxonomy.sections
+        if not (s.other or s.description or s.keywords or s.examples)
+    ]
+    problems += _problems_of(taxonomy.sections, source=source, count=len(taxonomy.sections))
+    if problems:
+        raise TaxonomyError(problems[0])

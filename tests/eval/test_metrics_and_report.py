@@ -115,3 +115,36 @@ def test_evaluate_cli_cross_validation_lists_unknown_labels(tmp_path: Path) -> N
     )  # fmt: skip
     assert result.exit_code == 1
     assert "error: 1 label(s) are not sections of taxonomy 'tiny': 'Weather' (3)" in result.output
+
+
+def test_evaluate_report_lists_the_misfiled_most_confident_first(tmp_path: Path) -> None:
+    data = tmp_path / "test.jsonl"
+    rows = [
+        {"id": "s1", "title": "Cup final", "text": "Sports: match, team, players, league and championship.",
+         "label": "Sports"},
+        {"id": "m1", "title": "Cup <final>", "text": "Sports: match, team, players, league and championship.",
+         "label": "Economy"},
+        {"id": "m2", "title": "", "text": "The team won the league title after a long match "
+         "season of goals and tournament play", "label": "Economy"},
+    ]  # fmt: skip
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["evaluate", str(data), "--taxonomy", str(DATA / "tiny-taxonomy.yaml"),
+         "--encoder", "lexical-256", "--report", str(tmp_path / "r")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    misfiled = json.loads((tmp_path / "r" / "metrics.json").read_text())["misfiled"]
+    # m1 names the Sports description's words, m2 only a few: m1 is the confident mistake
+    assert [(m["id"], m["gold"], m["call"]) for m in misfiled] == [
+        ("m1", "Economy", "Sports"),
+        ("m2", "Economy", "Sports"),
+    ]
+    assert misfiled[0]["confidence"] > misfiled[1]["confidence"] > 0
+    # an article without a title is named by its first twelve words
+    titles = [m["title"] for m in misfiled]
+    assert titles == ["Cup <final>", "The team won the league title after a long match season of"]
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "Misfiled articles (2)" in html
+    assert "<td>Cup &lt;final&gt;</td><td>Economy</td><td>Sports</td>" in html
+    assert "(2 misfiled)" in result.output

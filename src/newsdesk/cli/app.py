@@ -12,6 +12,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: rich markup would read 'newsdesk[scale]' as a style tag and drop it, and its
+    # tables cut long option names ('--taxonomy-from-labels') to fit a narrow terminal.
+    rich_markup_mode=None,
 )
 
 

@@ -29,7 +29,9 @@ def evaluate(
     encoder: str = typer.Option(
         None, "--encoder", "-e", help="Encoder name (default: the model's, or e5-small)."
     ),
-    report: Path = typer.Option(None, "--report", help="Write metrics.json and report.html here."),
+    report: Path = typer.Option(
+        None, "--report", help="Write metrics.json and report.html (with the misfiled) here."
+    ),
     cv: int = typer.Option(None, "--cv", help="Stratified K-fold training and evaluation on DATA."),
     label_column: str = typer.Option("label", help="Column holding one section an article."),
     labels_column: str = typer.Option("labels", help="Column holding several sections."),
@@ -59,7 +61,7 @@ def evaluate(
         from newsdesk.eval.report import write_report
 
         page = write_report(metrics, report, title=f"newsdesk evaluation: {data.name}")
-        say(f"wrote {report / 'metrics.json'} and {page}")
+        say(f"wrote {report / 'metrics.json'} and {page} ({len(metrics['misfiled'])} misfiled)")
 
 
 def run(  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from newsdesk.errors import TaxonomyError
-from newsdesk.taxonomy import load_taxonomy
+from newsdesk.taxonomy import check_taxonomy, load_taxonomy
 
 app = typer.Typer(help="Inspect and validate taxonomies.", no_args_is_help=True)
 
@@ -27,11 +27,12 @@ def show(
 
 @app.command("check")
 def check(file: Path = typer.Argument(..., help="The taxonomy YAML file to validate.")) -> None:
-    """Validate a taxonomy file; exit 0 when valid, 1 with the reason when not."""
-    try:
-        taxonomy = load_taxonomy(file)
-    except TaxonomyError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+    """Validate a taxonomy file: exit 0 when valid, 1 after one line for each problem."""
+    problems = check_taxonomy(file)
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    if problems:
+        raise typer.Exit(1)
+    taxonomy = load_taxonomy(file)
     other = taxonomy.other.name if taxonomy.other else "none"
     typer.echo(f"{file}: ok, {len(taxonomy)} sections (catch-all: {other})")

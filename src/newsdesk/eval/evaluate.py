@@ -20,7 +20,7 @@ from newsdesk.encoders.base import Encoder
 from newsdesk.eval.metrics import classification_metrics, multilabel_metrics
 from newsdesk.taxonomy import Taxonomy
 
-__all__ = ["cross_validate", "evaluate_articles", "score_predictions"]
+__all__ = ["cross_validate", "evaluate_articles", "misfiled", "score_predictions"]
 
 
 def score_predictions(
@@ -40,7 +40,34 @@ def score_predictions(
             [list(p.sections or (p.section,)) for p in predictions],
             taxonomy.names,
         )
+    metrics["misfiled"] = misfiled(data, predictions, multi_label)
     return metrics
+
+
+def misfiled(
+    data: LabeledArticles, predictions: list[Prediction], multi_label: bool = False
+) -> list[dict[str, Any]]:
+    """The articles filed wrong, the most confident first: what an editor reads next.
+
+    A confident mistake is the costliest (it skips review) and the likeliest to be a wrong
+    label or a section the taxonomy describes badly, so those lead. Multi-label calls are
+    wrong when their set of sections differs from the labels'.
+    """
+    rows = []
+    for article, labels, call in zip(data.articles, data.labels, predictions, strict=True):
+        called = tuple(call.sections or (call.section,)) if multi_label else (call.section,)
+        if not labels or (set(called) == set(labels) if multi_label else called[0] == labels[0]):
+            continue
+        rows.append(
+            {
+                "id": article.id,
+                "title": article.title or " ".join(article.text.split()[:12]),
+                "gold": ", ".join(labels) if multi_label else labels[0],
+                "call": ", ".join(called),
+                "confidence": round(float(call.confidence), 4),
+            }
+        )
+    return sorted(rows, key=lambda row: -row["confidence"])
 
 
 def evaluate_articles(classifier: Classifier, data: LabeledArticles) -> dict[str, Any]:

@@ -17,6 +17,9 @@ from newsdesk.eval.plots import confusion_svg, reliability_svg
 
 __all__ = ["render_html", "write_report"]
 
+# The page stays readable and small on a large test set; metrics.json keeps every row.
+MISFILED_SHOWN = 500
+
 _STYLE = """
 body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222;padding:0 1em}
 h1{font-size:1.5em} h2{font-size:1.15em;margin-top:2em} table{border-collapse:collapse}
@@ -90,8 +93,32 @@ def render_html(metrics: dict[str, Any], title: str = "newsdesk evaluation") -> 
             "Bars reaching the dashed line mean the confidence is honest.</p>"
             + _image(reliability_svg(metrics["reliability"]), "reliability diagram")
         )
+    if "misfiled" in metrics:
+        parts.append(_misfiled_table(metrics["misfiled"]))
     parts.append("</body></html>")
     return "".join(parts)
+
+
+def _misfiled_table(rows: list[dict[str, Any]]) -> str:
+    """The misfiled articles, the most confident first (the list is already in that order)."""
+    shown = rows[:MISFILED_SHOWN]
+    more = len(rows) - len(shown)
+    note = f" The first {len(shown)} of {len(rows)}; metrics.json lists them all." if more else ""
+    head = (
+        f"<h2>Misfiled articles ({len(rows)})</h2><p class='muted'>The most confident mistakes "
+        f"first: each is a wrong label, or a section the taxonomy describes badly.{note}</p>"
+    )
+    if not rows:
+        return head
+    body = "".join(
+        f"<tr><td>{escape(str(row['title']))}</td><td>{escape(row['gold'])}</td>"
+        f"<td>{escape(row['call'])}</td><td>{row['confidence']:.2f}</td></tr>"
+        for row in shown
+    )
+    return (
+        f"{head}<table><tr><th>title</th><th>label</th><th>call</th><th>confidence</th></tr>"
+        f"{body}</table>"
+    )
 
 
 def write_report(

@@ -7,7 +7,7 @@ successful sign-in clears the account's count (not the address's: signing in to 
 account between guesses must not reset them).
 
 The counts live in the memory of one service process: each worker process counts on its own,
-and a restart forgets them (see the README's Review desk section).
+and a restart forgets them (see docs/review-desk.md, Security).
 """
 
 from __future__ import annotations

@@ -240,3 +240,15 @@ def test_ingest_cli_refuses_a_bad_allow_private_entry() -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
     assert "cannot allow '10.0.0.0/33': not a network" in result.stderr
+
+
+def test_a_page_is_decoded_with_the_charset_of_its_http_header() -> None:
+    html = (DATA / "article_ar.html").read_text(encoding="utf-8")
+    html = html.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))  # not in windows-1256
+    # the page's own label is wrong, but Latin-1 decodes any byte: only the header can tell
+    html = html.replace('<meta charset="utf-8">', '<meta charset="iso-8859-1">')
+    page = Route(html.encode("cp1256"), content_type="text/html; charset=windows-1256")
+    with site(**{"/ar-1256": page}) as server, fetcher(server) as f:
+        (article,) = Ingester(f).pages([server.url("/ar-1256")], IngestReport())
+    assert article.title == "المنتخب يتأهل إلى نهائي البطولة بعد فوز مثير"
+    assert article.lang == "ar"

@@ -70,16 +70,10 @@ class FetchResult:
 
     @property
     def text(self) -> str:
-        """The body decoded with the declared charset (UTF-8 when none, errors replaced)."""
-        charset = "utf-8"
-        for part in self.content_type.split(";")[1:]:
-            name, _, value = part.strip().partition("=")
-            if name.lower() == "charset" and value:
-                charset = value.strip("\"'")
-        try:
-            return self.content.decode(charset, errors="replace")
-        except LookupError:
-            return self.content.decode("utf-8", errors="replace")
+        """The body decoded in its declared or detected charset (see :mod:`newsdesk.io.charset`)."""
+        from newsdesk.io.charset import decode_html
+
+        return decode_html(self.content, self.content_type)
 
 
 class _HostGate:

@@ -102,7 +102,7 @@ class Ingester:
                 report.feeds_unchanged += 1
                 continue
             try:
-                listed = parse_feed(result.content, url=url)
+                listed = parse_feed(result.content, url=url, content_type=result.content_type)
             except ArticleError as exc:
                 report.fail(url, str(exc))
                 continue
@@ -169,7 +169,9 @@ class Ingester:
                 if isinstance(result, FetchError):
                     report.fail(url, str(result))
                     continue
-                article = extract_article(result.content, url=result.final_url)
+                article = extract_article(
+                    result.content, url=result.final_url, content_type=result.content_type
+                )
             except ArticleError as exc:
                 report.fail(url, str(exc))
                 continue

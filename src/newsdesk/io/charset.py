@@ -54,10 +54,10 @@ def decode_html(content: bytes, content_type: str = "") -> str:
         (meta.group(1).decode("ascii") if meta else None, True),
     )
     for label, from_meta in declared:
-        encoding = _codec(label, from_meta=from_meta)
-        if encoding is not None:
+        codec = _codec(label, from_meta=from_meta)
+        if codec is not None:
             try:
-                return content.decode(encoding)
+                return content.decode(codec)
             except UnicodeDecodeError:
                 continue  # mislabelled: the next source may know better
     try:

@@ -191,6 +191,16 @@ def test_max_items_caps_each_poll_and_leaves_the_rest_for_the_next() -> None:
     assert story_hits(server) == [f"/story/{i}" for i in range(5)]  # newest first, each once
 
 
+def test_max_items_fetches_a_failed_page_again_only_in_the_room_new_items_leave() -> None:
+    with site() as server, fetcher(server) as f:
+        server.routes["/big.xml"] = big_feed(server, 3)
+        server.routes.update({f"/story/{i}": story_page(i) for i in (1, 2)})  # 0 answers 404
+        ingester = Ingester(f, max_items=1)
+        for _ in range(4):
+            list(ingester.feeds([server.url("/big.xml")], IngestReport()))
+    assert story_hits(server) == ["/story/0", "/story/1", "/story/2", "/story/0"]
+
+
 def test_feed_links_to_another_private_host_are_refused() -> None:
     inside = FixtureServer({"/secret": Route(EN)})
     with inside, site() as server, fetcher(server) as f:

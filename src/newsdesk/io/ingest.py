@@ -134,8 +134,8 @@ class Ingester:
 
         Entries never fetched come first, in feed order; pages that failed or were duplicates
         before are fetched again only in the room left, so they cannot hold the new ones back
-        for ever. While entries wait, the feed's validators are forgotten: a conditional request
-        would get "not modified" next time, and the waiting entries would never be read.
+        for ever. While any entry waits, the feed's validators are forgotten: a conditional
+        request would get "not modified" next time, and the waiting entries would not be read.
         """
         if self.max_items is None:
             return listed
@@ -143,8 +143,8 @@ class Ingester:
         new = [e for e in unseen if canonical_url(e.url) not in self._tried]
         again = [e for e in unseen if canonical_url(e.url) in self._tried]
         chosen = {id(e) for e in (new + again)[: self.max_items]}
-        if len(new) > self.max_items:
-            report.held_back += len(new) - self.max_items
+        report.held_back += max(0, len(new) - self.max_items)
+        if len(new) + len(again) > self.max_items:
             self.fetcher.validators.pop(feed, None)
         return [e for e in listed if id(e) in chosen or self.dedup.seen_url(e.url)]
 

@@ -85,18 +85,26 @@ def test_rejected_rows_exit_3_and_are_reported_with_file_and_line(tmp_path: Path
     }
 
 
-def test_csv_without_text_column_is_a_rejected_input_and_others_still_run(tmp_path: Path) -> None:
+def test_csv_without_text_column_is_a_usage_error_before_any_row(tmp_path: Path) -> None:
     csv_path = tmp_path / "articles.csv"
     csv_path.write_text("title,body,tag\nT,Some body,x\n", encoding="utf-8")
-    result = run(str(csv_path), EN)
-    assert result.exit_code == 3
-    assert [r["id"] for r in lines(result.stdout)] == ["arg:2"]
-    assert (
-        f"rejected {csv_path}:1: column 'text' not found in {csv_path}; columns are: title, body, "
-        "tag; pass --text-column body"
-    ) in result.stderr
+    result = run(EN, str(csv_path))
+    assert result.exit_code == 2
+    assert result.stdout == ""  # checked before the text given first was classified
+    assert result.stderr == (
+        f"error: column 'text' not found in {csv_path}; columns are: title, body, tag; "
+        "pass --text-column body\n"
+    )
     fixed = run(str(csv_path), "--text-column", "body", "--id-column", "tag")
     assert fixed.exit_code == 0 and [r["id"] for r in lines(fixed.stdout)] == ["x"]
+
+
+def test_garbage_gz_input_is_one_not_gzip_error(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.jsonl.gz"
+    path.write_bytes(b"\xed\x83\xd4 noise\n" * 5)
+    result = run(str(path))
+    assert result.exit_code == 2
+    assert result.stderr.count("not gzip") == 1 and "undecodable" not in result.stderr
 
 
 def test_output_file(tmp_path: Path) -> None:

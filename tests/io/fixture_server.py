@@ -1,7 +1,8 @@
 """A tiny HTTP server on 127.0.0.1 serving fixture feeds and pages to tests and benchmarks.
 
-Routes map a path to a :class:`Route` (status, body, headers, delay before answering, or an
-ETag that makes conditional requests answer 304). Every request is recorded in ``hits``.
+Routes map a path to a :class:`Route` (status, body, headers, delay before answering, an
+ETag that makes conditional requests answer 304, or a pause between the bytes of the status
+line and headers, as a slow-loris server sends them). Every request is recorded in ``hits``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Route:
     delay: float = 0.0
     etag: str | None = None
     fail_times: int = 0  # answer 503 this many times before the real answer
+    trickle: float = 0.0  # seconds between two bytes of the status line and headers
 
 
 class FixtureServer:
@@ -51,6 +53,11 @@ class FixtureServer:
     def base(self) -> str:
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    @property
+    def origin(self) -> str:
+        """``127.0.0.1:PORT``: what a fetcher's ``allow_private`` names to reach this server."""
+        return self.base.removeprefix("http://")
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -90,6 +97,8 @@ class FixtureServer:
             return self._send(handler, answering, 404, b"not found", "text/plain", {})
         if route.delay and self._closing.wait(route.delay):
             return  # the server is stopping: a slow answer is not sent at all
+        if route.trickle:
+            return self._trickle(handler, answering, route)
         with self._lock:
             failed = self._failed.get(path, 0)
             if failed < route.fail_times:
@@ -104,6 +113,22 @@ class FixtureServer:
                 return self._send(handler, answering, 304, b"", route.content_type, headers)
         body = route.body.encode() if isinstance(route.body, str) else route.body
         self._send(handler, answering, route.status, body, route.content_type, headers)
+
+    def _trickle(
+        self, handler: BaseHTTPRequestHandler, answering: list[bool], route: Route
+    ) -> None:
+        """Send the head one byte at a time, ``route.trickle`` seconds apart, until it is out
+        or the client hangs up or the server stops."""
+        self._done(answering)
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: {route.content_type}\r\n" + "X-Pad: x" * 100
+        try:
+            for byte in head.encode():
+                if self._closing.wait(route.trickle):
+                    return
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def _send(
         self,

@@ -49,3 +49,13 @@ def test_an_html_page_is_not_a_feed() -> None:
 def test_empty_feed_has_no_entries() -> None:
     empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
     assert parse_feed(empty) == []
+
+
+def test_the_http_charset_of_a_feed_is_honoured() -> None:
+    rss = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        "<item><title>المنتخب يتأهل إلى النهائي</title><link>https://x.test/1</link></item>"
+        "</channel></rss>"
+    ).encode("cp1256")
+    (entry,) = parse_feed(rss, content_type="application/rss+xml; charset=windows-1256")
+    assert entry.title == "المنتخب يتأهل إلى النهائي"

@@ -368,3 +368,44 @@ def test_reading_streams_instead_of_loading_the_file(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count == 3000
     assert peak < 2_000_000, peak
+
+
+# --- inputs that are broken as a whole ----------------------------------------------------------
+
+
+def test_unterminated_json_string_is_reported_as_unterminated(tmp_path: Path) -> None:
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes(b'{"id": "x", "text": "abc\n')
+    _, (rejected,) = read(path)
+    assert rejected.reason == "invalid JSON: Unterminated string starting at (column 21)"
+
+
+def test_gz_file_that_is_not_gzip_is_refused_once(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.jsonl.gz"
+    path.write_bytes(bytes(range(7, 256)) * 4 + b"\n" * 3)  # no gzip magic, several lines
+    with pytest.raises(ReaderError, match=r"garbage\.jsonl\.gz: not gzip"):
+        check_source(path)
+    with pytest.raises(ReaderError, match=r"garbage\.jsonl\.gz: not gzip"):
+        read_articles(path)
+
+
+def test_gzip_magic_with_a_corrupt_header_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "corrupt.jsonl.gz"
+    path.write_bytes(b"\x1f\x8b\x00not a deflate stream at all\n")
+    with pytest.raises(ReaderError, match=r"corrupt\.jsonl\.gz: not gzip \("):
+        check_source(path)
+
+
+def test_check_source_reads_the_csv_header(tmp_path: Path) -> None:
+    path = tmp_path / "articles.csv"
+    path.write_text("title,body\nT,Some body text\n", encoding="utf-8")
+    with pytest.raises(ReaderError, match=r"columns are: title, body; pass --text-column body$"):
+        check_source(path)
+    check_source(path, text_column="body")  # the right column: no error
+
+
+def test_missing_text_column_without_a_guess_still_names_the_flag(tmp_path: Path) -> None:
+    path = tmp_path / "empty_cells.csv"
+    path.write_text("a,b\n,\n", encoding="utf-8")
+    with pytest.raises(ReaderError, match=r"columns are: a, b; pass --text-column NAME$"):
+        check_source(path)

@@ -151,7 +151,7 @@ def classify(
         settings.update(encode_batch=batch_size, preserve_order=preserve_order)
         classify_on_ray(inputs or [], output, spec, settings, format, read, top_k, overwrite)
         return
-    sources = _sources(inputs or ([] if stdin_is_terminal() else [STDIN]), format)
+    sources = _sources(inputs or ([] if stdin_is_terminal() else [STDIN]), format, text_column)
     # before the model is built: its label vectors come out the same to the last bit in every
     # process, whatever ran before in it (products summed over two threads differ in the last
     # bits), so a resumed run writes what an uninterrupted one writes
@@ -182,7 +182,9 @@ def classify(
         raise typer.Exit(EXIT_REJECTED)
 
 
-def _sources(inputs: list[str], format: InputFormat | None) -> list[str | Article]:
+def _sources(
+    inputs: list[str], format: InputFormat | None, text_column: str
+) -> list[str | Article]:
     """Tell texts from paths, and check every path before any work starts."""
     if not inputs:
         usage_error("no input; give a quoted text, a file, or '-' to read stdin")
@@ -192,7 +194,7 @@ def _sources(inputs: list[str], format: InputFormat | None) -> list[str | Articl
     for number, value in enumerate(inputs, 1):
         if value == STDIN or _is_path(value):
             try:
-                check_source(value, format=format)
+                check_source(value, format=format, text_column=text_column)
             except (ReaderError, MissingExtraError) as exc:
                 usage_error(str(exc))
             sources.append(value)
@@ -223,8 +225,8 @@ def _read_all(
             continue
         try:
             yield from read_articles(source, on_reject=report, **options)
-        except ReaderError as exc:  # the input as a whole: a CSV without its text column
-            report(Rejected(source, 1, str(exc)))
+        except ReaderError as exc:  # stdin as a whole: a CSV without its text column
+            usage_error(str(exc))
 
 
 class _RejectReport:
@@ -315,7 +317,7 @@ def _count(source: str | Article, format: InputFormat | None, column: str) -> in
         return 1
     try:
         return count_records(source, format=format, text_column=column) or 0
-    except ReaderError:  # reported as one rejected row when it is read
+    except ReaderError:  # _sources stops the run on it before this counts
         return 1
 
 

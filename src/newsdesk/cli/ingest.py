@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,22 @@ DATABASE = typer.Option(
 TAXONOMY = typer.Option("default", "--taxonomy", "-t", help="Taxonomy YAML file.")
 ENCODER = typer.Option("e5-small", "--encoder", "-e", help="Encoder name or folder.")
 TIMEOUT = typer.Option(10.0, "--timeout", help="Seconds to wait for a server.")
+TOTAL_TIMEOUT = typer.Option(
+    30.0,
+    "--total-timeout",
+    help="Seconds one fetch may take in all (connecting, redirects, headers, body); "
+    "a server that trickles bytes is cut off then.",
+)
 DELAY = typer.Option(1.0, "--host-delay", help="Seconds between two requests to one host.")
 WORKERS = typer.Option(4, "--workers", help="Hosts fetched at once (one request per host).")
+ALLOW_PRIVATE = typer.Option(
+    [],
+    "--allow-private",
+    help="A private, loopback or link-local address newsdesk may fetch: HOST, HOST:PORT, a "
+    "network such as 10.0.0.0/8, or 'any'. Repeat for several. Without it such addresses are "
+    "refused, whether given, linked from a feed or redirected to.",
+)
+PROGRESS_EVERY = 5.0  # seconds between two progress lines on stderr
 
 
 @app.command("feed")
@@ -45,20 +59,29 @@ def feed(
         None, "--every", help="Fetch again every MINUTES (until interrupted)."
     ),
     rounds: int | None = typer.Option(None, "--rounds", help="With --every: stop after N."),
+    max_items: int | None = typer.Option(
+        None,
+        "--max-items",
+        min=1,
+        help="Fetch at most N new pages of each feed a round; the rest wait for the next.",
+    ),
     output: Path | None = OUTPUT,
     database_url: str | None = DATABASE,
     taxonomy: str = TAXONOMY,
     encoder: str = ENCODER,
     timeout: float = TIMEOUT,
+    total_timeout: float = TOTAL_TIMEOUT,
     host_delay: float = DELAY,
     workers: int = WORKERS,
+    allow_private: list[str] = ALLOW_PRIVATE,
 ) -> None:
     """Ingest the articles the feeds link to; with --every, keep polling for new ones."""
 
     def one_round(ingester: Any, report: Any) -> Iterator[Any]:
         return ingester.feeds(urls, report)
 
-    common = _Common(output, database_url, taxonomy, encoder, timeout, host_delay, workers)
+    common = _Common(output, database_url, taxonomy, encoder, timeout, host_delay, workers,
+                     total_timeout, allow_private, max_items)  # fmt: skip
     _run(one_round, common, every, rounds)
 
 
@@ -70,8 +93,10 @@ def page(
     taxonomy: str = TAXONOMY,
     encoder: str = ENCODER,
     timeout: float = TIMEOUT,
+    total_timeout: float = TOTAL_TIMEOUT,
     host_delay: float = DELAY,
     workers: int = WORKERS,
+    allow_private: list[str] = ALLOW_PRIVATE,
 ) -> None:
     """Ingest single article pages (URLs) or saved HTML files."""
     urls = [i for i in items if i.startswith(("http://", "https://"))]
@@ -81,7 +106,9 @@ def page(
         yield from ingester.files(files, report)
         yield from ingester.pages(urls, report)
 
-    _run(one_round, _Common(output, database_url, taxonomy, encoder, timeout, host_delay, workers))
+    common = _Common(output, database_url, taxonomy, encoder, timeout, host_delay, workers,
+                     total_timeout, allow_private)  # fmt: skip
+    _run(one_round, common)
 
 
 @dataclass(frozen=True)
@@ -95,6 +122,9 @@ class _Common:
     timeout: float
     host_delay: float
     workers: int
+    total_timeout: float = 30.0
+    allow_private: list[str] = field(default_factory=list)
+    max_items: int | None = None
 
 
 def _run(
@@ -112,7 +142,12 @@ def _run(
     try:
         sink = _StoreSink(database_url) if database_url else None
         clf = Classifier.zero_shot(taxonomy=common.taxonomy, encoder=common.encoder)
-        fetcher = Fetcher(timeout=timeout, total_timeout=3 * timeout, host_delay=host_delay)
+        fetcher = Fetcher(
+            timeout=timeout,
+            total_timeout=common.total_timeout,
+            host_delay=host_delay,
+            allow_private=common.allow_private,
+        )
     except NewsdeskError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -124,7 +159,10 @@ def _run(
         return [p.to_dict() for p in predictions]
 
     writer = IngestWriter(output, stdout=sink is None)
-    ingester = Ingester(fetcher, workers=common.workers)
+    progress = _Progress()
+    ingester = Ingester(
+        fetcher, workers=common.workers, max_items=common.max_items, progress=progress
+    )
     known = writer.remember(ingester.dedup)
     if known:
         typer.echo(
@@ -139,9 +177,9 @@ def _run(
     try:
         while True:
             report = IngestReport()
+            progress.start()
             classify_and_write(one_round(ingester, report), predict, writer)
-            for where, reason in report.failures:
-                typer.echo(f"skipped {where}: {reason}", err=True)
+            progress.failures(report)  # those of feeds that listed no page to fetch
             typer.echo(report.summary(), err=True)
             ok = ok or report.articles > 0 or report.pages + report.feeds > len(report.failures)
             done += 1
@@ -158,6 +196,35 @@ def _run(
             sink.close()
     if not ok:
         raise typer.Exit(1)
+
+
+class _Progress:
+    """Tells on stderr, as a round goes: each skipped feed or page once, and a line of counts
+    every ``PROGRESS_EVERY`` seconds and after the last page."""
+
+    def __init__(self) -> None:
+        self.shown = 0
+        self.last = 0.0
+
+    def start(self) -> None:
+        self.shown = 0
+        self.last = time.monotonic()
+
+    def failures(self, report: Any) -> None:
+        for where, reason in report.failures[self.shown :]:
+            typer.echo(f"skipped {where}: {reason}", err=True)
+        self.shown = len(report.failures)
+
+    def __call__(self, report: Any) -> None:
+        self.failures(report)
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_EVERY or report.pages >= report.pages_planned:
+            self.last = now
+            typer.echo(
+                f"ingest: {report.pages}/{report.pages_planned} pages, {report.articles} new "
+                f"articles, {len(report.failures)} skipped",
+                err=True,
+            )
 
 
 class _StoreSink:

@@ -31,15 +31,20 @@ class FeedEntry:
     lang: str | None = None
 
 
-def parse_feed(content: bytes | str, *, url: str = "feed") -> list[FeedEntry]:
+def parse_feed(
+    content: bytes | str, *, url: str = "feed", content_type: str = ""
+) -> list[FeedEntry]:
     """The entries of an RSS/Atom document that have a link, in feed order.
 
-    Raise :class:`ReaderError` when the document is not a feed or no entry can be read.
+    ``content_type`` is the HTTP header the feed came with: its charset decodes a document
+    that does not declare its own. Raise :class:`ReaderError` when the document is not a feed
+    or no entry can be read.
     """
     require("feedparser", feature="reading RSS/Atom feeds", extra="ingest")
     import feedparser
 
-    parsed = feedparser.parse(content)
+    headers = {"content-type": content_type} if content_type else None
+    parsed = feedparser.parse(content, response_headers=headers)
     problem = parsed.get("bozo_exception")
     if not parsed.entries:
         reason = f"not a readable feed ({problem})" if problem else "the feed has no entries"

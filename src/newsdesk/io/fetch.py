@@ -1,10 +1,13 @@
 """Polite HTTP fetching of feeds and pages.
 
-A :class:`Fetcher` sends a clear user agent, gives up after a timeout (per read and in
-total), retries connection errors, 429 and 5xx answers with exponential back-off (honouring a
-short ``Retry-After``), stops redirect loops, makes conditional requests with the ``ETag`` and
-``Last-Modified`` it saw before, and sends one request at a time to each host, spaced by
-``host_delay`` seconds. Needs the ``ingest`` extra (httpx).
+A :class:`Fetcher` sends a clear user agent, gives up after a timeout (per network wait, and
+a deadline for the whole fetch that a server trickling bytes cannot stretch), retries
+connection errors, 429 and 5xx answers with exponential back-off (honouring a short
+``Retry-After``), follows http(s) redirects and stops their loops, makes conditional requests
+with the ``ETag`` and ``Last-Modified`` it saw before, and sends one request at a time to each
+host, spaced by ``host_delay`` seconds. It connects only to public addresses and the private
+ones its ``allow_private`` list names (see :mod:`newsdesk.io.addresses`), whether a URL was
+given, linked from a feed or redirected to. Needs the ``ingest`` extra (httpx).
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from newsdesk import __version__
 from newsdesk.errors import FetchError, require
+from newsdesk.io.addresses import AddressPolicy
 
 if TYPE_CHECKING:
     import httpx
@@ -66,16 +70,10 @@ class FetchResult:
 
     @property
     def text(self) -> str:
-        """The body decoded with the declared charset (UTF-8 when none, errors replaced)."""
-        charset = "utf-8"
-        for part in self.content_type.split(";")[1:]:
-            name, _, value = part.strip().partition("=")
-            if name.lower() == "charset" and value:
-                charset = value.strip("\"'")
-        try:
-            return self.content.decode(charset, errors="replace")
-        except LookupError:
-            return self.content.decode("utf-8", errors="replace")
+        """The body decoded in its declared or detected charset (see :mod:`newsdesk.io.charset`)."""
+        from newsdesk.io.charset import decode_html
+
+        return decode_html(self.content, self.content_type)
 
 
 class _HostGate:
@@ -111,9 +109,13 @@ class _HostHold:
 class Fetcher:
     """Fetches URLs politely; see the module docstring. Use as a context manager or ``close()``.
 
-    ``timeout`` bounds each network wait (connect, each read) and ``total_timeout`` the whole
-    download, so a server that trickles bytes is cut off too. ``validators`` maps URLs to
-    the ``ETag``/``Last-Modified`` seen last time; it is updated as pages are fetched.
+    ``timeout`` bounds each network wait (connect, each read) and ``total_timeout`` each
+    attempt as a whole (connecting, redirects, headers and body), so a server that trickles
+    bytes is cut off too; an attempt cut off by ``total_timeout`` is not retried.
+    ``allow_private`` lists the private addresses that may be fetched (entries as
+    :meth:`AddressPolicy.allowing` reads them); a refused address is not retried either.
+    ``validators`` maps URLs to the ``ETag``/``Last-Modified`` seen last time; it is updated
+    as pages are fetched.
     """
 
     def __init__(
@@ -128,27 +130,32 @@ class Fetcher:
         max_redirects: int = 5,
         max_bytes: int = 10_000_000,
         host_delay: float = 1.0,
+        allow_private: Iterable[str] = (),
         validators: dict[str, Validators] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         require("httpx", feature="fetching feeds and pages", extra="ingest")
         import httpx
 
+        from newsdesk.io.transport import guarded_transport
+
+        policy = AddressPolicy.allowing(allow_private)
         self.timeout = timeout
         self.total_timeout = total_timeout
         self.retries = retries
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
         self.validators = validators if validators is not None else {}
         self._sleep = sleep
         self._gate = _HostGate(host_delay)
         self._client = httpx.Client(
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
-            verify=_tls_context(),
+            transport=guarded_transport(policy, _tls_context()),
             timeout=httpx.Timeout(timeout),
-            follow_redirects=True,
-            max_redirects=max_redirects,
+            follow_redirects=False,  # followed by _get, which refuses what is not http(s)
+            trust_env=False,  # a proxy from the environment would connect past the address check
         )
 
     def __enter__(self) -> Fetcher:
@@ -164,6 +171,8 @@ class Fetcher:
         """GET ``url``; raise :class:`FetchError` once retries are spent or on a 4xx."""
         import httpx
 
+        from newsdesk.io.transport import AddressRefused, deadline
+
         parts = urlsplit(url)
         host = parts.netloc.lower()
         if parts.scheme not in ("http", "https") or not host:
@@ -172,15 +181,23 @@ class Fetcher:
         attempt = 0
         while True:
             retry_after: float | None = None
+            began = time.monotonic()
             try:
                 with self._gate.hold(host):
-                    result = self._get(url, headers)
-            except httpx.TooManyRedirects:
+                    began = time.monotonic()  # the wait for the host is not the server's time
+                    with deadline(self.total_timeout):
+                        result = self._get(url, headers)
+            except (AddressRefused, _Refused) as exc:
+                raise FetchError(f"{url}: refused: {exc}") from None
+            except _TooManyRedirects:
                 raise FetchError(f"{url}: too many redirects (a redirect loop?)") from None
-            except httpx.TimeoutException as exc:
+            except (httpx.TimeoutException, _TotalTimeout) as exc:
+                if time.monotonic() - began >= self.total_timeout:
+                    # a server that was this slow once will be as slow again: not retried
+                    raise FetchError(
+                        f"{url}: took longer than {self.total_timeout:g}s in total"
+                    ) from None
                 problem = f"timed out ({type(exc).__name__})"
-            except _TotalTimeout:
-                problem = f"took longer than {self.total_timeout:g}s in total"
             except _TooLarge:
                 raise FetchError(f"{url}: larger than {self.max_bytes} bytes") from None
             except httpx.HTTPError as exc:
@@ -222,19 +239,26 @@ class Fetcher:
             yield from zip(urls, pool.map(one, urls), strict=True)
 
     def _get(self, url: str, headers: dict[str, str]) -> FetchResult:
-        deadline = time.monotonic() + self.total_timeout
-        with self._client.stream("GET", url, headers=headers) as response:
-            chunks: list[bytes] = []
-            size = 0
-            if response.status_code < 300:
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise _TooLarge
-                    if time.monotonic() > deadline:
-                        raise _TotalTimeout
-                    chunks.append(chunk)
-            return _result(url, response, b"".join(chunks))
+        """One attempt: GET ``url``, following redirects, and read the body."""
+        end = time.monotonic() + self.total_timeout
+        target = url
+        for _ in range(self.max_redirects + 1):
+            with self._client.stream("GET", target, headers=headers) as response:
+                if response.has_redirect_location:
+                    target = _redirect_target(target, response.headers["location"])
+                    continue
+                chunks: list[bytes] = []
+                size = 0
+                if response.status_code < 300:
+                    for chunk in response.iter_bytes():
+                        size += len(chunk)
+                        if size > self.max_bytes:
+                            raise _TooLarge
+                        if time.monotonic() > end:
+                            raise _TotalTimeout
+                        chunks.append(chunk)
+                return _result(url, response, b"".join(chunks))
+        raise _TooManyRedirects
 
 
 @functools.cache
@@ -247,6 +271,22 @@ def _tls_context() -> ssl.SSLContext:
 
 class _TotalTimeout(Exception):
     pass
+
+
+class _TooManyRedirects(Exception):
+    pass
+
+
+class _Refused(Exception):
+    """A redirect that is not followed, whatever the retries."""
+
+
+def _redirect_target(current: str, location: str) -> str:
+    """The absolute URL a ``Location`` header points to; only http(s) is followed."""
+    target = urljoin(current, location.strip())
+    if urlsplit(target).scheme not in ("http", "https"):
+        raise _Refused(f"a redirect to {target!r}, which is not an http(s) URL")
+    return target
 
 
 class _TooLarge(Exception):

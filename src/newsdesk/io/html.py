@@ -1,6 +1,7 @@
 """Article extraction from web pages: title, body text, date and language (trafilatura).
 
-Needs the ``ingest`` extra. The language is the page's declared ``<html lang>`` unless the
+Needs the ``ingest`` extra. Bytes are decoded in the page's own encoding (see
+:mod:`newsdesk.io.charset`). The language is the page's declared ``<html lang>`` unless the
 extracted text is plainly written in Arabic script, which wins over a wrong declaration.
 """
 
@@ -10,6 +11,7 @@ import re
 
 from newsdesk.article import Article
 from newsdesk.errors import ArticleError, require
+from newsdesk.io.charset import decode_html
 
 __all__ = ["extract_article", "script_language"]
 
@@ -34,17 +36,19 @@ def extract_article(
     id: str | None = None,
     source: str | None = None,
     min_words: int = 15,
+    content_type: str = "",
 ) -> Article:
     """The article in ``html``; raise :class:`ArticleError` when the page holds none.
 
     A body of fewer than ``min_words`` words is not an article (a login form, a menu).
     ``id`` defaults to ``url``; ``source`` to the site name the page declares.
+    ``content_type`` is the HTTP header the page came with, for its charset.
     """
     require("trafilatura", feature="extracting articles from web pages", extra="ingest")
     import trafilatura
 
     if isinstance(html, bytes):
-        html = html.decode("utf-8", errors="replace")
+        html = decode_html(html, content_type)
     where = url or "page"
     try:
         doc = trafilatura.bare_extraction(

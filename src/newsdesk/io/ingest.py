@@ -2,7 +2,9 @@
 
 An :class:`Ingester` fetches feeds and pages through a polite :class:`~newsdesk.io.fetch.Fetcher`,
 extracts each page's article, drops duplicates, and yields the new articles. A feed or page
-that fails is logged, counted in the :class:`IngestReport` and skipped: the run goes on.
+that fails is recorded in the :class:`IngestReport` and skipped: the run goes on. The report
+is the one place a failure is told (it is logged at INFO only), so a command that prints the
+report's failures prints each once.
 """
 
 from __future__ import annotations
@@ -31,25 +33,34 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class IngestReport:
-    """What one ingestion round did: counts, and every failure with its reason."""
+    """What one ingestion round did: counts, and every failure with its reason.
+
+    ``pages_planned`` is how many pages the round will fetch or read, known once the feeds
+    are read; ``held_back`` counts the feed items left for the next round by ``max_items``.
+    """
 
     feeds: int = 0
     feeds_unchanged: int = 0
     pages: int = 0
+    pages_planned: int = 0
     articles: int = 0
+    held_back: int = 0
     duplicates: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)
 
     def fail(self, where: str, reason: str) -> None:
-        log.warning("skipped %s: %s", where, reason)
+        """Record that ``where`` was skipped; a reason that starts by naming it loses the name."""
+        reason = reason.removeprefix(f"{where}: ")
+        log.info("skipped %s: %s", where, reason)
         self.failures.append((where, reason))
 
     def summary(self) -> str:
         dups = ", ".join(f"{n} by {kind}" for kind, n in sorted(self.duplicates.items()))
+        later = f"; {self.held_back} feed items left for the next round" if self.held_back else ""
         return (
             f"{self.articles} new articles from {self.pages} pages"
             f" ({self.feeds} feeds, {self.feeds_unchanged} unchanged);"
-            f" duplicates: {dups or 'none'}; failures: {len(self.failures)}"
+            f" duplicates: {dups or 'none'}; failures: {len(self.failures)}{later}"
         )
 
 
@@ -57,7 +68,10 @@ class Ingester:
     """Turns feed URLs, page URLs and HTML files into new (not yet seen) articles.
 
     The :class:`Deduplicator` is kept across calls, so a periodic run (``--every``) yields
-    each story once; pages whose URL was seen before are not fetched again.
+    each story once; pages whose URL was seen before are not fetched again. ``max_items``
+    caps the new pages fetched from one feed in one call (the first ones the feed lists, as
+    feeds list the newest first); the rest wait for the next call. ``progress`` is called with
+    the report after each page.
     """
 
     def __init__(
@@ -66,10 +80,15 @@ class Ingester:
         dedup: Deduplicator | None = None,
         *,
         workers: int = 4,
+        max_items: int | None = None,
+        progress: Callable[[IngestReport], None] | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.dedup = dedup if dedup is not None else Deduplicator()
         self.workers = workers
+        self.max_items = max_items
+        self.progress = progress
+        self._tried: set[str] = set()  # canonical URLs of the pages fetched, whatever came of it
 
     def feeds(self, urls: Iterable[str], report: IngestReport) -> Iterator[Article]:
         """New articles from the pages the feeds at ``urls`` link to."""
@@ -83,9 +102,11 @@ class Ingester:
                 report.feeds_unchanged += 1
                 continue
             try:
-                entries.extend(parse_feed(result.content, url=url))
+                listed = parse_feed(result.content, url=url, content_type=result.content_type)
             except ArticleError as exc:
                 report.fail(url, str(exc))
+                continue
+            entries.extend(self._capped(url, listed, report))
         yield from self._pages(entries, report)
 
     def pages(self, urls: Iterable[str], report: IngestReport) -> Iterator[Article]:
@@ -94,16 +115,43 @@ class Ingester:
 
     def files(self, paths: Iterable[str | Path], report: IngestReport) -> Iterator[Article]:
         """New articles from saved HTML files (the id is the file's path)."""
+        paths = list(paths)
+        report.pages_planned += len(paths)
         for path in paths:
-            report.pages += 1
             try:
                 html = Path(path).read_bytes()
                 article = extract_article(html, id=str(path))
             except (OSError, ArticleError) as exc:
                 report.fail(str(path), str(exc))
                 continue
+            finally:
+                self._page_done(report)
             if self._is_new(article, report):
                 yield article
+
+    def _capped(self, feed: str, listed: list[FeedEntry], report: IngestReport) -> list[FeedEntry]:
+        """``listed`` with at most ``max_items`` entries to fetch; the others wait.
+
+        Entries never fetched come first, in feed order; pages that failed or were duplicates
+        before are fetched again only in the room left, so they cannot hold the new ones back
+        for ever. While any entry waits, the feed's validators are forgotten: a conditional
+        request would get "not modified" next time, and the waiting entries would not be read.
+        """
+        if self.max_items is None:
+            return listed
+        unseen = [e for e in listed if not self.dedup.seen_url(e.url)]
+        new = [e for e in unseen if canonical_url(e.url) not in self._tried]
+        again = [e for e in unseen if canonical_url(e.url) in self._tried]
+        chosen = {id(e) for e in (new + again)[: self.max_items]}
+        report.held_back += max(0, len(new) - self.max_items)
+        if len(new) + len(again) > self.max_items:
+            self.fetcher.validators.pop(feed, None)
+        return [e for e in listed if id(e) in chosen or self.dedup.seen_url(e.url)]
+
+    def _page_done(self, report: IngestReport) -> None:
+        report.pages += 1
+        if self.progress is not None:
+            self.progress(report)
 
     def _pages(self, entries: list[FeedEntry], report: IngestReport) -> Iterator[Article]:
         fresh: dict[str, FeedEntry] = {}
@@ -113,17 +161,22 @@ class Ingester:
             else:
                 fresh[canonical_url(entry.url)] = entry
         todo = list(fresh.values())
+        report.pages_planned += len(todo)
+        self._tried.update(canonical_url(e.url) for e in todo)
         fetched = self.fetcher.fetch_many([e.url for e in todo], workers=self.workers)
         for entry, (url, result) in zip(todo, fetched, strict=True):
-            report.pages += 1
-            if isinstance(result, FetchError):
-                report.fail(url, str(result))
-                continue
             try:
-                article = extract_article(result.content, url=result.final_url)
+                if isinstance(result, FetchError):
+                    report.fail(url, str(result))
+                    continue
+                article = extract_article(
+                    result.content, url=result.final_url, content_type=result.content_type
+                )
             except ArticleError as exc:
                 report.fail(url, str(exc))
                 continue
+            finally:
+                self._page_done(report)
             article = _with_feed_facts(article, entry)
             if self._is_new(article, report, aliases=[url]):
                 yield article

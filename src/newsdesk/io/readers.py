@@ -21,8 +21,8 @@ its name, or its path inside the folder), so ids are stable across runs. ``lang`
 when a row does not give it. A row that cannot become an article (invalid JSON, not an
 object, missing or empty text, bytes that are not UTF-8, a CSV row with the wrong number of
 fields, a truncated gzip stream) goes to ``on_reject`` as a :class:`Rejected` and reading goes
-on. An input that cannot be read at all (no such file, unknown format, a CSV without the text
-column) raises :class:`~newsdesk.errors.ReaderError` when ``read_articles`` is called, before
+on. An input that cannot be read at all (no such file, unknown format, a ``.gz`` file that is not
+gzip, a CSV without the text column) raises :class:`~newsdesk.errors.ReaderError` when ``read_articles`` is called, before
 any row is read. Files are streamed, never loaded whole (a ``.txt`` file is one article).
 """
 
@@ -35,7 +35,7 @@ import logging
 import re
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import chain
@@ -174,20 +174,30 @@ def read_stream(
     return _articles(records, columns, on_reject or _log_reject, detect_lang)
 
 
-def check_source(source: str | Path, *, format: InputFormat | str | None = None) -> None:
-    """Raise :class:`ReaderError` when ``source`` cannot be read at all; opens no file.
+def check_source(
+    source: str | Path, *, format: InputFormat | str | None = None, text_column: str = "text"
+) -> None:
+    """Raise :class:`ReaderError` when ``source`` cannot be read at all; reads no row.
 
     A Parquet input without pyarrow installed raises :class:`MissingExtraError`.
 
-    Catches a missing file, an unknown format or a folder without ``.txt`` files, so a run over
-    many inputs can stop before it starts. A CSV header is checked by :func:`read_articles`.
+    Catches a missing file, an unknown format, a folder without ``.txt`` files, a ``.gz`` file
+    that is not gzip and a CSV header without ``text_column``, so a run over many inputs stops
+    before it writes anything (stdin is checked when it is read).
     """
     if str(source) == STDIN:
         return
-    if _resolve(Path(source), _as_format(format)) is InputFormat.PARQUET:
+    path = Path(source)
+    fmt = _resolve(path, _as_format(format))
+    if fmt is InputFormat.PARQUET:
         from newsdesk.io.parquet import require_pyarrow
 
         require_pyarrow()
+    elif fmt in (InputFormat.CSV, InputFormat.TSV):
+        records = _open_records(path, fmt, _Columns(text=text_column))  # raises on a bad header
+        cast(Generator[Any, None, None], records).close()
+    elif not path.is_dir():
+        _open_binary(path).close()
 
 
 def count_records(
@@ -286,14 +296,35 @@ def _resolve(path: Path, fmt: InputFormat | None) -> InputFormat:
 
 
 def _open_binary(path: Path) -> BinaryIO:
+    """``path`` opened for reading, decompressed when it is gzip.
+
+    A name ending in ``.gz`` promises gzip: a file without gzip's header is refused as a whole
+    here rather than read as text and rejected line by line as undecodable bytes.
+    """
     try:
         with path.open("rb") as probe:
             compressed = probe.read(2) == _GZIP_MAGIC
         if compressed:
-            return cast(BinaryIO, gzip.open(path, "rb"))
+            return _open_gzip(path)
+        if path.name.lower().endswith(".gz"):
+            raise ReaderError(
+                f"{path}: not gzip (it does not start with gzip's header, 1f 8b); "
+                "if it is plain text, rename it without .gz"
+            )
         return path.open("rb")
     except OSError as exc:
         raise ReaderError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _open_gzip(path: Path) -> BinaryIO:
+    """A gzip stream whose header was read, so a corrupt one fails here, as the whole input."""
+    stream = gzip.open(path, "rb")  # noqa: SIM115 (returned open, closed by the reader)
+    try:
+        stream.peek(1)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        stream.close()
+        raise ReaderError(f"{path}: not gzip ({exc})") from None
+    return cast(BinaryIO, stream)
 
 
 def _txt_file_row(path: Path, default_id: str, columns: _Columns) -> _Row | Rejected:
@@ -390,7 +421,9 @@ def _jsonl_rows(lines: _Lines, name: str) -> Iterator[_Row | Rejected]:
             continue
         raw = text.rstrip("\r\n")
         try:
-            obj = json.loads(text)
+            # without its line end: an unterminated string would end at the newline, reported
+            # as "Invalid control character" instead of "Unterminated string"
+            obj = json.loads(raw)
         except json.JSONDecodeError as exc:
             yield Rejected(
                 lines.source, number, f"invalid JSON: {exc.msg} (column {exc.colno})", raw
@@ -427,10 +460,9 @@ def _csv_rows(
     if columns.text not in header:
         sample = next(reader, None)
         guess = _guess_text_column(header, dict(zip(header, sample or [], strict=False)))
-        hint = f"; pass --text-column {guess}" if guess else ""
         raise ReaderError(
             f"column '{columns.text}' not found in {lines.source}; "
-            f"columns are: {', '.join(header)}{hint}"
+            f"columns are: {', '.join(header)}; pass --text-column {guess or 'NAME'}"
         )
     lines.take()
     return _csv_body(reader, lines, header, name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 import yaml
@@ -101,7 +102,7 @@ def test_examples_are_headlines_of_the_section_articles() -> None:
     found = suggest_taxonomy(
         articles, taxonomy(EN_TOPICS, "en"), ENCODER, SuggestSettings(examples=2)
     )
-    titles = {a.id[:-1].rstrip("0123456789") + "|" + a.title for a in articles}
+    titles = {a.id.rstrip("0123456789") + "|" + a.title for a in articles}
     for section in found.sections[:3]:
         assert len(section.examples) == 2
         assert all(f"{section.name}|{e}" in titles for e in section.examples)
@@ -175,3 +176,16 @@ def test_html_report_escapes_hostile_text_and_marks_direction() -> None:
 def test_empty_archive_is_refused_with_a_reason() -> None:
     with pytest.raises(ArticleError, match="archive holds no articles"):
         suggest_taxonomy([], taxonomy(EN_TOPICS, "en"), ENCODER)
+
+
+def test_existing_keywords_and_examples_are_kept_and_not_suggested_twice() -> None:
+    tax = taxonomy(EN_TOPICS, "en")
+    sports = replace(tax["Sports"], keywords={"en": ("Penalties",)}, examples=("A cup final.",))
+    tax = replace(tax, sections=(sports, *tax.sections[1:]))
+    found = suggest_taxonomy(archive(EN_TOPICS, "en"), tax, ENCODER)
+    keywords = found.suggested_taxonomy()["Sports"].keywords["en"]
+    assert keywords[0] == "Penalties"
+    assert "penalty" in {k.word for k in found.sections[0].keywords}
+    assert "penalty" not in keywords  # "Penalties" is the same keyword for the matcher
+    assert found.suggested_taxonomy()["Sports"].examples[0] == "A cup final."
+    assert Taxonomy.from_dict(yaml.safe_load(suggestions_yaml(found))) == found.suggested_taxonomy()

@@ -71,6 +71,7 @@ _STOPWORD_TEXT = (
 )
 _STOPWORDS = frozenset(fold_text(w) for w in _STOPWORD_TEXT.split())
 _HAS_DIGIT = re.compile(r"\d")
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 _HEADLINE_WORDS = 20
 
 
@@ -210,7 +211,7 @@ def score_archive(
     articles: Iterable[Article], taxonomy: Taxonomy, encoder: Encoder
 ) -> ScoredArchive:
     """Encode and file ``articles`` once, and index the words the keyword matcher reads."""
-    arts = tuple(a if a.lang else a.with_lang(detect_language(a.content)) for a in articles)
+    arts = tuple(a if a.lang else a.with_lang(_language(a.content)) for a in articles)
     if not arts:
         raise ArticleError(
             "the archive holds no articles; give files with at least one article a "
@@ -222,6 +223,18 @@ def score_archive(
     fit = (embeddings @ head.label_vectors_.T).max(axis=1)
     terms, shown = _index_terms(arts)
     return ScoredArchive(taxonomy, arts, embeddings, probs, fit, terms, shown)
+
+
+def _language(text: str) -> str:
+    """The article's language; when detection is unsure, its script's main language.
+
+    Keywords are listed under a language in the taxonomy: a short or odd text still belongs
+    under ``ar`` or ``en`` rather than under an unknown code.
+    """
+    detected = detect_language(text)
+    if detected:
+        return detected
+    return "ar" if _ARABIC_LETTER.search(text) else "en"
 
 
 def _index_terms(articles: Sequence[Article]) -> tuple[tuple[frozenset[str], ...], dict[str, str]]:

@@ -92,9 +92,9 @@ class SuggestSettings:
     of the archive (and five articles).
     """
 
-    confident_share: float = 0.5
-    keywords: int = 12
-    examples: int = 3
+    confident_share: float = 1.0
+    keywords: int = 24
+    examples: int = 6
     min_score: float = 2.0
     min_articles: int = 3
     max_article_share: float = 0.4
@@ -460,15 +460,31 @@ def _drafts(
     winner = archive.probs.argmax(axis=1)
     sections = [[i for i in confident if winner[i] == k] for k in range(archive.probs.shape[1])]
     clusters = _kmeans(archive.embeddings[unfit], min(4, len(unfit) // min_group))
-    drafts = []
-    for c in range(clusters.max() + 1):
+    everyone = set(range(n))
+
+    def words_of(members: list[int]) -> tuple[Keyword, ...]:
+        return _keywords(archive, members, sorted(everyone - set(members)), s, s.keywords)
+
+    groups: list[tuple[list[int], tuple[Keyword, ...]]] = []
+    for c in np.argsort(-np.bincount(clusters), kind="stable"):
         members = unfit[clusters == c].tolist()
-        if len(members) < min_group:
-            continue
         if _explained(archive, members, sections):
             continue
-        outside = sorted(set(range(n)) - set(members))
-        keywords = _keywords(archive, members, outside, s, s.keywords)
+        words = words_of(members)
+        top = {k.word for k in words[:5]}
+        # k-means may cut one topic in two: parts led by the same words are one group
+        same = next(
+            (j for j, (_, w) in enumerate(groups) if len(top & {k.word for k in w[:5]}) >= 2), None
+        )
+        if same is not None:
+            members = groups[same][0] + members
+            groups[same] = (members, words_of(members))
+        else:
+            groups.append((members, words))
+    drafts = []
+    for members, keywords in groups:
+        if len(members) < min_group:
+            continue
         if len(keywords) < 3:  # no words of its own: a residue, not a topic
             continue
         name = " / ".join(k.word for k in keywords[:3])

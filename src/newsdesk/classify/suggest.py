@@ -8,14 +8,8 @@ confident articles each is found in) and a few typical headlines, and for the ta
 whole the pairs of sections the archive cannot tell apart, the sections almost nothing falls
 into and the groups of articles that fit no section (drafts of a missing section).
 
-Words are ranked by a log-odds ratio with an informative Beta prior (the binary form of Monroe,
-Colaresi and Quinn's "Fightin' Words"): the odds that a section's confident article contains
-the word against the odds that another section's does, shrunk toward the word's rate in the
-whole archive and divided by its standard error, so a word seen in three articles cannot
-outrank one seen in thirty by chance. Words are counted the way :class:`KeywordMatcher` reads
-them (the same window of the title and lead, Arabic folded and its clitics stripped, English
-plurals merged): a suggested keyword is one the matcher finds in the articles it was counted
-in, and the counts reported are the matcher's own.
+How words are counted and ranked is :mod:`newsdesk.classify.suggest_terms`; the YAML and HTML
+faces of the result are :mod:`newsdesk.classify.suggest_report`.
 """
 
 from __future__ import annotations
@@ -24,20 +18,21 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from newsdesk.article import Article, detect_language
-from newsdesk.classify.keywords import (
-    KeywordMatcher,
-    fold_text,
-    keyword_key,
-    read_words,
-    word_forms,
-)
+from newsdesk.classify.keywords import fold_text, keyword_key
 from newsdesk.classify.result import EncodedArticles
+from newsdesk.classify.suggest_terms import (
+    TermOptions,
+    article_text,
+    distinctive_terms,
+    index_terms,
+    matched_counts,
+)
 from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.encoders.base import Encoder, normalize_rows
 from newsdesk.errors import ArticleError
@@ -58,19 +53,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# Function words that the contrast alone may let through in a small archive.
-_STOPWORD_TEXT = (
-    "the and of to in on a is that for it with as was are be by this have from at or an but"
-    " not they which has were been their will would its he she said says after who more than"
-    " also about into there when had his her we you our could should these those do no so if"
-    " up out can just how what why over all one us i my me your new them him being while"
-    " where then some other any such only very most many much may might must did does per say"
-    " في من على إلى الى عن أن ان إن مع هذا هذه ذلك التي الذي الذين كان كانت قد لا ما لم لن"
-    " بعد قبل بين حتى أو او ثم كما وقال قال وقد وفي وهو وهي هو هي عند منذ خلال حيث أي كل غير"
-    " إلا عليه عليها فيه فيها منه منها له لها به بها يكون تكون ليس أيضا اليوم وأن وان"
-)
-_STOPWORDS = frozenset(fold_text(w) for w in _STOPWORD_TEXT.split())
-_HAS_DIGIT = re.compile(r"\d")
 _ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 _HEADLINE_WORDS = 20
 
@@ -221,7 +203,7 @@ def score_archive(
     embeddings = encoder.encode([a.content for a in arts])
     probs = head.predict_proba(EncodedArticles(list(arts), embeddings))
     fit = (embeddings @ head.label_vectors_.T).max(axis=1)
-    terms, shown = _index_terms(arts)
+    terms, shown = index_terms(arts)
     return ScoredArchive(taxonomy, arts, embeddings, probs, fit, terms, shown)
 
 
@@ -235,35 +217,6 @@ def _language(text: str) -> str:
     if detected:
         return detected
     return "ar" if _ARABIC_LETTER.search(text) else "en"
-
-
-def _index_terms(articles: Sequence[Article]) -> tuple[tuple[frozenset[str], ...], dict[str, str]]:
-    """Per article, the single-word keyword keys a :class:`KeywordMatcher` would find in it.
-
-    A key is a form of a word that is its own keyword key (no ``ال``, singular): the keyword
-    ``key`` matches exactly the articles whose set holds it. Arabic forms are suffixes of the
-    word they come from, so the spelling shown keeps the word's own letters.
-    """
-    spellings: Counter[tuple[str, str]] = Counter()
-    terms = []
-    for article in articles:
-        found: set[str] = set()
-        for word in read_words(f"{article.title}\n{article.text}"):
-            if _HAS_DIGIT.search(word):
-                continue
-            folded = fold_text(word)
-            for form in word_forms(folded):
-                if len(form) < 3 or form in _STOPWORDS or keyword_key(form) != form:
-                    continue
-                found.add(form)
-                arabic = form != folded and folded.endswith(form)
-                spellings[form, word[-len(form) :] if arabic else word] += 1
-        terms.append(frozenset(found))
-    shown: dict[str, str] = {}
-    for (key, spelling), _ in spellings.most_common():
-        if key not in shown and keyword_key(fold_text(spelling)) == key:
-            shown[key] = spelling
-    return tuple(terms), shown
 
 
 def suggest(archive: ScoredArchive, settings: SuggestSettings | None = None) -> TaxonomySuggestions:
@@ -313,81 +266,23 @@ def _keywords(
         same = [i for i, a in enumerate(archive.articles) if (a.lang or "und") == lang]
         mine = [i for i in inside if (archive.articles[i].lang or "und") == lang]
         theirs = [i for i in outside if (archive.articles[i].lang or "und") == lang]
-        ranked = _log_odds(archive.terms, mine, theirs, same, s)
+        ranked = distinctive_terms(archive.terms, mine, theirs, same, _options(s))
         found += [
-            Keyword(archive.shown.get(key, key), lang, count, z)
-            for key, count, z in _without_variants(ranked)[:limit]
+            Keyword(archive.shown.get(key, key), lang, count, z) for key, count, z in ranked[:limit]
         ]
-    return tuple(_matched(archive, inside, found))
+    # the counts reported are the matcher's own
+    texts = [article_text(archive.articles[i]) for i in inside]
+    counts = matched_counts(texts, [k.word for k in found])
+    return tuple(replace(k, articles=c) for k, c in zip(found, counts, strict=True) if c > 0)
 
 
-def _log_odds(
-    terms: Sequence[frozenset[str]],
-    inside: list[int],
-    outside: list[int],
-    background: list[int],
-    s: SuggestSettings,
-) -> list[tuple[str, int, float]]:
-    """``(key, articles inside holding it, z)``, best first, for the keys that pass."""
-    n_in, n_out, n_bg = len(inside), len(outside), max(len(background), 1)
-    y_in = Counter(t for i in inside for t in terms[i])
-    y_out = Counter(t for i in outside for t in terms[i])
-    y_bg = Counter(t for i in background for t in terms[i])
-    ranked = []
-    for key, a_in in y_in.items():
-        rate = y_bg[key] / n_bg
-        if a_in < s.min_articles or rate > s.max_article_share:
-            continue
-        prior_yes = s.prior_articles * rate
-        prior_no = s.prior_articles - prior_yes
-        a_out = y_out[key]
-        cells = (
-            a_in + prior_yes,
-            n_in - a_in + prior_no,
-            a_out + prior_yes,
-            n_out - a_out + prior_no,
-        )
-        delta = math.log(cells[0] / cells[1]) - math.log(cells[2] / cells[3])
-        z = delta / math.sqrt(sum(1.0 / c for c in cells))
-        if z >= s.min_score:
-            ranked.append((key, a_in, z))
-    ranked.sort(key=lambda r: (-r[2], r[0]))
-    return ranked
-
-
-def _without_variants(ranked: list[tuple[str, int, float]]) -> list[tuple[str, int, float]]:
-    """Drop keys that only repeat another one.
-
-    An Arabic word yields its clitic-stripped forms as keys too (``بريطانيا`` gives
-    ``ريطانيا``): a key seen almost only inside a longer candidate is that word's fragment and
-    gives way to it; a key whose own stripped form was already chosen adds nothing.
-    """
-    count = {key: a for key, a, _ in ranked}
-    fragments = set()
-    for key, a, _ in ranked:
-        for form in word_forms(key) - {key}:
-            if form in count and a >= 0.9 * count[form]:
-                fragments.add(form)
-    chosen: list[tuple[str, int, float]] = []
-    taken: set[str] = set()
-    for key, a, z in ranked:
-        if key in fragments or (word_forms(key) - {key}) & taken:
-            continue
-        chosen.append((key, a, z))
-        taken.add(key)
-    return chosen
-
-
-def _matched(archive: ScoredArchive, inside: list[int], found: list[Keyword]) -> list[Keyword]:
-    """The keywords with the number of ``inside`` articles the matcher finds each in."""
-    if not found:
-        return []
-    matcher = KeywordMatcher([[k.word] for k in found])
-    hits = matcher.count(
-        [f"{archive.articles[i].title}\n{archive.articles[i].text}" for i in inside]
+def _options(s: SuggestSettings, min_score: float | None = None) -> TermOptions:
+    return TermOptions(
+        s.min_score if min_score is None else min_score,
+        s.min_articles,
+        s.max_article_share,
+        s.prior_articles,
     )
-    counts = (hits > 0).sum(axis=0)
-    return [replace(k, articles=int(c)) for k, c in zip(found, counts, strict=True) if c > 0]
 
 
 def headline(article: Article) -> str:
@@ -441,8 +336,8 @@ def _confusable_pairs(
         if len(idx) < max(s.min_articles, s.pair_share * smaller):
             continue
         rest = sorted(set(everyone) - set(idx))
-        ranked = _log_odds(archive.terms, idx, rest, everyone, replace(s, min_score=0.0))
-        shared = tuple(archive.shown.get(key, key) for key, _, _ in _without_variants(ranked))
+        ranked = distinctive_terms(archive.terms, idx, rest, everyone, _options(s, 0.0))
+        shared = tuple(archive.shown.get(key, key) for key, _, _ in ranked)
         pairs.append(ConfusablePair(names[a], names[b], len(idx), shared[: s.shared_terms]))
     return tuple(pairs)
 

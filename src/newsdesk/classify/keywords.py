@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["KeywordMatcher", "fold_text", "word_forms"]
+__all__ = ["KeywordMatcher", "fold_text", "keyword_key", "read_words", "word_forms"]
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _FOLD = {
@@ -83,7 +83,7 @@ def word_forms(word: str) -> frozenset[str]:
     return frozenset(forms)
 
 
-def _keyword_key(word: str) -> str:
+def keyword_key(word: str) -> str:
     """The canonical form a keyword word is stored under: without ال, in the singular."""
     if _is_arabic(word):
         for prefix in ("ال", "لل"):
@@ -91,6 +91,16 @@ def _keyword_key(word: str) -> str:
                 return word[len(prefix) :]
         return word
     return _singular(word)
+
+
+def read_words(text: str, max_words: int = 150) -> list[str]:
+    """The first ``max_words`` words of ``text`` that a :class:`KeywordMatcher` reads.
+
+    They are case-folded and stripped of Arabic marks but keep their letter variants (``ة``,
+    ``أ``), so they can be shown to a reader; ``fold_text`` of one is the word matched.
+    """
+    text = _FOLD_DELETE.sub("", text[: max_words * 12].casefold())
+    return _TOKEN.findall(text)[:max_words]
 
 
 class KeywordMatcher:
@@ -104,7 +114,7 @@ class KeywordMatcher:
         kid = 0
         for section, words in enumerate(self.keywords):
             for keyword in words:
-                parts = tuple(_keyword_key(w) for w in _TOKEN.findall(fold_text(keyword)))
+                parts = tuple(keyword_key(w) for w in _TOKEN.findall(fold_text(keyword)))
                 if parts:
                     self._index.setdefault(parts[0], []).append((section, kid, parts[1:]))
                     kid += 1
@@ -113,6 +123,8 @@ class KeywordMatcher:
         """``(len(texts), n_sections)`` numbers of distinct keywords found in each text."""
         out = np.zeros((len(texts), len(self.keywords)), dtype=np.float32)
         for row, text in enumerate(texts):
+            # words and the spaces between them rarely average 12 characters: fold only the
+            # part that is read
             # words and the spaces between them rarely average 12 characters: fold only the
             # part that is read
             words = _TOKEN.findall(fold_text(text[: self.max_words * 12]))[: self.max_words]

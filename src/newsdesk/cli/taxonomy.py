@@ -1,15 +1,19 @@
-"""``newsdesk taxonomy show|check``: inspect and validate taxonomy files."""
+"""``newsdesk taxonomy show|check|suggest``: inspect, validate and improve taxonomy files."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
 
-from newsdesk.errors import TaxonomyError
+from newsdesk.article import Article
+from newsdesk.errors import MissingExtraError, NewsdeskError, TaxonomyError
+from newsdesk.io import InputFormat, Rejected, check_source
+from newsdesk.io.readers import read_articles
 from newsdesk.taxonomy import check_taxonomy, load_taxonomy
 
-app = typer.Typer(help="Inspect and validate taxonomies.", no_args_is_help=True)
+app = typer.Typer(help="Inspect, validate and improve taxonomies.", no_args_is_help=True)
 
 
 @app.command("show")
@@ -36,3 +40,73 @@ def check(file: Path = typer.Argument(..., help="The taxonomy YAML file to valid
     taxonomy = load_taxonomy(file)
     other = taxonomy.other.name if taxonomy.other else "none"
     typer.echo(f"{file}: ok, {len(taxonomy)} sections (catch-all: {other})")
+
+
+@app.command("suggest")
+def suggest(
+    archive: list[str] = typer.Argument(
+        ...,
+        metavar="ARCHIVE...",
+        help="Unlabeled articles: files (.jsonl, .jsonl.gz, .csv, .tsv, .txt, .parquet), "
+        "folders of .txt files, or '-' for stdin.",
+    ),
+    taxonomy: str = typer.Option(..., "--taxonomy", "-t", help="The taxonomy YAML to improve."),
+    output: Path = typer.Option(..., "--output", "-o", help="Write the suggested YAML here."),
+    report: Path | None = typer.Option(None, "--report", help="Also write an HTML report here."),
+    encoder: str = typer.Option("e5-small", "--encoder", "-e", help="Encoder name or folder."),
+    text_column: str = typer.Option("text", "--text-column", help="Field holding the text."),
+    title_column: str = typer.Option("title", "--title-column", help="Field holding the title."),
+    id_column: str = typer.Option("id", "--id-column", help="Field holding the id."),
+    format: InputFormat | None = typer.Option(
+        None, "--format", "-f", case_sensitive=False, help="Input format, when names don't say."
+    ),
+) -> None:
+    """Suggest keywords, examples and missing sections for a taxonomy from an unlabeled archive.
+
+    The archive is filed zero-shot with the taxonomy; the suggested YAML is the taxonomy with
+    the words and headlines that set each section's confident articles apart, marked by
+    comments, and draft sections for groups of articles that fit none (commented out).
+    Exit status: 0 on success, 2 when the taxonomy or the archive cannot be used.
+    """
+    from newsdesk.classify.suggest import suggest_taxonomy
+    from newsdesk.classify.suggest_report import suggestions_html, suggestions_yaml
+    from newsdesk.encoders.base import get_encoder
+
+    try:
+        tax = load_taxonomy(taxonomy)
+        articles = list(_read_archive(archive, format, text_column, title_column, id_column))
+        found = suggest_taxonomy(articles, tax, get_encoder(encoder))
+    except (NewsdeskError, MissingExtraError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    output.write_text(suggestions_yaml(found), encoding="utf-8")
+    if report is not None:
+        report.write_text(suggestions_html(found), encoding="utf-8")
+    added = sum(len(s.keywords) for s in found.sections)
+    typer.echo(
+        f"{output}: {added} keywords and {sum(len(s.examples) for s in found.sections)} examples "
+        f"suggested from {found.articles} articles; {len(found.pairs)} pair(s) of sections hard "
+        f"to tell apart, {sum(s.rare for s in found.sections)} rare section(s), "
+        f"{len(found.drafts)} draft section(s)",
+        err=True,
+    )
+
+
+def _read_archive(
+    sources: list[str], format: InputFormat | None, text: str, title: str, id: str
+) -> Iterator[Article]:
+    """Every usable article of ``sources``; rejected rows are counted on stderr, not fatal."""
+    rejected: list[Rejected] = []
+    for source in sources:
+        check_source(source, format=format)
+        yield from read_articles(
+            source, format=format, text_column=text, title_column=title, id_column=id,
+            on_reject=rejected.append,
+        )  # fmt: skip
+    if rejected:
+        first = rejected[0]
+        typer.echo(
+            f"{len(rejected)} row(s) skipped (first: {first.source}, line {first.line}: "
+            f"{first.reason})",
+            err=True,
+        )

@@ -5,7 +5,7 @@ PostgreSQL: ``NEWSDESK_TEST_PG`` when set (a URL; ``{user}`` is tried as ``postg
 else a throwaway cluster made with ``initdb`` and ``pg_ctl`` in a temporary folder, on a free
 port (as root, run as the ``postgres`` user: PostgreSQL refuses to run as root).
 Redis: ``NEWSDESK_TEST_REDIS`` when set, else a throwaway ``redis-server`` on a free port, else
-the server on 127.0.0.1:6379.
+the server on 127.0.0.1:6379. Chromium (the browser tests) and Ray are checked where used.
 
 When a service cannot be had, the test is skipped with a reason naming what is missing and
 the command that installs it; with ``NEWSDESK_REQUIRE_SERVICES=1`` (CI sets it) it fails
@@ -30,7 +30,7 @@ from typing import NoReturn
 import pytest
 from sqlalchemy import create_engine, text
 
-__all__ = ["REQUIRE_SERVICES", "missing", "postgres_url", "redis_server_url"]
+__all__ = ["REQUIRE_SERVICES", "missing", "need_ray", "postgres_url", "redis_server_url"]
 
 REQUIRE_SERVICES = "NEWSDESK_REQUIRE_SERVICES"
 PG_USERS = ("postgres", "root")
@@ -43,6 +43,15 @@ def missing(what: str, install: str) -> NoReturn:
     if os.environ.get(REQUIRE_SERVICES, "") not in ("", "0"):
         pytest.fail(f"{reason} ({REQUIRE_SERVICES} is set: no skipping)", pytrace=False)
     pytest.skip(reason)
+
+
+def need_ray():  # type: ignore[no-untyped-def]
+    """The ``ray`` module, or the test skipped (failed under NEWSDESK_REQUIRE_SERVICES)."""
+    try:
+        import ray
+    except ImportError:
+        missing("Ray is not installed", "pip install -e '.[scale]'")
+    return ray
 
 
 def _free_port() -> int:

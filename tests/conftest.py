@@ -1,3 +1,5 @@
+"""Fixtures of every test: the outside services (tests/services.py) and the store's."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -8,6 +10,9 @@ import pytest
 from services import postgres_url, redis_server_url
 
 DATA = Path(__file__).parent / "data"
+
+# The store's fixtures (databases, a fast classifier, sample articles) for every folder.
+pytest_plugins = ("store.fixtures",)
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ import pytest
 from newsdesk.service.process import ServiceProcess
 from newsdesk.store import Store
 from newsdesk.store.migrate import upgrade
-from store.fixtures import _empty_tables, pg_session_url  # noqa: F401 (a fixture)
+from store.fixtures import _empty_tables
 from ui.desk_fixtures import PASSWORD, csrf_of, make_users
 
 pytestmark = pytest.mark.timeout(300)

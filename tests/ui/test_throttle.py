@@ -15,7 +15,7 @@ from newsdesk.store import Store
 from newsdesk.store.migrate import upgrade
 from newsdesk.ui.signin_state import DatabaseSignInState, RedisSignInState, SignInState
 from newsdesk.ui.throttle import SignInThrottle
-from store.fixtures import _empty_tables, pg_session_url  # noqa: F401 (a fixture)
+from store.fixtures import _empty_tables
 from ui.desk_fixtures import PASSWORD, csrf_of, desk_settings, service_settings
 
 

@@ -4,13 +4,14 @@ An attempt is counted *before* its password is checked, in one transaction that 
 keys' rows (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's write transactions take the
 whole database), so simultaneous attempts cannot all slip under the limit: once a key has had
 ``max_attempts`` attempts within ``window_s`` seconds, the next one locks it for
-``lockout_s`` seconds and every attempt until then is refused without being counted.
+``lockout_s`` seconds (:class:`LockoutRules`) and every attempt until then is refused without being counted.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, delete, or_, select, update
@@ -19,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from newsdesk.store.desk_tables import desk_secrets, signin_attempts
 
 __all__ = [
+    "LockoutRules",
     "count_attempt",
     "forget_attempts",
     "new_secret",
@@ -27,21 +29,23 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True)
+class LockoutRules:
+    """After ``max_attempts`` attempts within ``window_s`` seconds a key is locked for
+    ``lockout_s`` seconds."""
+
+    max_attempts: int
+    window_s: float
+    lockout_s: float
+
+
 def _insert_missing(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows``, leaving any whose primary key exists already as it is."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     conn.execute(dialect.insert(table).values(rows).on_conflict_do_nothing())
 
 
-def count_attempt(
-    conn: Connection,
-    keys: Sequence[str],
-    *,
-    now: float,
-    max_attempts: int,
-    window_s: float,
-    lockout_s: float,
-) -> float:
+def count_attempt(conn: Connection, keys: Sequence[str], now: float, rules: LockoutRules) -> float:
     """Count an attempt against each of ``keys``; the seconds to wait, 0 when it may go on.
 
     Run it in a write transaction (``Store.write``): the rows stay locked until it commits.
@@ -49,7 +53,7 @@ def count_attempt(
     keys = sorted(set(keys))  # one order for every transaction: no deadlocks between them
     conn.execute(
         delete(signin_attempts).where(
-            signin_attempts.c.window_start <= now - window_s,
+            signin_attempts.c.window_start <= now - rules.window_s,
             or_(signin_attempts.c.locked_until.is_(None), signin_attempts.c.locked_until <= now),
         )
     )
@@ -69,15 +73,15 @@ def count_attempt(
         return max(locked)
     wait = 0.0
     for row in rows:
-        fresh = row.window_start <= now - window_s
+        fresh = row.window_start <= now - rules.window_s
         values: dict[str, Any] = {
             "window_start": now if fresh else row.window_start,
             "attempts": 1 if fresh else row.attempts + 1,
             "locked_until": None,
         }
-        if values["attempts"] > max_attempts:
-            values = {"window_start": now, "attempts": 0, "locked_until": now + lockout_s}
-            wait = lockout_s
+        if values["attempts"] > rules.max_attempts:
+            values = {"window_start": now, "attempts": 0, "locked_until": now + rules.lockout_s}
+            wait = rules.lockout_s
         conn.execute(update(signin_attempts).where(signin_attempts.c.key == row.key).values(values))
     return wait
 

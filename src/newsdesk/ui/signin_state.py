@@ -16,6 +16,7 @@ from newsdesk.errors import require
 from newsdesk.store import signin
 from newsdesk.store.engine import Store
 from newsdesk.store.errors import StoreUnavailableError
+from newsdesk.store.signin import LockoutRules
 
 if TYPE_CHECKING:
     import redis
@@ -24,15 +25,7 @@ __all__ = ["DatabaseSignInState", "RedisSignInState", "SignInState", "open_signi
 
 
 class SignInState(Protocol):
-    def count_attempt(
-        self,
-        keys: Sequence[str],
-        *,
-        now: float,
-        max_attempts: int,
-        window_s: float,
-        lockout_s: float,
-    ) -> float: ...
+    def count_attempt(self, keys: Sequence[str], now: float, rules: LockoutRules) -> float: ...
 
     def forget_attempts(self, key: str) -> None: ...
 
@@ -47,9 +40,9 @@ class DatabaseSignInState:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def count_attempt(self, keys: Sequence[str], **rules: Any) -> float:
+    def count_attempt(self, keys: Sequence[str], now: float, rules: LockoutRules) -> float:
         with self.store.write() as conn:
-            return signin.count_attempt(conn, keys, **rules)
+            return signin.count_attempt(conn, keys, now, rules)
 
     def forget_attempts(self, key: str) -> None:
         with self.store.write() as conn:
@@ -125,17 +118,9 @@ class RedisSignInState:
                 "(NEWSDESK_REDIS_URL)"
             ) from exc
 
-    def count_attempt(
-        self,
-        keys: Sequence[str],
-        *,
-        now: float,
-        max_attempts: int,
-        window_s: float,
-        lockout_s: float,
-    ) -> float:
+    def count_attempt(self, keys: Sequence[str], now: float, rules: LockoutRules) -> float:
         names = [self.PREFIX + key for key in keys]
-        args = [repr(now), max_attempts, repr(window_s), repr(lockout_s)]
+        args = [repr(now), rules.max_attempts, repr(rules.window_s), repr(rules.lockout_s)]
         return float(self._call(self._count, keys=names, args=args))
 
     def forget_attempts(self, key: str) -> None:

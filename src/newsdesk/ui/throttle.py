@@ -18,6 +18,7 @@ import math
 import time
 from collections.abc import Callable
 
+from newsdesk.store.signin import LockoutRules
 from newsdesk.ui.signin_state import SignInState
 
 __all__ = ["SignInThrottle"]
@@ -39,10 +40,12 @@ class SignInThrottle:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.state = state
-        self.max_failures = max_failures
-        self.window_s = window_s
-        self.lockout_s = lockout_s
+        self.rules = LockoutRules(max_failures, window_s, lockout_s)
         self._clock = clock
+
+    @property
+    def max_failures(self) -> int:
+        return self.rules.max_attempts
 
     @staticmethod
     def _account(name: str) -> str:
@@ -55,13 +58,7 @@ class SignInThrottle:
     def attempt(self, name: str, address: str | None) -> int:
         """Count an attempt; the seconds to wait before trying again (0: check the password)."""
         keys = [self._account(name)] + ([self._address(address)] if address else [])
-        wait = self.state.count_attempt(
-            keys,
-            now=self._clock(),
-            max_attempts=self.max_failures,
-            window_s=self.window_s,
-            lockout_s=self.lockout_s,
-        )
+        wait = self.state.count_attempt(keys, self._clock(), self.rules)
         return math.ceil(wait) if wait > 0 else 0
 
     def succeeded(self, name: str, address: str | None) -> None:

@@ -4,12 +4,15 @@ from collections.abc import Iterator
 
 import pytest
 
+from services import need_ray
+
 
 @pytest.fixture(scope="package")
 def local_ray() -> Iterator[None]:
     """A local Ray for the Ray tests of this folder, started once."""
-    ray = pytest.importorskip("ray", reason="needs newsdesk[scale]")
     import os
+
+    ray = need_ray()
 
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     ray.init(num_cpus=3, include_dashboard=False, _node_ip_address="127.0.0.1",

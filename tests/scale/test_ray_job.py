@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from newsdesk.cli.app import app
 from newsdesk.errors import ReaderError
 from newsdesk.io.parquet import iter_parquet_records
+from services import need_ray
 
 pytestmark = pytest.mark.ray
 
@@ -101,7 +102,7 @@ def test_ray_job_refuses_mixed_or_missing_inputs(tmp_path: Path) -> None:
 
 
 def test_read_task_rows_are_the_cli_encoder_batches(articles: Path) -> None:
-    pytest.importorskip("ray", reason="needs newsdesk[scale]")
+    need_ray()
     import io
 
     from newsdesk.io.readers import read_articles

@@ -10,7 +10,6 @@ from newsdesk.classify.classifier import Classifier
 from newsdesk.service import Settings, create_app
 from newsdesk.store import KeyRole, Store
 from newsdesk.store import keys as key_repository
-from store.fixtures import *  # noqa: F403 (the shared fixtures)
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,8 @@ def test_readyz_is_503_when_the_database_is_gone(
         app.state.newsdesk.store = Store("sqlite:////nonexistent/dir/newsdesk.db")
         response = client.get("/readyz")
     assert response.status_code == 503
-    assert "the database does not answer" in response.json()["problems"]
+    assert "cannot reach the database" in response.json()["problems"]
+    assert response.headers["Retry-After"] == "5"
 
 
 def test_the_openapi_schema_is_valid_and_documents_every_route(client: TestClient) -> None:

@@ -1,13 +1,12 @@
 """Fixtures shared by the store and service tests: databases, a fast classifier, articles.
 
-PostgreSQL tests (marker ``postgres``) use the server on 127.0.0.1:5432, database ``test``,
-in a schema of their own made for this test session and dropped after it, so runs sharing
-the server never see each other's rows.
+PostgreSQL tests (marker ``postgres``) use the server of the ``pg_server`` fixture (found or
+started by ``tests/services.py``), in a schema of their own made for this test session and
+dropped after it, so runs sharing the server never see each other's rows.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,43 +25,14 @@ __all__ = [
     "database_url",
     "empty_database_url",
     "new_pg_schema",
-    "pg_server",
     "pg_session_url",
     "sample_articles",
     "store",
 ]
 
-PG_HOST = os.environ.get("NEWSDESK_TEST_PG", "postgresql+psycopg://{user}@127.0.0.1:5432/test")
-PG_USERS = ("postgres", "root")
-
-
-def _pg_server_url() -> str:
-    """The URL of the test server, trying the users the test machines have."""
-    errors = []
-    for user in PG_USERS:
-        url = PG_HOST.format(user=user)
-        engine = create_engine(url)
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            return url
-        except Exception as exc:
-            errors.append(f"{user}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-        finally:
-            engine.dispose()
-    pytest.fail(
-        "PostgreSQL tests need a server on 127.0.0.1:5432 with a database 'test' "
-        f"({'; '.join(errors)}); start it (see .ci/run) or deselect them with -m 'not postgres'"
-    )
-
 
 def with_search_path(url: str, schema: str) -> str:
     return f"{url}?options={quote(f'-csearch_path={schema}')}"
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> str:
-    return _pg_server_url()
 
 
 @pytest.fixture
@@ -100,10 +70,15 @@ def pg_session_url(pg_server: str) -> Iterator[str]:
 
 
 def _empty_tables(url: str) -> None:
+    """Empty every table, and put the schema's revision back (a test may have changed it)."""
     store = Store(url)
     names = ", ".join(table.name for table in metadata.sorted_tables)
     with store.write() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text("UPDATE alembic_version SET version_num = :head"),
+            {"head": migrate.head_revision()},
+        )
     store.dispose()
 
 

@@ -21,18 +21,19 @@ from newsdesk.store import Store
 from newsdesk.store.review import article_seq
 from newsdesk.ui.retrain import held_out
 from newsdesk.ui.templating import shortcut_keys
+from services import missing
 from ui.desk_fixtures import PASSWORD, Labeled, desk_settings, seed, service_settings
 from ui.test_xss import EVIL
 
 CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason=f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)",
-    ),
-]
+pytestmark = pytest.mark.browser
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(autouse=True)
+def _chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        missing(f"Debian's Chromium not found at {CHROMIUM}", "apt-get install chromium")
 
 
 @pytest.fixture

@@ -1,74 +1,132 @@
-"""Sign-in throttling: by account and by address, in one process."""
+"""Sign-in throttling: by account and by address, counted before the password is checked, in
+state every service process shares (SQLite, PostgreSQL or Redis)."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from fastapi.testclient import TestClient
 
+from newsdesk.service import create_app
+from newsdesk.store import Store
+from newsdesk.store.migrate import upgrade
+from newsdesk.ui.signin_state import DatabaseSignInState, RedisSignInState, SignInState
 from newsdesk.ui.throttle import SignInThrottle
-from ui.desk_fixtures import PASSWORD, csrf_of
+from store.fixtures import _empty_tables
+from ui.desk_fixtures import PASSWORD, csrf_of, desk_settings, service_settings
 
 
 class Clock:
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.now = 1_000_000.0
 
     def __call__(self) -> float:
         return self.now
 
 
-def _throttle(clock: Clock) -> SignInThrottle:
-    return SignInThrottle(max_failures=3, window_s=60, lockout_s=300, clock=clock)
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("redis", marks=pytest.mark.redis),
+    ]
+)
+def signin_state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SignInState]:
+    """Empty sign-in state in a new SQLite file, the session's PostgreSQL schema, or Redis."""
+    if request.param == "redis":
+        state = RedisSignInState(request.getfixturevalue("redis_url"))
+        state.client.flushdb()
+        yield state
+        state.client.close()
+        return
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'signin.db'}"
+        store = Store(url)
+        upgrade(store)
+    else:
+        url = request.getfixturevalue("pg_session_url")
+        _empty_tables(url)
+        store = Store(url)
+    yield DatabaseSignInState(store)
+    store.dispose()
 
 
-def test_an_account_is_locked_after_failures_in_the_window_then_free_again() -> None:
+def _throttle(state: SignInState, clock: Clock) -> SignInThrottle:
+    return SignInThrottle(state, max_failures=3, window_s=60, lockout_s=300, clock=clock)
+
+
+def test_an_account_is_locked_after_its_attempts_then_free_again(signin_state) -> None:  # type: ignore[no-untyped-def]
     clock = Clock()
-    throttle = _throttle(clock)
-    for n in range(2):
-        throttle.failed("سارة", f"10.0.0.{n}")
-    assert throttle.wait_s("سارة", "10.0.0.9") == 0
-    throttle.failed(" سارة ", "10.0.0.2")  # the same account, whatever the spaces
-    assert throttle.wait_s("سارة", "10.0.0.9") == 300  # from any address
-    assert throttle.wait_s("ann", "10.0.0.9") == 0  # other accounts may go on
+    throttle = _throttle(signin_state, clock)
+    assert [throttle.attempt("سارة", f"10.0.0.{n}") for n in range(3)] == [0, 0, 0]
+    assert throttle.attempt(" سارة ", "10.0.0.3") == 300  # the same account, whatever the spaces
+    assert throttle.attempt("سارة", "10.0.0.9") == 300  # from any address
+    assert throttle.attempt("ann", "10.0.0.9") == 0  # other accounts may go on
     clock.now += 299.5
-    assert throttle.wait_s("سارة", None) == 1
+    assert throttle.attempt("سارة", None) == 1
     clock.now += 1
-    assert throttle.wait_s("سارة", None) == 0
+    assert throttle.attempt("سارة", None) == 0
 
 
-def test_failures_outside_the_window_do_not_count_and_case_does_not_matter() -> None:
+def test_attempts_outside_the_window_do_not_count_and_case_does_not_matter(signin_state) -> None:  # type: ignore[no-untyped-def]
     clock = Clock()
-    throttle = _throttle(clock)
-    throttle.failed("Ann", None)
-    throttle.failed("ANN", None)
+    throttle = _throttle(signin_state, clock)
+    assert throttle.attempt("Ann", None) == throttle.attempt("ANN", None) == 0
     clock.now += 61
-    throttle.failed("ann", None)
-    assert throttle.wait_s("ann", None) == 0
-    throttle.failed("aNN", None)
-    throttle.failed("ann", None)
-    assert throttle.wait_s("Ann", None) == 300
+    assert [throttle.attempt(name, None) for name in ("ann", "aNN", "ann")] == [0, 0, 0]
+    assert throttle.attempt("Ann", None) == 300
 
 
-def test_an_address_is_locked_whatever_the_account_and_success_does_not_reset_it() -> None:
+def test_an_address_is_locked_whatever_the_account_and_success_does_not_reset_it(
+    signin_state,  # type: ignore[no-untyped-def]
+) -> None:
     clock = Clock()
-    throttle = _throttle(clock)
-    throttle.failed("ann", "192.0.2.7")
-    throttle.failed("bob", "192.0.2.7")
-    throttle.succeeded("mallory")  # signing in to one's own account clears that account only
-    throttle.failed("carol", "192.0.2.7")
-    assert throttle.wait_s("dave", "192.0.2.7") == 300
-    assert throttle.wait_s("dave", "192.0.2.8") == 0
-    throttle.failed("erin", None)
-    throttle.failed("erin", None)
-    throttle.succeeded("erin")
-    throttle.failed("erin", None)
-    assert throttle.wait_s("erin", None) == 0  # a success cleared the account's count
+    throttle = _throttle(signin_state, clock)
+    assert throttle.attempt("ann", "192.0.2.7") == throttle.attempt("bob", "192.0.2.7") == 0
+    assert throttle.attempt("mallory", "192.0.2.7") == 0
+    throttle.succeeded("mallory", "192.0.2.7")  # takes back mallory's own attempt only
+    assert throttle.attempt("carol", "192.0.2.7") == 0
+    assert throttle.attempt("dave", "192.0.2.7") == 300
+    assert throttle.attempt("dave", "192.0.2.8") == 0
+    for _ in range(3):
+        throttle.attempt("erin", None)
+    throttle.succeeded("erin", None)
+    assert throttle.attempt("erin", None) == 0  # a success cleared the account's count
 
 
-def _attempt(client: TestClient, name: str, password: str) -> int:
+def test_simultaneous_attempts_are_counted_one_by_one(signin_state) -> None:  # type: ignore[no-untyped-def]
+    throttle = _throttle(signin_state, Clock())
+    waits: list[int] = []
+    start = threading.Barrier(20)
+
+    def attempt() -> None:
+        start.wait()
+        waits.append(throttle.attempt("editor", "203.0.113.5"))
+
+    threads = [threading.Thread(target=attempt) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(waits) == [0] * 3 + [300] * 17
+
+
+def test_every_process_finds_the_same_made_session_key(signin_state) -> None:  # type: ignore[no-untyped-def]
+    first = signin_state.shared_secret("session")
+    assert len(first) >= 40
+    assert signin_state.shared_secret("session") == first
+    assert signin_state.shared_secret("other") != first
+
+
+def _attempt(client: TestClient, name: str, password: str, **headers: str) -> int:
     token = csrf_of(client.get("/desk/signin").text)
     response = client.post(
         "/desk/signin",
         data={"name": name, "password": password, "csrf_token": token},
+        headers=headers,
         follow_redirects=False,
     )
     return response.status_code
@@ -80,7 +138,9 @@ def test_the_desk_refuses_sign_in_after_too_many_failures(app_factory, seeded) -
     with TestClient(app, base_url="https://testserver") as client:
         desk = client.app.state.desk  # type: ignore[attr-defined]
         assert desk.throttle.max_failures == 3  # from the settings
-        desk.throttle = SignInThrottle(max_failures=3, window_s=900, lockout_s=900, clock=clock)
+        desk.throttle = SignInThrottle(
+            desk.signin_state, max_failures=3, window_s=900, lockout_s=900, clock=clock
+        )
         assert [_attempt(client, "editor", "wrong password") for _ in range(3)] == [401] * 3
         token = csrf_of(client.get("/desk/signin").text)
         refused = client.post(
@@ -93,3 +153,30 @@ def test_the_desk_refuses_sign_in_after_too_many_failures(app_factory, seeded) -
         assert refused.headers["Retry-After"] == "900"
         clock.now += 900
         assert _attempt(client, "editor", PASSWORD) == 303
+
+
+@pytest.mark.parametrize(
+    ("trusted", "expected"),
+    [("", [401, 401, 429, 429]), ("10.9.9.9, testclient", [401] * 4)],
+)
+def test_forwarded_addresses_count_only_from_a_named_proxy(
+    trusted: str,
+    expected: list[int],
+    database_url: str,
+    lexical_classifier,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """TestClient connects as 'testclient'. Unless it is named a proxy, four spoofed
+    X-Forwarded-For are one address (locked after 2); named, they are four clients."""
+    settings = service_settings(database_url).model_copy(update={"trusted_proxies": trusted})
+    app = create_app(
+        settings,
+        classifier=lexical_classifier,
+        desk=desk_settings(tmp_path, signin_max_failures=2),
+    )
+    with TestClient(app, base_url="https://testserver") as client:
+        answers = [
+            _attempt(client, f"user{n}", "wrong", **{"X-Forwarded-For": f"198.51.100.{n}"})
+            for n in range(4)
+        ]
+    assert answers == expected

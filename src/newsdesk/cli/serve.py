@@ -65,4 +65,8 @@ def serve(
 
     import uvicorn
 
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level)
+    # The app applies forwarded headers itself, from NEWSDESK_TRUSTED_PROXIES only: uvicorn's
+    # own default would believe any X-Forwarded-For sent from 127.0.0.1.
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_level=log_level, proxy_headers=False
+    )

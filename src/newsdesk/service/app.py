@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from newsdesk import __version__
 from newsdesk.classify.classifier import Classifier
@@ -75,7 +76,7 @@ def create_app(
         settings=settings,
         metrics=metrics,
         keys=KeyCache(settings.key_cache_s),
-        store=store or Store(settings.database_url),
+        store=store or settings.open_store(),
     )
 
     @asynccontextmanager
@@ -141,4 +142,7 @@ def create_app(
     # Added last = outermost: metrics see every answer, the 413s of the body limit included.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    if settings.trusted_proxies.strip():
+        # Outermost of all: every part of the app sees the client the proxy names.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsdesk.errors import NewsdeskError
+from newsdesk.store.errors import StoreUnavailableError
 
 __all__ = ["ApiError", "ErrorBody", "FieldProblem", "error_response", "install_error_handlers"]
 
@@ -121,6 +122,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = dict(exc.headers) if exc.headers else None
         return error_response(exc.status_code, str(exc.detail), headers=headers)
+
+    @app.exception_handler(StoreUnavailableError)
+    async def on_unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
+        log.warning("%s %s: %s", request.method, request.url.path, exc)
+        retry = str(request.app.state.newsdesk.settings.unavailable_retry_after_s)
+        return error_response(503, str(exc), headers={"Retry-After": retry})
 
     @app.exception_handler(NewsdeskError)
     async def on_newsdesk_error(_request: Request, exc: NewsdeskError) -> JSONResponse:

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from newsdesk.store.engine import DEFAULT_DATABASE_URL
+from newsdesk.store.engine import DEFAULT_DATABASE_URL, Store
 
 __all__ = ["Settings"]
 
@@ -27,7 +27,29 @@ class Settings(BaseSettings):
         default=None, description="A taxonomy YAML file for zero-shot filing."
     )
     encoder: str = Field(default="e5-small", description="The encoder of a zero-shot classifier.")
+    database_connect_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longest wait to connect to PostgreSQL, start-up exchange included.",
+    )
+    database_statement_timeout_s: float = Field(
+        default=30.0, gt=0, description="Longest a PostgreSQL statement may run."
+    )
+    database_pool_timeout_s: float = Field(
+        default=10.0, gt=0, description="Longest a request waits for a pooled connection."
+    )
+    unavailable_retry_after_s: int = Field(
+        default=5,
+        ge=0,
+        description="Retry-After sent with a 503 when the database is out of reach.",
+    )
     host: str = "127.0.0.1"
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto headers are believed; empty: none (the "
+        "client's own address counts, whatever it sends).",
+    )
     port: int = Field(default=8000, ge=0, le=65535)
 
     # Limits on what one request may carry.
@@ -55,6 +77,15 @@ class Settings(BaseSettings):
     key_cache_s: float = Field(
         default=5.0, ge=0, description="How long a checked API key is trusted."
     )
+
+    def open_store(self) -> Store:
+        """The store at ``database_url`` with these settings' timeouts."""
+        return Store(
+            self.database_url,
+            connect_timeout_s=self.database_connect_timeout_s,
+            statement_timeout_s=self.database_statement_timeout_s,
+            pool_timeout_s=self.database_pool_timeout_s,
+        )
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -29,7 +29,15 @@ from sqlalchemy import (
 
 from newsdesk.store.tables import SEQ, articles, metadata
 
-__all__ = ["article_sections", "desk_jobs", "model_activations", "models", "users"]
+__all__ = [
+    "article_sections",
+    "desk_jobs",
+    "desk_secrets",
+    "model_activations",
+    "models",
+    "signin_attempts",
+    "users",
+]
 
 WHEN = DateTime(timezone=True)
 
@@ -135,3 +143,25 @@ Index(
 )
 # The queue's source filter.
 Index("ix_articles_source", articles.c.source)
+
+# Sign-in attempts, shared by every service process on this database (see
+# newsdesk.store.signin): one row a throttled key ("user:<name>" or "addr:<address>"), holding
+# the attempts counted in the window that began at ``window_start`` and, once there were too
+# many, when the key may try again. Times are seconds since the epoch, compared in Python.
+signin_attempts = Table(
+    "signin_attempts",
+    metadata,
+    Column("key", String(320), primary_key=True),
+    Column("window_start", Float, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("locked_until", Float, nullable=True),
+)
+
+# Secrets the desk makes itself when the operator sets none (the key that signs session
+# cookies): made once, by whichever process starts first, and read by every other one.
+desk_secrets = Table(
+    "desk_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

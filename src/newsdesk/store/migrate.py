@@ -35,7 +35,7 @@ def head_revision() -> str:
 
 def current_revision(store: Store) -> str | None:
     """The database's schema revision (``None`` for a database newsdesk never set up)."""
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -43,7 +43,7 @@ def upgrade(store: Store, revision: str = "head") -> tuple[str | None, str]:
     """Bring the database to ``revision``; return the revisions before and after."""
     before = current_revision(store)
     config = _config()
-    with store.engine.begin() as conn:
+    with store.connect() as conn, conn.begin():
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
     after = current_revision(store)
@@ -54,7 +54,7 @@ def upgrade(store: Store, revision: str = "head") -> tuple[str | None, str]:
 def downgrade(store: Store, revision: str) -> None:
     """Take the database back to ``revision`` (``base`` empties it)."""
     config = _config()
-    with store.engine.begin() as conn:
+    with store.connect() as conn, conn.begin():
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
 

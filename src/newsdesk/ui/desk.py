@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -30,6 +29,7 @@ from newsdesk.ui.passages import PassageCache
 from newsdesk.ui.retrain import compare_models, read_corrected, retrain
 from newsdesk.ui.sessions import SessionSigner
 from newsdesk.ui.settings import DeskSettings
+from newsdesk.ui.signin_state import open_signin_state
 from newsdesk.ui.templating import build_templates
 from newsdesk.ui.throttle import SignInThrottle
 
@@ -53,17 +53,14 @@ class Desk:
         self.settings = settings
         self.store = store
         self._slot = slot
-        secret = settings.session_secret
-        if not secret:
-            log.warning(
-                "no NEWSDESK_SESSION_SECRET set: sessions are signed with a random key and "
-                "end when the service restarts"
-            )
-            secret = secrets.token_urlsafe(32)
-        self.signer = SessionSigner(secret, max_age_s=int(settings.session_hours * 3600))
+        self.signin_state = open_signin_state(store, settings.redis_url)
+        self._signer = (
+            self._make_signer(settings.session_secret) if settings.session_secret else None
+        )
         self.templates = build_templates()
         self.passages = PassageCache()
         self.throttle = SignInThrottle(
+            self.signin_state,
             max_failures=settings.signin_max_failures,
             window_s=settings.signin_window_s,
             lockout_s=settings.signin_lockout_s,
@@ -80,6 +77,16 @@ class Desk:
         self._watcher: asyncio.Task[None] | None = None
         self._choices: tuple[float, dict[str, list[str]]] | None = None
         self._unloadable: str | None = None  # the active version the watcher failed to load
+
+    def _make_signer(self, secret: str) -> SessionSigner:
+        return SessionSigner(secret, max_age_s=int(self.settings.session_hours * 3600))
+
+    @property
+    def signer(self) -> SessionSigner:
+        """Signs session cookies: with the operator's key, else the one every process shares."""
+        if self._signer is None:
+            self._signer = self._make_signer(self.signin_state.shared_secret("session"))
+        return self._signer
 
     # -- the served model ------------------------------------------------------------------
 
@@ -103,6 +110,7 @@ class Desk:
         the model it was started with now is the active one.
         """
         self._slot = slot
+        self.signer  # noqa: B018 (made now, at start-up, rather than by the first visitor)
         first = slot.current
         self._remember(first)
         with self.store.write() as conn:

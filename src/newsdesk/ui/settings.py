@@ -17,8 +17,9 @@ class DeskSettings(BaseSettings):
 
     session_secret: str | None = Field(
         default=None,
-        description="Key that signs session cookies; without one a random key is made at "
-        "start-up, and every restart signs everyone out.",
+        description="Key that signs session cookies; without one the first service process "
+        "makes a random key and keeps it with the sign-in state (the database, or Redis), "
+        "where every other process finds it.",
     )
     cookie_secure: bool = Field(
         default=True,
@@ -28,15 +29,20 @@ class DeskSettings(BaseSettings):
     signin_max_failures: int = Field(
         default=5,
         gt=0,
-        description="Failed sign-ins for one account, or from one address, within "
-        "signin_window_s that make further attempts wait signin_lockout_s (counted per "
-        "service process).",
+        description="Sign-in attempts for one account, or from one address, within "
+        "signin_window_s after which further attempts wait signin_lockout_s (counted "
+        "across every service process; a successful sign-in clears its account's count).",
     )
     signin_window_s: float = Field(
         default=900.0, gt=0, description="The window failed sign-ins are counted in."
     )
     signin_lockout_s: float = Field(
         default=900.0, gt=0, description="How long sign-in is refused after too many failures."
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:6379/0: keep sign-in attempts and the made session key in "
+        "Redis instead of the database.",
     )
     public_min_confidence: float = Field(
         default=0.6,

@@ -1,84 +1,68 @@
-"""Throttling sign-in: too many failed attempts for an account or from an address wait a while.
+"""Throttling sign-in: too many attempts for an account or from an address wait a while.
 
-After ``max_failures`` failed sign-ins within ``window_s`` seconds for one account name (any
-case) or from one client address, further attempts for it are refused for ``lockout_s``
-seconds, whatever the password, so guessing passwords costs hours instead of seconds. A
-successful sign-in clears the account's count (not the address's: signing in to one's own
-account between guesses must not reset them).
+After ``max_failures`` attempts within ``window_s`` seconds for one account name (any case)
+or from one client address, the next attempt locks that key for ``lockout_s`` seconds, and
+every attempt until then is refused whatever the password, so guessing passwords costs
+hours instead of seconds. An attempt is counted *before* its password is checked, atomically
+across all service processes, so simultaneous guesses cannot all slip under the limit. A
+successful sign-in clears the account's count and takes back its own attempt from the
+address's (signing in to one's own account between guesses must not reset the address).
 
-The counts live in the memory of one service process: each worker process counts on its own,
-and a restart forgets them (see docs/review-desk.md, Security).
+The counts live where every service process sees them: the database (:mod:`SignInState
+<newsdesk.ui.signin_state>`), or Redis when ``NEWSDESK_REDIS_URL`` is set.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
+
+from newsdesk.store.signin import LockoutRules
+from newsdesk.ui.signin_state import SignInState
 
 __all__ = ["SignInThrottle"]
 
+# The longest account name a key keeps (longer names are cut: they still count together).
+_NAME_CHARS = 255
+
 
 class SignInThrottle:
-    """Counts failed sign-ins by account and by address, in this process."""
+    """Counts sign-in attempts by account and by address in a shared :class:`SignInState`."""
 
     def __init__(
         self,
+        state: SignInState,
         *,
         max_failures: int,
         window_s: float,
         lockout_s: float,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.max_failures = max_failures
-        self.window_s = window_s
-        self.lockout_s = lockout_s
+        self.state = state
+        self.rules = LockoutRules(max_failures, window_s, lockout_s)
         self._clock = clock
-        self._lock = threading.Lock()
-        self._failures: dict[str, deque[float]] = {}
-        self._locked_until: dict[str, float] = {}
+
+    @property
+    def max_failures(self) -> int:
+        return self.rules.max_attempts
 
     @staticmethod
-    def _keys(name: str, address: str | None) -> list[str]:
-        keys = [f"user:{name.strip().casefold()}"]
+    def _account(name: str) -> str:
+        return f"user:{name.strip().casefold()[:_NAME_CHARS]}"
+
+    @staticmethod
+    def _address(address: str) -> str:
+        return f"addr:{address}"
+
+    def attempt(self, name: str, address: str | None) -> int:
+        """Count an attempt; the seconds to wait before trying again (0: check the password)."""
+        keys = [self._account(name)] + ([self._address(address)] if address else [])
+        wait = self.state.count_attempt(keys, self._clock(), self.rules)
+        return math.ceil(wait) if wait > 0 else 0
+
+    def succeeded(self, name: str, address: str | None) -> None:
+        """The attempt signed in: clear the account's count, uncount it from the address."""
+        self.state.forget_attempts(self._account(name))
         if address:
-            keys.append(f"addr:{address}")
-        return keys
-
-    def wait_s(self, name: str, address: str | None) -> int:
-        """Seconds until this account and address may try again (0: they may now)."""
-        now = self._clock()
-        with self._lock:
-            until = max(self._locked_until.get(k, 0.0) for k in self._keys(name, address))
-        return math.ceil(until - now) if until > now else 0
-
-    def failed(self, name: str, address: str | None) -> None:
-        """Count a failed sign-in; a key reaching the limit is locked out."""
-        now = self._clock()
-        with self._lock:
-            self._forget_old(now)
-            for key in self._keys(name, address):
-                times = self._failures.setdefault(key, deque())
-                times.append(now)
-                if len(times) >= self.max_failures:
-                    self._locked_until[key] = now + self.lockout_s
-                    times.clear()
-
-    def succeeded(self, name: str) -> None:
-        key = self._keys(name, None)[0]
-        with self._lock:
-            self._failures.pop(key, None)
-            self._locked_until.pop(key, None)
-
-    def _forget_old(self, now: float) -> None:
-        """Drop failures older than the window and ended lockouts (memory stays bounded)."""
-        for key in list(self._failures):
-            times = self._failures[key]
-            while times and times[0] <= now - self.window_s:
-                times.popleft()
-            if not times:
-                del self._failures[key]
-        for key in [k for k, until in self._locked_until.items() if until <= now]:
-            del self._locked_until[key]
+            self.state.take_back_attempt(self._address(address))

@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from newsdesk.service.dependencies import State
+from newsdesk.store.errors import StoreUnavailableError
 
 router = APIRouter(tags=["health"])
 
@@ -25,12 +26,16 @@ def readyz(state: State) -> JSONResponse:
     try:
         with state.store.read() as conn:
             conn.execute(text("SELECT 1"))
+    except StoreUnavailableError as exc:  # its message says which database and why
+        problems.append(str(exc))
     except Exception as exc:
         problems.append(f"the database does not answer: {type(exc).__name__}: {exc}")
     body = {"status": "not ready" if problems else "ready", "model_version": state.model_version}
-    if problems:
-        body["problems"] = "; ".join(problems)
-    return JSONResponse(body, status_code=503 if problems else 200)
+    if not problems:
+        return JSONResponse(body)
+    body["problems"] = "; ".join(problems)
+    retry = {"Retry-After": str(state.settings.unavailable_retry_after_s)}
+    return JSONResponse(body, status_code=503, headers=retry)
 
 
 @router.get(

@@ -8,7 +8,7 @@ from newsdesk.service.dependencies import Admin, State
 from newsdesk.service.errors import ApiError, ErrorBody
 from newsdesk.service.schemas import ApiKeyOut, CreatedKey, KeyIn
 from newsdesk.store import keys as repository
-from newsdesk.store.errors import StoreError
+from newsdesk.store.errors import StoreError, StoreUnavailableError
 
 router = APIRouter(tags=["keys"])
 
@@ -31,6 +31,8 @@ def create_key(body: KeyIn, state: State, _key: Admin) -> CreatedKey:
     try:
         with state.store.write() as conn:
             record, key = repository.create_key(conn, body.role, name=body.name)
+    except StoreUnavailableError:
+        raise
     except StoreError as exc:
         raise ApiError(409, str(exc), field="name") from None
     return CreatedKey(**ApiKeyOut.of(record).model_dump(), key=key)

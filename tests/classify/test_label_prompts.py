@@ -41,18 +41,20 @@ def test_a_long_description_is_not_wrapped() -> None:
     assert prompts[:2] == ["Economy", "News about economy."]
 
 
-def test_only_thinly_described_sections_get_prompts() -> None:
+def test_prompts_join_each_section_s_own_texts() -> None:
     rich = " ".join(f"Sentence number {i} about markets." for i in range(5))
     taxonomy = Taxonomy(
         name="t",
         sections=(
             Section("business", description={"en": rich}),
-            Section("sport", description={"en": "Sport."}),
+            Section("sport", description={"en": "Games and athletes."}),
+            Section("Other", other=True),
         ),
     )
-    head = ZeroShotHead(thin_section=4).fit_taxonomy(taxonomy, get_encoder("lexical"))
-    counts = [int((head.owners_ == k).sum()) for k in range(2)]
-    assert counts[0] == 5  # its five sentences, nothing added
-    assert counts[1] > 3  # "Sport." plus the name and the wrapped prompts
-    none = ZeroShotHead(thin_section=0).fit_taxonomy(taxonomy, get_encoder("lexical"))
-    assert int((none.owners_ == 1).sum()) == 1
+    head = ZeroShotHead(prompts=True).fit_taxonomy(taxonomy, get_encoder("lexical"))
+    counts = [int((head.owners_ == k).sum()) for k in range(3)]
+    assert counts[0] == 5 + 3  # its sentences, the name and the name in two templates
+    assert counts[1] == 1 + 3 + 2  # its line, the name in three forms, the line in two
+    assert counts[2] == 1  # a catch-all known by its name alone stays that way
+    plain = ZeroShotHead(prompts=False).fit_taxonomy(taxonomy, get_encoder("lexical"))
+    assert [int((plain.owners_ == k).sum()) for k in range(3)] == [5, 1, 1]

@@ -5,9 +5,9 @@ How an article is scored against a section:
 1. **Prototypes.** Every sentence of every description (all languages), every group of a few
    keywords and every example is embedded on its own (``query`` role): a section is a set of
    prototypes, not one averaged vector, so a description listing film, theatre and museums
-   matches an article about any one of them. A section known by fewer than ``thin_section``
-   texts (a name and one line) is also known by label prompts: its name and line alone and
-   wrapped in news-like sentences (:mod:`newsdesk.classify.label_prompts`).
+   matches an article about any one of them. With ``prompts``, a section is also known by
+   label prompts: its name, and a short line, alone and wrapped in news-like sentences
+   (:mod:`newsdesk.classify.label_prompts`), which is most of what a one-line taxonomy gives.
 2. **Relative similarity.** Raw cosines of e5 all sit in 0.7-0.9, and some prototypes are
    close to every news text. A prototype's cosine is lowered by part (``background``) of its
    cosine to the encoder's mean news article (:mod:`newsdesk.encoders.background`) and by part
@@ -155,18 +155,18 @@ class ZeroShotHead:
 
     def __init__(
         self,
-        temperature: float = 0.341,
+        temperature: float = 0.326,
         centering: float = 0.0,
         scale: float = 0.75,
-        sharpness: float = 1.0,
+        sharpness: float = 0.5,
         keyword_weight: float = 0.5,
         fallback: float = -1.0,
         flash_weight: float = 1.0,
         flash_bias: float = -1.0,
         opinion_weight: float = 0.8,
         opinion_bias: float = 1.5,
-        background: float = 0.75,
-        thin_section: int = 4,
+        background: float = 0.5,
+        prompts: bool = True,
     ) -> None:
         self.temperature = temperature
         self.centering = centering
@@ -179,7 +179,7 @@ class ZeroShotHead:
         self.opinion_weight = opinion_weight
         self.opinion_bias = opinion_bias
         self.background = background
-        self.thin_section = thin_section
+        self.prompts = prompts
 
     # -- building ---------------------------------------------------------------------------
 
@@ -189,8 +189,7 @@ class ZeroShotHead:
         owners: list[int] = []
         for k, section in enumerate(taxonomy.sections):
             own = section_texts(section)
-            # a thinly described section is also known by prompts made of its name and line
-            if len(own) < self.thin_section and not (section.other and own == [section.name]):
+            if self.prompts and not (section.other and own == [section.name]):
                 own = list(dict.fromkeys(own + label_prompts(section)))
             texts += own
             owners += [k] * len(own)
@@ -295,7 +294,7 @@ class ZeroShotHead:
             "opinion_weight": self.opinion_weight,
             "opinion_bias": self.opinion_bias,
             "background": self.background,
-            "thin_section": self.thin_section,
+            "prompts": float(self.prompts),
         }
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

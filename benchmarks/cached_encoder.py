@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -74,7 +75,8 @@ class CachedEncoder:
                     self._vectors.setdefault(str(k), v)
         keys = np.array(list(self._vectors))
         vectors = np.stack(list(self._vectors.values())).astype(np.float32)
-        tmp = self.path.with_suffix(".tmp.npz")
+        # a name of this process's own: several benchmarks may share one cache folder
+        tmp = self.path.with_name(f"{self.path.stem}.{os.getpid()}.tmp.npz")
         np.savez(tmp, keys=keys, vectors=vectors)
         tmp.replace(self.path)
         self._dirty = 0

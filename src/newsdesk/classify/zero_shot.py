@@ -5,11 +5,14 @@ How an article is scored against a section:
 1. **Prototypes.** Every sentence of every description (all languages), every group of a few
    keywords and every example is embedded on its own (``query`` role): a section is a set of
    prototypes, not one averaged vector, so a description listing film, theatre and museums
-   matches an article about any one of them.
+   matches an article about any one of them. With ``prompts``, a section is also known by
+   label prompts: its name, and a short line, alone and wrapped in news-like sentences
+   (:mod:`newsdesk.classify.label_prompts`), which is most of what a one-line taxonomy gives.
 2. **Relative similarity.** Raw cosines of e5 all sit in 0.7-0.9, and some prototypes are
-   close to every news text. A prototype's cosine is lowered by part (``centering``) of how
-   close it usually is (its mean cosine to the label texts of every section, embedded as
-   passages) and divided by ``scale`` times the typical spread of those cosines, so one
+   close to every news text. A prototype's cosine is lowered by part (``background``) of its
+   cosine to the encoder's mean news article (:mod:`newsdesk.encoders.background`) and by part
+   (``centering``) of its mean cosine to the label texts of every section (embedded as
+   passages), and divided by ``scale`` times the typical spread of those cosines, so one
    setting suits encoders whose cosines spread narrowly (e5) or widely (USE). It is then
    centred on the article's own mean over all prototypes: what counts is how much closer a
    section is than the rest, the same for an English and an Arabic article even when one
@@ -42,7 +45,9 @@ from newsdesk.article import Article
 from newsdesk.classify.form import FormFeatures, flash_shortness, form_features
 from newsdesk.classify.heads import check_fitted, softmax
 from newsdesk.classify.keywords import KeywordMatcher
+from newsdesk.classify.label_prompts import label_prompts
 from newsdesk.classify.result import EncodedArticles
+from newsdesk.encoders.background import background_mean
 from newsdesk.encoders.base import Encoder, Role, normalize_rows
 from newsdesk.taxonomy import Section, Taxonomy
 
@@ -150,9 +155,9 @@ class ZeroShotHead:
 
     def __init__(
         self,
-        temperature: float = 0.27,
-        centering: float = 0.25,
-        scale: float = 1.0,
+        temperature: float = 0.326,
+        centering: float = 0.0,
+        scale: float = 0.75,
         sharpness: float = 0.5,
         keyword_weight: float = 0.5,
         fallback: float = -1.0,
@@ -160,6 +165,8 @@ class ZeroShotHead:
         flash_bias: float = -1.0,
         opinion_weight: float = 0.8,
         opinion_bias: float = 1.5,
+        background: float = 0.5,
+        prompts: bool = True,
     ) -> None:
         self.temperature = temperature
         self.centering = centering
@@ -171,6 +178,8 @@ class ZeroShotHead:
         self.flash_bias = flash_bias
         self.opinion_weight = opinion_weight
         self.opinion_bias = opinion_bias
+        self.background = background
+        self.prompts = prompts
 
     # -- building ---------------------------------------------------------------------------
 
@@ -180,6 +189,8 @@ class ZeroShotHead:
         owners: list[int] = []
         for k, section in enumerate(taxonomy.sections):
             own = section_texts(section)
+            if self.prompts and not (section.other and own == [section.name]):
+                own = list(dict.fromkeys(own + label_prompts(section)))
             texts += own
             owners += [k] * len(own)
         vectors, reference = _label_embeddings(encoder, texts)
@@ -187,6 +198,10 @@ class ZeroShotHead:
         self.label_vectors_ = vectors.astype(np.float32)
         self.owners_ = np.asarray(owners, dtype=np.int64)
         self.mean_ = sims.mean(axis=0).astype(np.float32)
+        # a label's cosine to the encoder's mean news article, where the encoder ships one
+        mean_article = background_mean(encoder)
+        pull = vectors @ mean_article if mean_article is not None else np.zeros(len(texts))
+        self.pull_ = (pull - pull.mean()).astype(np.float32)
         self.spread_ = float(max(sims.std(axis=0).mean(), 1e-4))
         self.classes_ = taxonomy.names
         # a catch-all known only by its name scores by the fallback alone
@@ -240,6 +255,7 @@ class ZeroShotHead:
         """Section scores from ``evidence`` and this head's constants."""
         n_sections = len(self.classes_)
         usual = self.centering * self.mean_ + (1.0 - self.centering) * float(self.mean_.mean())
+        usual = usual + self.background * self.pull_
         z = (evidence.cosines - usual) / (self.scale * self.spread_)
         z -= z.mean(axis=1, keepdims=True)
         pooled = _soft_max_pool(z, self.owners_, n_sections, self.sharpness)
@@ -277,6 +293,8 @@ class ZeroShotHead:
             "flash_bias": self.flash_bias,
             "opinion_weight": self.opinion_weight,
             "opinion_bias": self.opinion_bias,
+            "background": self.background,
+            "prompts": float(self.prompts),
         }
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -294,6 +312,7 @@ class ZeroShotHead:
             "label_vectors": self.label_vectors_,
             "owners": self.owners_,
             "mean": self.mean_,
+            "pull": self.pull_,
         }
         return config, arrays
 
@@ -310,4 +329,7 @@ class ZeroShotHead:
         self.label_vectors_ = np.asarray(arrays["label_vectors"], dtype=np.float32)
         self.owners_ = np.asarray(arrays["owners"], dtype=np.int64)
         self.mean_ = np.asarray(arrays["mean"], dtype=np.float32)
+        # models saved before the background pull was measured have none
+        pull = arrays.get("pull")
+        self.pull_ = np.zeros_like(self.mean_) if pull is None else np.asarray(pull, np.float32)
         return self

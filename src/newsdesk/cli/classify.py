@@ -233,8 +233,9 @@ class _RejectReport:
     """Reports each rejected row on stderr and, with ``--rejects``, as a JSON line.
 
     When a run resumes (``resumed`` rows were written before), rows rejected while skipping
-    them were reported by the first run: they are not reported again, and ``--rejects`` is
-    appended to.
+    them were reported by the first run: they are not reported again, but ``--rejects`` is
+    written afresh with them, so that it holds every reject once however far the killed run
+    had read ahead of the rows it saved.
     """
 
     def __init__(
@@ -248,7 +249,7 @@ class _RejectReport:
 
     def __enter__(self) -> _RejectReport:
         if self.path is not None:
-            self._writer = _open_writer(self.path, append=self.muted)
+            self._writer = _open_writer(self.path)
         return self
 
     def resumed(self, skipped: int) -> None:
@@ -262,6 +263,8 @@ class _RejectReport:
 
     def __call__(self, rejected: Rejected) -> None:
         if self.muted:
+            if self._writer is not None and self.path != STDIN:
+                self._writer.write(rejected.to_dict())
             return
         self.count += 1
         typer.echo(f"rejected {rejected}", err=True)
@@ -271,9 +274,9 @@ class _RejectReport:
         self.progress(1)
 
 
-def _open_writer(path: str, *, append: bool = False) -> JsonLinesWriter:
+def _open_writer(path: str) -> JsonLinesWriter:
     try:
-        return JsonLinesWriter(path, append=append)
+        return JsonLinesWriter(path)
     except OSError as exc:
         usage_error(f"cannot write {path}: {exc.strerror or exc}")
 

@@ -133,6 +133,11 @@ def classify(
     overwrite: bool = typer.Option(
         False, "--overwrite", help="With --engine ray: replace Parquet files in the folder."
     ),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        help="With --engine ray: show Ray's own output, not keep it in OUTPUT/_ray.log.",
+    ),
 ) -> None:
     """Classify articles and print one JSON line an article.
 
@@ -149,7 +154,8 @@ def classify(
 
         settings = dict(workers=workers, cpus_per_worker=cpus_per_worker, address=ray_address)
         settings.update(encode_batch=batch_size, preserve_order=preserve_order)
-        classify_on_ray(inputs or [], output, spec, settings, format, read, top_k, overwrite)
+        classify_on_ray(inputs or [], output, spec, settings, format, read, top_k, overwrite,
+                        resume=resume, rejects=rejects, verbose=verbose)  # fmt: skip
         return
     sources = _sources(inputs or ([] if stdin_is_terminal() else [STDIN]), format, text_column)
     # before the model is built: its label vectors come out the same to the last bit in every

@@ -144,3 +144,12 @@ def test_read_task_rows_carry_their_rejects_and_skip_done_groups(tmp_path: Path)
     ]
     assert [[json.loads(j)["line"] for j in r["rejects"]] for r in found] == [[3], [], [8]]
     assert [r["group"] for r in rows(done={0, 2})] == [1]
+
+
+def test_the_address_check_lets_a_real_ray_cluster_through(local_ray: None) -> None:
+    import ray
+
+    from newsdesk.scale.cluster import check_ray_address
+
+    gcs = ray.get_runtime_context().gcs_address
+    assert check_ray_address(gcs) == gcs

@@ -31,7 +31,7 @@ _SETTINGS = 4
 
 
 def check_ray_address(address: str, timeout: float = 5.0) -> str:
-    """The address to hand ``ray.init``, once a Ray server was found answering there.
+    """The address to hand ``ray.init`` (port included), once a Ray server answers there.
 
     ``auto`` is the cluster this machine last started (``ray start``); ``ray://HOST:PORT``
     a Ray Client server; ``HOST[:PORT]`` a head node. Raise :class:`ClusterError` when
@@ -47,7 +47,7 @@ def check_ray_address(address: str, timeout: float = 5.0) -> str:
     if not host or not port.isdigit():  # no port given
         host, port = rest.rstrip("/"), str(CLIENT_PORT if scheme == "ray" else GCS_PORT)
     _ask_grpc(host.strip("[]"), int(port), address, timeout)
-    return target
+    return f"{scheme}://{host}:{port}" if scheme else f"{host}:{port}"
 
 
 def _running_cluster() -> str:

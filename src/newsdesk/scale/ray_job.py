@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from newsdesk.classify.spec import ClassifierSpec
-from newsdesk.errors import require
+from newsdesk.errors import ClusterError, require
 from newsdesk.io.readers import InputFormat, Rejected
 from newsdesk.scale.cluster import check_ray_address
 from newsdesk.scale.inputs import resolve_inputs
@@ -240,7 +240,10 @@ def _init_ray(settings: RaySettings) -> None:
     }
     if settings.address:
         address = check_ray_address(settings.address)
-        ray.init(address=address, runtime_env=runtime_env, **quiet)
+        try:
+            ray.init(address=address, runtime_env=runtime_env, **quiet)
+        except (ConnectionError, ValueError) as exc:  # Ray's refusals, past the first answer
+            raise ClusterError(f"cannot join the Ray cluster at {address}: {exc}") from None
         return
     ray.init(
         # one extra logical CPU so read and write tasks run beside a full pool of actors

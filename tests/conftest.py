@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,3 +15,20 @@ def _isolated_cache(
 ) -> None:
     """Keep embedding caches of tests out of the user's cache folder."""
     monkeypatch.setenv("NEWSDESK_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def with_bad_rows(tmp_path: Path) -> Callable[[int], Path]:
+    """Writes ``n`` articles (ids ``n0``...) to a JSON Lines file, with a row the reader
+    rejects after every seventh: bad JSON and empty texts by turns."""
+
+    def write(n: int) -> Path:
+        path = tmp_path / "with-bad-rows.jsonl"
+        with path.open("w", encoding="utf-8") as out:
+            for i in range(n):
+                out.write(json.dumps({"id": f"n{i}", "text": f"Story {i} about the vote"}) + "\n")
+                if i % 7 == 6:
+                    out.write('{"id": "bad", "text": \n' if i % 2 else '{"text": ""}\n')
+        return path
+
+    return write

@@ -9,6 +9,7 @@ import json
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -41,18 +42,11 @@ main()
 NEWSDESK = "from newsdesk.cli.app import main; main()"
 
 
-def with_bad_rows(path: Path, n: int, every: int = 7) -> Path:
-    with path.open("w", encoding="utf-8") as out:
-        for i in range(n):
-            out.write(json.dumps({"id": f"n{i}", "text": f"Story {i} about the vote"}) + "\n")
-            if i % every == every - 1:
-                out.write('{"id": "bad", "text": \n' if i % 2 else '{"text": ""}\n')
-    return path
-
-
-def test_a_killed_ray_job_resumes_with_every_row_and_reject_once(tmp_path: Path) -> None:
+def test_a_killed_ray_job_resumes_with_every_row_and_reject_once(
+    tmp_path: Path, with_bad_rows: Callable[[int], Path]
+) -> None:
     pytest.importorskip("ray", reason="needs newsdesk[scale]: pip install 'newsdesk[scale]'")
-    source = with_bad_rows(tmp_path / "in.jsonl", 1200)
+    source = with_bad_rows(1200)
     local = CliRunner().invoke(app, ["classify", str(source), "-e", "lexical", "--batch-size",
                                      "20", "-o", str(tmp_path / "local.jsonl"),
                                      "--rejects", str(tmp_path / "local-rejects.jsonl")])  # fmt: skip

@@ -64,3 +64,21 @@ def test_resume_refuses_a_folder_of_another_input(tmp_path: Path) -> None:
     output.add(filed_blocks(path)[0])
     with pytest.raises(ReaderError, match="not among the inputs: is it the same input"):
         RayOutput(str(out), [str(tmp_path / "other.jsonl")], resume=True)
+
+
+def test_a_resumed_job_numbers_its_parts_after_the_highest_kept(tmp_path: Path) -> None:
+    path, out = source_file(tmp_path), tmp_path / "out"
+    blocks = filed_blocks(path)
+    first = RayOutput(str(out), [str(path)], rows_per_part=1)
+    first.add(blocks[0])
+    first.add(blocks[1])
+    (out / "part-000000.parquet").rename(out / "part-000002.parquet")
+    again = RayOutput(str(out), [str(path)], resume=True)
+    again.add(blocks[2])
+    again.save()
+    assert sorted(p.name for p in out.glob("*.parquet")) == [
+        "part-000001.parquet",
+        "part-000002.parquet",
+        "part-000003.parquet",
+    ]
+    assert [r["id"] for r in iter_parquet_records(out)] == [f"a{i}" for i in [3, 4, 5, 0, 1, 2]]

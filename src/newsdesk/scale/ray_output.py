@@ -13,7 +13,6 @@ the footers at the end: every row and every reject once.
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -26,8 +25,6 @@ from newsdesk.errors import ReaderError
 from newsdesk.io.readers import Rejected
 
 __all__ = ["GroupKey", "RayOutput"]
-
-log = logging.getLogger(__name__)
 
 GroupKey = tuple[str, int]
 _GROUPS = b"newsdesk.groups"
@@ -74,7 +71,8 @@ class RayOutput:
         self.rows_before = 0
         for path in old:
             self.rows_before += self._read_footer(path)
-        self._next = len(old)
+        # after the highest number there is: a new part never replaces one kept
+        self._next = max((_part_number(path) for path in old), default=-1) + 1
         self._tables: list[pa.Table] = []
         self._groups: list[dict[str, Any]] = []
         self._rows = 0
@@ -159,3 +157,9 @@ class RayOutput:
                 )
             self.done[(group["file"], group["group"])] = group["rejects"]
         return int(meta.num_rows)
+
+
+def _part_number(path: str) -> int:
+    """12 for ``.../part-000012.parquet``; -1 for a file named otherwise."""
+    number = path.rsplit("/", 1)[-1].removeprefix("part-").removesuffix(".parquet")
+    return int(number) if number.isdigit() else -1

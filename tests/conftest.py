@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,20 @@ def redis_url() -> Iterator[str]:
     """A Redis server's URL: found or started (see services.py), else skipped."""
     with redis_server_url() as url:
         yield url
+
+
+@pytest.fixture
+def with_bad_rows(tmp_path: Path) -> Callable[[int], Path]:
+    """Writes ``n`` articles (ids ``n0``...) to a JSON Lines file, with a row the reader
+    rejects after every seventh: bad JSON and empty texts by turns."""
+
+    def write(n: int) -> Path:
+        path = tmp_path / "with-bad-rows.jsonl"
+        with path.open("w", encoding="utf-8") as out:
+            for i in range(n):
+                out.write(json.dumps({"id": f"n{i}", "text": f"Story {i} about the vote"}) + "\n")
+                if i % 7 == 6:
+                    out.write('{"id": "bad", "text": \n' if i % 2 else '{"text": ""}\n')
+        return path
+
+    return write

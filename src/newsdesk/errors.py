@@ -9,6 +9,7 @@ builtin it resembles, so callers can catch either::
     │   └── ReaderError                   a whole input cannot be read (missing column, bad format)
     ├── EncoderError (RuntimeError)       an encoder cannot be found, built or run
     ├── FetchError (OSError)              a feed or page cannot be fetched (status, timeout, loop)
+    ├── ClusterError (ConnectionError)    a Ray cluster cannot be reached, or is not Ray
     ├── TrainingError (ValueError)        training data cannot be used (unknown labels, one class)
     ├── ModelFormatError (ValueError)     a saved model is missing, corrupt or incompatible
     ├── NotFittedError (RuntimeError)     a classifier was used before ``fit``
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 __all__ = [
     "ArticleError",
+    "ClusterError",
     "EncoderError",
     "FetchError",
     "MissingExtraError",
@@ -55,6 +57,10 @@ class EncoderError(NewsdeskError, RuntimeError):
 
 class FetchError(NewsdeskError, OSError):
     """A feed or page cannot be fetched: an error status, a timeout, a redirect loop."""
+
+
+class ClusterError(NewsdeskError, ConnectionError):
+    """A Ray cluster cannot be reached at the address given, or what answers is not Ray."""
 
 
 class TrainingError(NewsdeskError, ValueError):

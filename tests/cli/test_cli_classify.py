@@ -163,7 +163,10 @@ def test_no_input_on_a_terminal_is_a_usage_error(monkeypatch: pytest.MonkeyPatch
     [
         (["missing.jsonl"], "error: no such file: missing.jsonl"),
         (["data/"], "error: no such file: data"),
-        (["--bogus"], "error: No such option: --bogus (see 'newsdesk classify --help')"),
+        (
+            ["--no-such-flag"],
+            "error: No such option: --no-such-flag (see 'newsdesk classify --help')",
+        ),
         (["--top-k", "-1", EN], "error: Invalid value for '--top-k'"),
         (["--format", "xml", EN], "error: Invalid value for '--format'"),
         (

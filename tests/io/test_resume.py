@@ -125,3 +125,17 @@ def test_jsonl_sink_without_resume_starts_afresh(tmp_path: Path) -> None:
     sink.write(predict(ARTICLES[:1]))
     sink.close()
     assert [r["id"] for r in read_rows(out)] == ["a0"]
+
+
+def test_parquet_join_gathers_small_parts_into_large_row_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(ParquetSink, "JOIN_ROWS", 4)
+    out = tmp_path / "out.parquet"
+    sink = ParquetSink(out, rows_per_part=1)
+    write_predictions(ARTICLES, predict_stream, sink, batch_size=1)  # ten parts of one row
+    groups = pq.ParquetFile(str(out)).metadata
+    assert [groups.row_group(i).num_rows for i in range(groups.num_row_groups)] == [4, 4, 2]
+    assert read_rows(out) == predict(ARTICLES)

@@ -41,7 +41,7 @@ def local_rows(tmp_path: Path, source: Path, *extra: str) -> dict[str, dict[str,
     result = CliRunner().invoke(
         app, ["classify", str(source), "-e", "lexical", "-o", str(out), *extra]
     )
-    assert result.exit_code == 3, result.output  # the one bad row
+    assert result.exit_code == 3, result.output  # the bad row
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     return {r["id"]: r for r in rows}
 
@@ -53,16 +53,16 @@ def ray_rows(folder: Path) -> dict[str, dict[str, Any]]:
 def test_ray_output_equals_the_local_cli_output(
     local_ray: None, articles: Path, tmp_path: Path
 ) -> None:
-    out = tmp_path / "filed"
-    result = CliRunner().invoke(
-        app,
-        ["classify", "--engine", "ray", str(articles), str(out), "-e", "lexical", "--workers", "2"],
-    )
-    assert result.exit_code == 0, result.output
-    assert "32 articles filed" in result.output
-    expected = local_rows(tmp_path, articles)
+    out, rejects = tmp_path / "filed", tmp_path / "ray-rejects.jsonl"
+    args = ["classify", "--engine", "ray", str(articles), str(out), "-e", "lexical"]
+    result = CliRunner().invoke(app, [*args, "--workers", "2", "--rejects", str(rejects)])
+    assert result.exit_code == 3, result.output
+    assert "32 articles filed" in result.output and "1 row(s) rejected" in result.output
+    assert f"rejected {articles}:6: invalid JSON" in result.output
+    expected = local_rows(tmp_path, articles, "--rejects", str(tmp_path / "rejects.jsonl"))
     assert len(expected) == 32 and "articles.jsonl:26" in expected
     assert ray_rows(out) == expected
+    assert rejects.read_bytes() == (tmp_path / "rejects.jsonl").read_bytes()
 
 
 def test_ray_reads_parquet_and_folders_and_keeps_top_k(
@@ -116,3 +116,41 @@ def test_read_task_rows_are_the_cli_encoder_batches(articles: Path) -> None:
     expected = list(read_articles(articles))  # 32 articles, the bad row rejected
     assert [a.id for g in groups for a in g] == [a.id for a in expected]
     assert [g[0].id for g in groups] == [a.id for a in expected[::5]]
+
+
+def test_read_task_rows_carry_their_rejects_and_skip_done_groups(tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="needs newsdesk[scale]")
+    import io
+
+    from newsdesk.scale.datasource import ArticleDatasource
+
+    lines = [json.dumps({"id": f"a{i}", "text": f"story {i}"}) for i in range(6)]
+    lines[2:2] = ['{"text": ']  # read with the first group (a0, a1, a2)
+    lines += ['{"text": ""}']  # after the last article: a group of no articles
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def rows(**done: set[int]) -> list[dict[str, Any]]:
+        source = ArticleDatasource(
+            [str(path)], format="jsonl", group_rows=3, done={str(path): g for g in done.values()}
+        )
+        stream = io.BytesIO(path.read_bytes())
+        return [r for b in source._read_stream(stream, str(path)) for r in b.to_pylist()]
+
+    found = rows()
+    assert [(r["file"], r["group"], r["id"]) for r in found] == [
+        (str(path), 0, ["a0", "a1", "a2"]),
+        (str(path), 1, ["a3", "a4", "a5"]),
+        (str(path), 2, []),
+    ]
+    assert [[json.loads(j)["line"] for j in r["rejects"]] for r in found] == [[3], [], [8]]
+    assert [r["group"] for r in rows(done={0, 2})] == [1]
+
+
+def test_the_address_check_lets_a_real_ray_cluster_through(local_ray: None) -> None:
+    import ray
+
+    from newsdesk.scale.cluster import check_ray_address
+
+    gcs = ray.get_runtime_context().gcs_address
+    assert check_ray_address(gcs) == gcs

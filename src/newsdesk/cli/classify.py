@@ -133,6 +133,11 @@ def classify(
     overwrite: bool = typer.Option(
         False, "--overwrite", help="With --engine ray: replace Parquet files in the folder."
     ),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        help="With --engine ray: show Ray's own output, not keep it in OUTPUT/_ray.log.",
+    ),
 ) -> None:
     """Classify articles and print one JSON line an article.
 
@@ -149,7 +154,8 @@ def classify(
 
         settings = dict(workers=workers, cpus_per_worker=cpus_per_worker, address=ray_address)
         settings.update(encode_batch=batch_size, preserve_order=preserve_order)
-        classify_on_ray(inputs or [], output, spec, settings, format, read, top_k, overwrite)
+        classify_on_ray(inputs or [], output, spec, settings, format, read, top_k, overwrite,
+                        resume=resume, rejects=rejects, verbose=verbose)  # fmt: skip
         return
     sources = _sources(inputs or ([] if stdin_is_terminal() else [STDIN]), format, text_column)
     # before the model is built: its label vectors come out the same to the last bit in every
@@ -233,8 +239,9 @@ class _RejectReport:
     """Reports each rejected row on stderr and, with ``--rejects``, as a JSON line.
 
     When a run resumes (``resumed`` rows were written before), rows rejected while skipping
-    them were reported by the first run: they are not reported again, and ``--rejects`` is
-    appended to.
+    them were reported by the first run: they are not reported again, but ``--rejects`` is
+    written afresh with them, so that it holds every reject once however far the killed run
+    had read ahead of the rows it saved.
     """
 
     def __init__(
@@ -248,7 +255,7 @@ class _RejectReport:
 
     def __enter__(self) -> _RejectReport:
         if self.path is not None:
-            self._writer = _open_writer(self.path, append=self.muted)
+            self._writer = _open_writer(self.path)
         return self
 
     def resumed(self, skipped: int) -> None:
@@ -262,6 +269,8 @@ class _RejectReport:
 
     def __call__(self, rejected: Rejected) -> None:
         if self.muted:
+            if self._writer is not None and self.path != STDIN:
+                self._writer.write(rejected.to_dict())
             return
         self.count += 1
         typer.echo(f"rejected {rejected}", err=True)
@@ -271,9 +280,9 @@ class _RejectReport:
         self.progress(1)
 
 
-def _open_writer(path: str, *, append: bool = False) -> JsonLinesWriter:
+def _open_writer(path: str) -> JsonLinesWriter:
     try:
-        return JsonLinesWriter(path, append=append)
+        return JsonLinesWriter(path)
     except OSError as exc:
         usage_error(f"cannot write {path}: {exc.strerror or exc}")
 

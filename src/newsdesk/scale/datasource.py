@@ -8,11 +8,20 @@ A block row is one *encoder batch*: ``group_rows`` consecutive articles of a fil
 a list of strings. The e5 encoder's embeddings depend a little on which texts share a batch
 (its int8 activations are quantized batch-wide), so the actors must encode the very batches
 the single-process command encodes; Ray may split and merge blocks, but never a row.
+
+A row also says where it comes from (``file``, as the input was named, and ``group``, its
+number in that file) and carries the rows the reader rejected since the previous group
+(``rejects``, JSON objects as ``--rejects`` writes them; those after a file's last article ride
+with its last group, or with a group of no articles). The driver saves a group's predictions
+and rejects together, so each is kept exactly once, and a resumed job passes the groups it
+already holds as ``done``: they are read again (to find the same batches) but not sent on.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO, cast
@@ -21,14 +30,21 @@ import pyarrow as pa
 from ray.data.datasource import FileBasedDatasource
 
 from newsdesk.article import Article
-from newsdesk.io.readers import Rejected, read_stream
+from newsdesk.io.readers import read_stream
 
 __all__ = ["ARTICLE_SCHEMA", "ArticleDatasource", "articles_from_row"]
 
 log = logging.getLogger(__name__)
 
 _FIELDS = ("id", "title", "text", "lang", "url", "published", "source")
-ARTICLE_SCHEMA = pa.schema([pa.field(name, pa.list_(pa.string())) for name in _FIELDS])
+ARTICLE_SCHEMA = pa.schema(
+    [pa.field(name, pa.list_(pa.string())) for name in _FIELDS]
+    + [
+        pa.field("file", pa.string()),
+        pa.field("group", pa.int64()),
+        pa.field("rejects", pa.list_(pa.string())),
+    ]
+)
 
 
 def articles_from_row(row: dict[str, Any]) -> list[Article]:
@@ -49,8 +65,11 @@ def articles_from_row(row: dict[str, Any]) -> list[Article]:
     ]
 
 
-def _group_row(articles: list[Article]) -> dict[str, list[str | None]]:
-    return {name: [getattr(a, name) for a in articles] for name in _FIELDS}
+def _group_row(
+    articles: list[Article], file: str, group: int, rejects: list[str]
+) -> dict[str, Any]:
+    row: dict[str, Any] = {name: [getattr(a, name) for a in articles] for name in _FIELDS}
+    return row | {"file": file, "group": group, "rejects": rejects}
 
 
 class ArticleDatasource(FileBasedDatasource):  # type: ignore[misc]
@@ -64,6 +83,7 @@ class ArticleDatasource(FileBasedDatasource):  # type: ignore[misc]
         read_options: dict[str, Any] | None = None,
         group_rows: int = 32,
         block_groups: int = 32,
+        done: dict[str, set[int]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(paths, **kwargs)
@@ -71,6 +91,9 @@ class ArticleDatasource(FileBasedDatasource):  # type: ignore[misc]
         self.read_options = dict(read_options or {})
         self.group_rows = group_rows
         self.block_groups = block_groups
+        self.done = done or {}
+        # Ray hands read tasks its own spelling of a path (absolute, the scheme dropped)
+        self.names = {_ray_spelling(path): path for path in paths}
 
     def _open_input_source(self, filesystem: Any, path: str, **open_args: Any) -> Any:
         if self.format == "parquet":  # Parquet needs random access, not a stream
@@ -78,33 +101,40 @@ class ArticleDatasource(FileBasedDatasource):  # type: ignore[misc]
         return super()._open_input_source(filesystem, path, **open_args)
 
     def _read_stream(self, f: Any, path: str) -> Iterator[pa.Table]:
+        name = self.names.get(_ray_spelling(path), path)
+        done = self.done.get(name, set())
         stream = _LineStream(f) if self.format != "parquet" else f
+        rejects: list[str] = []
         articles = read_stream(
             cast(BinaryIO, stream),
             PurePosixPath(path).name,
             format=self.format,
-            source=path,
-            on_reject=_log_reject,
+            source=name,
+            on_reject=lambda rejected: rejects.append(json.dumps(rejected.to_dict())),
             **self.read_options,
         )
         rows: list[dict[str, Any]] = []
         group: list[Article] = []
+        number = 0
         for article in articles:
             group.append(article)
             if len(group) == self.group_rows:
-                rows.append(_group_row(group))
-                group = []
+                if number not in done:
+                    rows.append(_group_row(group, name, number, rejects))
+                group, rejects, number = [], [], number + 1
             if len(rows) == self.block_groups:
                 yield pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA)
                 rows = []
-        if group:
-            rows.append(_group_row(group))
+        if (group or rejects) and number not in done:
+            rows.append(_group_row(group, name, number, rejects))
         if rows:
             yield pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA)
 
 
-def _log_reject(rejected: Rejected) -> None:
-    log.warning("rejected %s", rejected)
+def _ray_spelling(path: str) -> str:
+    if "://" in path:
+        return path.split("://", 1)[1]
+    return os.path.abspath(path)
 
 
 class _LineStream:

@@ -49,3 +49,11 @@ def test_an_html_page_is_not_a_feed() -> None:
 def test_empty_feed_has_no_entries() -> None:
     empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
     assert parse_feed(empty) == []
+
+
+@pytest.mark.parametrize("language", ["en\u0001", "en&#1;", "not a language"])
+def test_a_broken_feed_language_is_dropped(language: str) -> None:
+    broken = feed("feed_rss.xml").replace("<language>en", f"<language>{language}", 1)
+    assert broken != feed("feed_rss.xml")
+    entries = parse_feed(broken)
+    assert entries and all(e.lang is None for e in entries)

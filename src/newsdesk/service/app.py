@@ -19,6 +19,7 @@ from newsdesk.service.limits import BodyLimitMiddleware
 from newsdesk.service.metrics import MetricsMiddleware, ServiceMetrics
 from newsdesk.service.model import load_classifier, model_version, warm_up
 from newsdesk.service.model_slot import ModelSlot, ServedModel
+from newsdesk.service.nul_guard import RefuseNulMiddleware
 from newsdesk.service.routers import (
     articles,
     classify,
@@ -139,6 +140,7 @@ def create_app(
     ):
         app.include_router(router)
     # Added last = outermost: metrics see every answer, the 413s of the body limit included.
+    app.add_middleware(RefuseNulMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

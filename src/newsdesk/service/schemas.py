@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from newsdesk.article import Article
+from newsdesk.article import (
+    LANG_PATTERN,
+    NO_NUL_PATTERN,
+    VISIBLE_PATTERN,
+    Article,
+    unusable_character,
+)
 from newsdesk.store.records import ApiKey, KeyRole, StoredArticle
 
 __all__ = [
@@ -25,21 +31,46 @@ __all__ = [
     "PredictionOut",
     "SubmitBatchResult",
     "SubmitResult",
+    "UsableText",
 ]
 
 
+def _usable(value: object) -> object:
+    problem = unusable_character(value) if isinstance(value, str) else None
+    if problem:
+        raise ValueError(f"holds {problem}")
+    return value
+
+
+UsableText = Annotated[str, BeforeValidator(_usable), Field(pattern=NO_NUL_PATTERN)]
+"""A string that can be stored and encoded: no NUL, no lone surrogate (checked first, so the
+error says which character and where)."""
+LangCode = Annotated[
+    str, Field(pattern=LANG_PATTERN, max_length=16, description="A language tag: en, ar, pt-BR.")
+]
+
+# The one rule JSON Schema cannot say field by field: ``text`` or ``title`` shows something.
+_TEXT_OR_TITLE = {
+    "anyOf": [
+        {"required": [name], "properties": {name: {"pattern": VISIBLE_PATTERN}}}
+        for name in ("text", "title")
+    ]
+}
+
+
 class ArticleIn(BaseModel):
-    """One article. ``text`` or ``title`` must be non-empty; unknown fields are refused."""
+    """One article. ``text`` or ``title`` must show something (not only spaces or zero-width
+    marks); unknown fields are refused."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_TEXT_OR_TITLE)
 
-    id: str | None = Field(None, min_length=1, max_length=255)
-    title: str = ""
-    text: str = ""
-    lang: str | None = Field(None, max_length=16, description="ISO 639-1 code, e.g. en, ar.")
-    url: str | None = Field(None, max_length=4096)
-    published: str | None = Field(None, max_length=64)
-    source: str | None = Field(None, max_length=255)
+    id: UsableText | None = Field(None, min_length=1, max_length=255)
+    title: UsableText = ""
+    text: UsableText = ""
+    lang: LangCode | None = None
+    url: UsableText | None = Field(None, max_length=4096)
+    published: UsableText | None = Field(None, max_length=64)
+    source: UsableText | None = Field(None, max_length=255)
 
     def to_article(self) -> Article:
         return Article(
@@ -179,17 +210,23 @@ class ArticlePage(BaseModel):
     )
 
 
+SectionName = Annotated[
+    UsableText,
+    Field(min_length=1, max_length=255, description="A section of the served taxonomy."),
+]
+
+
 class CorrectionIn(BaseModel):
     """The right section(s). ``section`` is the primary one; ``sections`` may add others."""
 
     model_config = ConfigDict(extra="forbid")
 
-    section: str | None = Field(None, min_length=1, max_length=255)
-    sections: list[str] | None = Field(None, min_length=1, max_length=64)
-    editor: str | None = Field(
+    section: SectionName | None = None
+    sections: list[SectionName] | None = Field(None, min_length=1, max_length=64)
+    editor: UsableText | None = Field(
         None, min_length=1, max_length=255, description="Who corrects; defaults to the key name."
     )
-    note: str | None = Field(None, max_length=2000)
+    note: UsableText | None = Field(None, max_length=2000)
 
     def chosen(self) -> list[str]:
         """The primary section first, then the others, without repeats."""
@@ -201,7 +238,7 @@ class KeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: KeyRole
-    name: str | None = Field(None, min_length=1, max_length=255)
+    name: UsableText | None = Field(None, min_length=1, max_length=255)
 
 
 class ApiKeyOut(BaseModel):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
-from newsdesk.article import Article
+from newsdesk.article import LANG_PATTERN, NO_NUL_PATTERN, Article
 from newsdesk.service.dependencies import (
     ArticlesBody,
     Editor,
@@ -91,15 +93,35 @@ def _store(
         return created, repository.get_articles(conn, ids)
 
 
+_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d:\d\d)?")
+
+
+def _date_time(value: object) -> object:
+    # pydantic alone reads "0.5" as a Unix time; the schema promises an ISO 8601 date-time.
+    if isinstance(value, str) and not _DATE_TIME.fullmatch(value):
+        raise ValueError("expected an ISO 8601 date-time such as 2025-01-31T00:00:00Z")
+    return value
+
+
+DateTime = Annotated[datetime, BeforeValidator(_date_time)]
+
+
 def article_filter(
-    section: str | None = Query(None, description="The label: latest correction, else the call."),
-    lang: str | None = Query(None, max_length=16),
+    section: str | None = Query(
+        None,
+        max_length=255,
+        pattern=NO_NUL_PATTERN,
+        description="The label: latest correction, else the call.",
+    ),
+    lang: str | None = Query(None, max_length=16, pattern=LANG_PATTERN),
     min_confidence: float | None = Query(None, ge=0, le=1),
     max_confidence: float | None = Query(None, ge=0, le=1),
     corrected: bool | None = Query(None, description="Only corrected (true) or uncorrected."),
-    since: datetime | None = Query(None, description="Filed at or after (ISO 8601)."),
-    until: datetime | None = Query(None, description="Filed before (ISO 8601)."),
-    q: str | None = Query(None, min_length=1, max_length=200, description="Text search."),
+    since: DateTime | None = Query(None, description="Filed at or after (ISO 8601)."),
+    until: DateTime | None = Query(None, description="Filed before (ISO 8601)."),
+    q: str | None = Query(
+        None, min_length=1, max_length=200, pattern=NO_NUL_PATTERN, description="Text search."
+    ),
 ) -> ArticleFilter:
     """The filters shared by the list and the export."""
     return ArticleFilter(
@@ -137,7 +159,7 @@ def list_articles(
         with state.store.read() as conn:
             page, next_cursor = repository.list_articles(conn, where, limit=limit, cursor=cursor)
     except ValueError as exc:
-        raise ApiError(422, str(exc), field="cursor") from None
+        raise ApiError(400, str(exc), field="cursor") from None
     return ArticlePage(articles=[ArticleSummary.of(r) for r in page], next_cursor=next_cursor)
 
 

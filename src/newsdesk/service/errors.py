@@ -23,6 +23,10 @@ __all__ = ["ApiError", "ErrorBody", "FieldProblem", "error_response", "install_e
 
 log = logging.getLogger(__name__)
 
+# The server closes the connection after an unhandled error: saying so lets a keep-alive
+# client open a new one for its next request instead of writing into a closed socket.
+_CLOSE = {"Connection": "close"}
+
 
 class FieldProblem(BaseModel):
     """What is wrong with one field of the request."""
@@ -127,9 +131,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, ValueError):
             return error_response(422, str(exc))
         log.exception("request failed")
-        return error_response(500, f"{type(exc).__name__}: {exc}")
+        return error_response(500, f"{type(exc).__name__}: {exc}", headers=_CLOSE)
 
     @app.exception_handler(Exception)
     async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected error", exc_info=exc)
-        return error_response(500, "internal error; the server log has the details")
+        return error_response(500, "internal error; the server log has the details", headers=_CLOSE)

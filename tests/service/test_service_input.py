@@ -120,3 +120,10 @@ def test_export_refuses_a_number_for_a_date(client: TestClient, keys: Keys) -> N
     assert response.status_code == 422
     iso = client.get("/v1/export?until=2030-01-01T00:00:00Z", headers=keys.header("reader"))
     assert iso.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v1/articles", "/v1/export"])
+def test_a_filter_given_twice_is_a_422(client: TestClient, keys: Keys, path: str) -> None:
+    response = client.get(f"{path}?section=Art&section=Sport", headers=keys.header("reader"))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "section"

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 
 from newsdesk.article import (
     LANG_PATTERN,
@@ -42,7 +43,7 @@ def _usable(value: object) -> object:
     return value
 
 
-UsableText = Annotated[str, BeforeValidator(_usable), Field(pattern=NO_NUL_PATTERN)]
+UsableText = Annotated[str, Field(pattern=NO_NUL_PATTERN), BeforeValidator(_usable)]
 """A string that can be stored and encoded: no NUL, no lone surrogate (checked first, so the
 error says which character and where)."""
 LangCode = Annotated[
@@ -50,7 +51,7 @@ LangCode = Annotated[
 ]
 
 # The one rule JSON Schema cannot say field by field: ``text`` or ``title`` shows something.
-_TEXT_OR_TITLE = {
+_TEXT_OR_TITLE: JsonDict = {
     "anyOf": [
         {"required": [name], "properties": {name: {"pattern": VISIBLE_PATTERN}}}
         for name in ("text", "title")
@@ -217,9 +218,20 @@ SectionName = Annotated[
 
 
 class CorrectionIn(BaseModel):
-    """The right section(s). ``section`` is the primary one; ``sections`` may add others."""
+    """The right section(s). ``section`` is the primary one; ``sections`` may add others.
 
-    model_config = ConfigDict(extra="forbid")
+    At least one of the two is given.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["section"], "properties": {"section": {"type": "string"}}},
+                {"required": ["sections"], "properties": {"sections": {"type": "array"}}},
+            ]
+        },
+    )
 
     section: SectionName | None = None
     sections: list[SectionName] | None = Field(None, min_length=1, max_length=64)

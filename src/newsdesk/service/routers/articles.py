@@ -6,9 +6,10 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 
 from newsdesk.article import LANG_PATTERN, NO_NUL_PATTERN, Article
 from newsdesk.service.dependencies import (
@@ -38,8 +39,14 @@ router = APIRouter(tags=["articles"])
     "/v1/articles",
     status_code=201,
     response_model=SubmitResult | SubmitBatchResult,
+    response_description="Stored now: a SubmitResult for one article, a SubmitBatchResult "
+    "for a batch (where at least one article is new).",
     responses={
-        200: {"model": SubmitResult, "description": "Stored before: the stored record."},
+        200: {
+            "model": SubmitResult | SubmitBatchResult,
+            "description": "Stored before: the stored record (SubmitResult) for one article, "
+            "a SubmitBatchResult for a batch whose every article was stored before.",
+        },
         413: {"model": ErrorBody, "description": "Body or batch over the limit."},
         503: {"model": ErrorBody, "description": "Overloaded; see Retry-After."},
     },
@@ -107,6 +114,7 @@ DateTime = Annotated[datetime, BeforeValidator(_date_time)]
 
 
 def article_filter(
+    request: Request,
     section: str | None = Query(
         None,
         max_length=255,
@@ -123,7 +131,15 @@ def article_filter(
         None, min_length=1, max_length=200, pattern=NO_NUL_PATTERN, description="Text search."
     ),
 ) -> ArticleFilter:
-    """The filters shared by the list and the export."""
+    """The filters shared by the list and the export.
+
+    Each is one value: a repeated one (``?section=a&section=b``) is refused rather than read
+    as its last value, which would filter on something other than what was asked.
+    """
+    for name in request.query_params:
+        given = len(request.query_params.getlist(name))
+        if given > 1:
+            raise ApiError(422, f"{name}: given {given} times; give it once", field=name)
     return ArticleFilter(
         section=section,
         lang=lang,
@@ -145,7 +161,10 @@ def list_articles(
     state: State,
     _key: Reader,
     limit: int = Query(50, ge=1, description="Page size (at most the server's max_page)."),
-    cursor: str | None = Query(None, description="The next_cursor of the previous page."),
+    cursor: str | None = Query(
+        None,
+        description="The next_cursor of the previous page; any other value is a 400.",
+    ),
 ) -> ArticlePage:
     """Stored articles, newest first, a page at a time."""
     if limit > state.settings.max_page:
@@ -163,12 +182,32 @@ def list_articles(
     return ArticlePage(articles=[ArticleSummary.of(r) for r in page], next_cursor=next_cursor)
 
 
+class ArticleIdConvertor(Convertor[str]):
+    """An article id in a path: any characters, slashes too, but not ending in ``/corrections``.
+
+    Without the exception ``/v1/articles/a/corrections`` would read the article with id
+    ``a/corrections`` on GET, and a 405 there would say GET is allowed.
+    """
+
+    regex = r"(?:(?!/corrections$).)+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("article_id", ArticleIdConvertor())
+ArticleId = Annotated[str, Path(pattern=NO_NUL_PATTERN)]
+
+
 @router.get(
-    "/v1/articles/{article_id:path}",
+    "/v1/articles/{article_id:article_id}",
     response_model=ArticleRecord,
     responses={404: {"model": ErrorBody, "description": "No article with this id."}},
 )
-def get_article(article_id: str, state: State, _key: Reader) -> ArticleRecord:
+def get_article(article_id: ArticleId, state: State, _key: Reader) -> ArticleRecord:
     """One stored article: text, every section's score, and its correction history."""
     with state.store.read() as conn:
         record = repository.get_article(conn, article_id)

@@ -38,7 +38,7 @@ class RefuseNulMiddleware:
         if _has_nul(scope.get("query_string", b"")):
             await _refuse(scope, receive, send, "query")
             return
-        content_type = dict(scope["headers"]).get(b"content-type", b"")
+        content_type = dict(scope["headers"]).get(b"content-type", b"").lower()
         if not content_type.startswith(_FORM):
             await self.app(scope, receive, send)
             return

@@ -68,8 +68,11 @@ def unusable_character(value: str) -> str | None:
 
 
 def language_code(value: str | None) -> str | None:
-    """The primary subtag of a language tag, lower-cased (``pt-BR`` -> ``pt``); ``None`` when
-    ``value`` is not a language tag at all, so a feed's broken ``<language>`` is dropped."""
+    """The primary subtag of a language tag, lower-cased: ``pt-BR`` -> ``pt``.
+
+    ``None`` when ``value`` is no language tag at all, so that a feed's broken ``<language>``
+    is dropped rather than stored.
+    """
     if value is None or not _LANG.match(value.strip()):
         return None
     return value.strip().replace("_", "-").split("-")[0].lower()

@@ -60,8 +60,10 @@ _TEXT_OR_TITLE: JsonDict = {
 
 
 class ArticleIn(BaseModel):
-    """One article. ``text`` or ``title`` must show something (not only spaces or zero-width
-    marks); unknown fields are refused."""
+    """One article: ``text`` or ``title`` shows something; unknown fields are refused.
+
+    Only spaces or zero-width marks count as empty.
+    """
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_TEXT_OR_TITLE)
 

@@ -2,7 +2,8 @@
 
 Built with :mod:`xml.etree.ElementTree`, which escapes every text and attribute, so an
 article's title can never break out of its element. Characters that XML 1.0 forbids are
-dropped from every text and attribute, and ``xml:lang`` is written only for a language tag. Links to the original article are given only for http(s) URLs.
+dropped from every text and attribute, and ``xml:lang`` is written only for a language tag.
+Links to the original article are given only for http(s) URLs.
 """
 
 from __future__ import annotations

@@ -5,7 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.article import Article, detect_language, normalize_arabic, normalize_text
+from newsdesk.article import (
+    Article,
+    detect_language,
+    language_code,
+    normalize_arabic,
+    normalize_text,
+)
 from newsdesk.errors import ArticleError
 
 DATA = Path(__file__).parent / "data"
@@ -109,3 +115,38 @@ def test_article_needs_text_or_title() -> None:
     with pytest.raises(ArticleError, match="article has no text"):
         Article(text="  ", title="")
     assert Article(text="", title="Headline only").content == "Headline only"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"text": "abc \ud800 def"}, r"text holds a lone surrogate \(\\ud800\) at position 4"),
+        ({"text": "ok", "title": "\udfff"}, r"title holds a lone surrogate"),
+        ({"text": "a\x00b"}, r"text holds a NUL character \(\\x00\) at position 1"),
+        ({"text": "ok", "id": "a\x00"}, "id holds a NUL"),
+        ({"text": "ok", "source": "\x00"}, "source holds a NUL"),
+        ({"text": "ok", "lang": "en\u0001"}, "lang 'en\\\\x01' is not a language code"),
+        ({"text": "ok", "lang": ""}, "lang '' is not a language code"),
+        ({"text": "\u200b\u200c\u200d\u2060\ufeff"}, "article has no text"),
+        ({"text": "\u00a0\u200b", "title": "\u200e\u00ad"}, "article has no text"),
+    ],
+)
+def test_article_refuses_what_cannot_be_stored_or_encoded(
+    fields: dict[str, str], message: str
+) -> None:
+    # Refused when made, so content_hash, the encoders and the database never see them.
+    with pytest.raises(ArticleError, match=message):
+        Article(**fields)  # type: ignore[arg-type]
+
+
+def test_article_takes_language_tags_and_visible_text() -> None:
+    article = Article(text="\u200bWord", lang="pt-BR")
+    assert (article.lang, len(article.content_hash)) == ("pt-BR", 64)
+    assert [language_code(v) for v in ("en-US", " fr ", "zh_Hant", "en\u0001", "", None)] == [
+        "en",
+        "fr",
+        "zh",
+        None,
+        None,
+        None,
+    ]

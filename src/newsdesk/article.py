@@ -11,7 +11,71 @@ from typing import Any
 
 from newsdesk.errors import ArticleError
 
-__all__ = ["Article", "detect_language", "normalize_arabic", "normalize_text"]
+__all__ = [
+    "LANG_PATTERN",
+    "NO_NUL_PATTERN",
+    "VISIBLE_PATTERN",
+    "Article",
+    "detect_language",
+    "is_blank",
+    "language_code",
+    "normalize_arabic",
+    "normalize_text",
+    "unusable_character",
+]
+
+# What an edge may take in. The same patterns are declared in the service's OpenAPI schema, so
+# clients and the service agree on them character for character.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+"""No NUL: PostgreSQL text cannot hold one, and SQLite cuts a ``LIKE`` pattern at it."""
+LANG_PATTERN = r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}$"
+"""A language tag (``en``, ``ar``, ``pt-BR``, ``zh_Hant``): letters, digits and dashes only."""
+_BLANK_CHARS = (  # escapes, not the characters: the pattern is also read by JSON Schema tools
+    r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\xad\u034f\u061c\u115f\u1160\u1680\u180e"
+    r"\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\u3164\ufeff\uffa0"
+)
+VISIBLE_PATTERN = f"[^{_BLANK_CHARS}]"
+"""One character that shows: not whitespace, not a zero-width or direction mark."""
+_VISIBLE = re.compile(VISIBLE_PATTERN)
+_LANG = re.compile(LANG_PATTERN)
+_UNUSABLE = re.compile("[\x00\ud800-\udfff]")
+_STRING_FIELDS = ("text", "title", "id", "lang", "url", "published", "source")
+
+
+def is_blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: only whitespace, zero-width or direction marks."""
+    return _VISIBLE.search(text) is None
+
+
+def unusable_character(value: str) -> str | None:
+    """Why ``value`` cannot be stored or encoded, or ``None`` when it can.
+
+    A NUL is refused by PostgreSQL; a lone surrogate (``\\ud800`` left by a broken JSON
+    escape or a bad decode) is not Unicode text, so it cannot be written as UTF-8, hashed or
+    tokenized. Both are refused wherever an article comes in rather than replaced, so what is
+    stored is what was sent.
+    """
+    found = _UNUSABLE.search(value)
+    if found is None:
+        return None
+    char, at = found.group(), found.start()
+    if char == "\x00":
+        return f"a NUL character (\\x00) at position {at}; remove it"
+    return (
+        f"a lone surrogate ({char.encode('unicode_escape').decode()}) at position {at}, which "
+        "is not valid Unicode text; fix the encoding of the input"
+    )
+
+
+def language_code(value: str | None) -> str | None:
+    """The primary subtag of a language tag, lower-cased: ``pt-BR`` -> ``pt``.
+
+    ``None`` when ``value`` is no language tag at all, so that a feed's broken ``<language>``
+    is dropped rather than stored.
+    """
+    if value is None or not _LANG.match(value.strip()):
+        return None
+    return value.strip().replace("_", "-").split("-")[0].lower()
 
 
 @dataclass(frozen=True)
@@ -32,9 +96,20 @@ class Article:
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.text, str):
-            raise ArticleError(f"article text must be a string, got {type(self.text).__name__}")
-        if not (self.text.strip() or self.title.strip()):
+        for name in _STRING_FIELDS:
+            value = getattr(self, name)
+            if value is None and name not in ("text", "title"):
+                continue
+            if not isinstance(value, str):
+                raise ArticleError(f"article {name} must be a string, got {type(value).__name__}")
+            problem = unusable_character(value)
+            if problem:
+                raise ArticleError(f"article {name} holds {problem}")
+        if self.lang is not None and not _LANG.match(self.lang):
+            raise ArticleError(
+                f"article lang {self.lang!r} is not a language code such as en, ar or pt-BR"
+            )
+        if is_blank(self.text) and is_blank(self.title):
             raise ArticleError("article has no text: both 'text' and 'title' are empty")
 
     @property

@@ -59,3 +59,11 @@ def test_the_http_charset_of_a_feed_is_honoured() -> None:
     ).encode("cp1256")
     (entry,) = parse_feed(rss, content_type="application/rss+xml; charset=windows-1256")
     assert entry.title == "المنتخب يتأهل إلى النهائي"
+
+
+@pytest.mark.parametrize("language", ["en\u0001", "en&#1;", "not a language"])
+def test_a_broken_feed_language_is_dropped(language: str) -> None:
+    broken = feed("feed_rss.xml").replace("<language>en", f"<language>{language}", 1)
+    assert broken != feed("feed_rss.xml")
+    entries = parse_feed(broken)
+    assert entries and all(e.lang is None for e in entries)

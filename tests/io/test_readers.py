@@ -409,3 +409,23 @@ def test_missing_text_column_without_a_guess_still_names_the_flag(tmp_path: Path
     path.write_text("a,b\n,\n", encoding="utf-8")
     with pytest.raises(ReaderError, match=r"columns are: a, b; pass --text-column NAME$"):
         check_source(path)
+
+
+def test_rows_with_unusable_characters_are_rejected_with_the_reason(tmp_path: Path) -> None:
+    path = tmp_path / "odd.jsonl"
+    rows = [
+        {"id": "s", "text": "abc \ud800 def"},
+        {"id": "n", "text": "a\x00b"},
+        {"id": "z", "text": "\u200b\u200c"},
+        {"id": "l", "text": EN, "lang": "en\u0001"},
+        {"id": "ok", "text": EN},
+    ]
+    path.write_bytes(b"".join(json.dumps(row).encode() + b"\n" for row in rows))
+    articles, rejected = read(path)
+    assert [a.id for a in articles] == ["ok"]
+    assert [(r.line, r.reason.split(" (")[0]) for r in rejected] == [
+        (1, "article text holds a lone surrogate"),
+        (2, "article text holds a NUL character"),
+        (3, "article has no text: both 'text' and 'title' are empty"),
+        (4, "article lang 'en\\x01' is not a language code such as en, ar or pt-BR"),
+    ]

@@ -173,7 +173,7 @@ def test_list_pages_with_a_cursor_and_filters(client: TestClient, keys: Keys) ->
 def test_list_refuses_bad_cursors_and_limits(client: TestClient, keys: Keys) -> None:
     reader = keys.header("reader")
     bad_cursor = client.get("/v1/articles?cursor=garbage", headers=reader)
-    assert bad_cursor.status_code == 422 and bad_cursor.json()["errors"][0]["field"] == "cursor"
+    assert bad_cursor.status_code == 400 and bad_cursor.json()["errors"][0]["field"] == "cursor"
     too_many = client.get("/v1/articles?limit=5000", headers=reader)
     assert too_many.status_code == 422
     assert too_many.json()["errors"][0] == {

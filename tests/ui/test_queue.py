@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -303,3 +304,12 @@ def test_no_section_key_clashes_with_a_command_key_in_a_wide_taxonomy(
     if multi:
         assert re.search(r'id="save-sections" data-key="s"', page.text)
     assert page.text.count('name="section" value="') == size
+
+
+def test_a_forged_page_link_is_a_400(editor: tuple[TestClient, str]) -> None:
+    client, _ = editor
+    for key in (b"0.5:" + b"9" * 30, b"inf:3", b"nan:3", b"0.5:-1"):
+        after = base64.urlsafe_b64encode(key).decode().rstrip("=")
+        response = client.get(f"/desk/queue?after={after}")
+        assert response.status_code == 400, key
+        assert "invalid page link" in response.text

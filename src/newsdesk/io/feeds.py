@@ -12,6 +12,7 @@ import re
 import time
 from dataclasses import dataclass
 
+from newsdesk.article import language_code
 from newsdesk.errors import ReaderError, require
 
 __all__ = ["FeedEntry", "parse_feed"]
@@ -83,7 +84,9 @@ def _clean(value: str) -> str:
 
 
 def _primary_lang(value: str | None) -> str | None:
-    return value.split("-")[0].split("_")[0].lower() if value else None
+    # A <language> that is no language tag is dropped: it would be stored and written into
+    # the desk's feeds as xml:lang.
+    return language_code(value)
 
 
 def _iso(struct: time.struct_time | None) -> str | None:

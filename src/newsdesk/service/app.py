@@ -15,11 +15,13 @@ from newsdesk import __version__
 from newsdesk.classify.classifier import Classifier
 from newsdesk.service.auth import KeyCache
 from newsdesk.service.batching import ClassifyQueue
+from newsdesk.service.contract import install_contract
 from newsdesk.service.errors import ErrorBody, install_error_handlers
 from newsdesk.service.limits import BodyLimitMiddleware
 from newsdesk.service.metrics import MetricsMiddleware, ServiceMetrics
 from newsdesk.service.model import load_classifier, model_version, warm_up
 from newsdesk.service.model_slot import ModelSlot, ServedModel
+from newsdesk.service.nul_guard import RefuseNulMiddleware
 from newsdesk.service.routers import (
     articles,
     classify,
@@ -120,6 +122,11 @@ def create_app(
         description=_DESCRIPTION,
         lifespan=lifespan,
         responses={
+            400: {
+                "model": ErrorBody,
+                "description": "Malformed request: a body that is not JSON, an invalid page "
+                "cursor, or a NUL character in the path, query or form.",
+            },
             401: {"model": ErrorBody, "description": "Missing, invalid or revoked API key."},
             403: {"model": ErrorBody, "description": "The key's role does not allow this."},
             422: {"model": ErrorBody, "description": "Invalid request; `errors` names fields."},
@@ -139,7 +146,9 @@ def create_app(
         health.router,
     ):
         app.include_router(router)
+    install_contract(app, state)
     # Added last = outermost: metrics see every answer, the 413s of the body limit included.
+    app.add_middleware(RefuseNulMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     if settings.trusted_proxies.strip():

@@ -16,13 +16,25 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from newsdesk.errors import NewsdeskError
 from newsdesk.store.errors import StoreUnavailableError
 
-__all__ = ["ApiError", "ErrorBody", "FieldProblem", "error_response", "install_error_handlers"]
+__all__ = [
+    "ApiError",
+    "ErrorBody",
+    "FieldProblem",
+    "allowed_methods",
+    "error_response",
+    "install_error_handlers",
+]
 
 log = logging.getLogger(__name__)
+
+# The server closes the connection after an unhandled error: saying so lets a keep-alive
+# client open a new one for its next request instead of writing into a closed socket.
+_CLOSE = {"Connection": "close"}
 
 
 class FieldProblem(BaseModel):
@@ -105,6 +117,26 @@ def _validation_problem(error: dict[str, Any]) -> FieldProblem:
     )
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at the request's path, sorted.
+
+    Starlette's 405 lists only the methods of the first route that matched the path, so
+    ``OPTIONS /v1/articles`` would name POST and not GET. Each method is tried against the
+    routes as the router itself would (``route.matches``), included routers too.
+    """
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every error with :class:`ErrorBody`."""
 
@@ -119,9 +151,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, f"invalid request: {summary}", problems)
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        headers = dict(exc.headers) if exc.headers else None
-        return error_response(exc.status_code, str(exc.detail), headers=headers)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers) if exc.headers else {}
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return error_response(exc.status_code, str(exc.detail), headers=headers or None)
 
     @app.exception_handler(StoreUnavailableError)
     async def on_unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
@@ -134,9 +168,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, ValueError):
             return error_response(422, str(exc))
         log.exception("request failed")
-        return error_response(500, f"{type(exc).__name__}: {exc}")
+        return error_response(500, f"{type(exc).__name__}: {exc}", headers=_CLOSE)
 
     @app.exception_handler(Exception)
     async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected error", exc_info=exc)
-        return error_response(500, "internal error; the server log has the details")
+        return error_response(500, "internal error; the server log has the details", headers=_CLOSE)

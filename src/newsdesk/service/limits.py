@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from newsdesk.article import is_blank
 from newsdesk.service.errors import ApiError, FieldProblem, error_response
 from newsdesk.service.schemas import ArticleIn
 from newsdesk.service.settings import Settings
@@ -90,7 +91,7 @@ def check_articles(items: Sequence[ArticleIn], settings: Settings, *, batch: boo
                         limit=limit,
                     )
                 )
-        if not (item.text.strip() or item.title.strip()):
+        if is_blank(item.text) and is_blank(item.title):
             problems.append(
                 FieldProblem(
                     field=f"{where}text",

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 
-from newsdesk.article import Article
+from newsdesk.article import (
+    LANG_PATTERN,
+    NO_NUL_PATTERN,
+    VISIBLE_PATTERN,
+    Article,
+    unusable_character,
+)
 from newsdesk.store.records import ApiKey, KeyRole, StoredArticle
 
 __all__ = [
@@ -25,21 +32,48 @@ __all__ = [
     "PredictionOut",
     "SubmitBatchResult",
     "SubmitResult",
+    "UsableText",
 ]
 
 
+def _usable(value: object) -> object:
+    problem = unusable_character(value) if isinstance(value, str) else None
+    if problem:
+        raise ValueError(f"holds {problem}")
+    return value
+
+
+UsableText = Annotated[str, Field(pattern=NO_NUL_PATTERN), BeforeValidator(_usable)]
+"""A string that can be stored and encoded: no NUL, no lone surrogate (checked first, so the
+error says which character and where)."""
+LangCode = Annotated[
+    str, Field(pattern=LANG_PATTERN, max_length=16, description="A language tag: en, ar, pt-BR.")
+]
+
+# The one rule JSON Schema cannot say field by field: ``text`` or ``title`` shows something.
+_TEXT_OR_TITLE: JsonDict = {
+    "anyOf": [
+        {"required": [name], "properties": {name: {"pattern": VISIBLE_PATTERN}}}
+        for name in ("text", "title")
+    ]
+}
+
+
 class ArticleIn(BaseModel):
-    """One article. ``text`` or ``title`` must be non-empty; unknown fields are refused."""
+    """One article: ``text`` or ``title`` shows something; unknown fields are refused.
 
-    model_config = ConfigDict(extra="forbid")
+    Only spaces or zero-width marks count as empty.
+    """
 
-    id: str | None = Field(None, min_length=1, max_length=255)
-    title: str = ""
-    text: str = ""
-    lang: str | None = Field(None, max_length=16, description="ISO 639-1 code, e.g. en, ar.")
-    url: str | None = Field(None, max_length=4096)
-    published: str | None = Field(None, max_length=64)
-    source: str | None = Field(None, max_length=255)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_TEXT_OR_TITLE)
+
+    id: UsableText | None = Field(None, min_length=1, max_length=255)
+    title: UsableText = ""
+    text: UsableText = ""
+    lang: LangCode | None = None
+    url: UsableText | None = Field(None, max_length=4096)
+    published: UsableText | None = Field(None, max_length=64)
+    source: UsableText | None = Field(None, max_length=255)
 
     def to_article(self) -> Article:
         return Article(
@@ -179,17 +213,34 @@ class ArticlePage(BaseModel):
     )
 
 
+SectionName = Annotated[
+    UsableText,
+    Field(min_length=1, max_length=255, description="A section of the served taxonomy."),
+]
+
+
 class CorrectionIn(BaseModel):
-    """The right section(s). ``section`` is the primary one; ``sections`` may add others."""
+    """The right section(s). ``section`` is the primary one; ``sections`` may add others.
 
-    model_config = ConfigDict(extra="forbid")
+    At least one of the two is given.
+    """
 
-    section: str | None = Field(None, min_length=1, max_length=255)
-    sections: list[str] | None = Field(None, min_length=1, max_length=64)
-    editor: str | None = Field(
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["section"], "properties": {"section": {"type": "string"}}},
+                {"required": ["sections"], "properties": {"sections": {"type": "array"}}},
+            ]
+        },
+    )
+
+    section: SectionName | None = None
+    sections: list[SectionName] | None = Field(None, min_length=1, max_length=64)
+    editor: UsableText | None = Field(
         None, min_length=1, max_length=255, description="Who corrects; defaults to the key name."
     )
-    note: str | None = Field(None, max_length=2000)
+    note: UsableText | None = Field(None, max_length=2000)
 
     def chosen(self) -> list[str]:
         """The primary section first, then the others, without repeats."""
@@ -201,7 +252,7 @@ class KeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: KeyRole
-    name: str | None = Field(None, min_length=1, max_length=255)
+    name: UsableText | None = Field(None, min_length=1, max_length=255)
 
 
 class ApiKeyOut(BaseModel):

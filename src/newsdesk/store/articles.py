@@ -36,6 +36,7 @@ from newsdesk.store.review import margin_of
 from newsdesk.store.tables import articles, corrections
 
 __all__ = [
+    "MAX_SEQ",
     "FiledArticle",
     "add_correction",
     "articles_after",
@@ -261,12 +262,19 @@ def encode_cursor(seq: int) -> str:
     return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
 
 
+MAX_SEQ = 2**63 - 1
+"""The largest position a database column holds (a signed 64-bit integer)."""
+
+
 def decode_cursor(cursor: str) -> int:
-    """The position a cursor stands for; :class:`ValueError` when it is not one of ours."""
+    """The position a cursor stands for; :class:`ValueError` when it is not one of ours.
+
+    A forged cursor past :data:`MAX_SEQ` is refused here rather than by the database driver.
+    """
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = text.partition(":")
-        if kind != "seq":
+        if kind != "seq" or not value.isdigit() or int(value) > MAX_SEQ:
             raise ValueError
         return int(value)
     except ValueError:

@@ -1,31 +1,26 @@
 """Atom feeds (RFC 4287) of the published sections, and an OPML list of them.
 
 Built with :mod:`xml.etree.ElementTree`, which escapes every text and attribute, so an
-article's title can never break out of its element. Control characters that XML 1.0 forbids
-are dropped. Links to the original article are given only for http(s) URLs.
+article's title can never break out of its element. Characters that XML 1.0 forbids are
+dropped from every text and attribute, and ``xml:lang`` is written only for a language tag.
+Links to the original article are given only for http(s) URLs.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from newsdesk.store.review import QueueItem
-from newsdesk.ui.templating import safe_url
+from newsdesk.ui.templating import safe_url, xml_lang, xml_text
 
 __all__ = ["atom_feed", "opml"]
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NAMESPACE = uuid.UUID("6c1f9a0e-2d5b-4f7e-9a3c-1b8e0d4c7f21")
-
-
-def _clean(text: str | None) -> str:
-    return _FORBIDDEN.sub("", text or "")
 
 
 def _stamp(when: datetime) -> str:
@@ -36,9 +31,9 @@ def _stamp(when: datetime) -> str:
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
     if parent.tag.startswith(f"{{{ATOM}}}"):
         tag = f"{{{ATOM}}}{tag}"
-    element = ET.SubElement(parent, tag, attrs)
+    element = ET.SubElement(parent, tag, {name: xml_text(value) for name, value in attrs.items()})
     if text is not None:
-        element.text = _clean(text)
+        element.text = xml_text(text)
     return element
 
 
@@ -71,9 +66,10 @@ def atom_feed(
     for item in items:
         entry = _sub(feed, "entry")
         _sub(entry, "id", entry_id(item.id))
+        lang = xml_lang(item.lang)
         title = _sub(entry, "title", item.title or item.lead[:120] or item.id, type="text")
-        if item.lang:
-            title.set(XML_LANG, item.lang)
+        if lang:
+            title.set(XML_LANG, lang)
         _sub(entry, "updated", _stamp(item.updated))
         _sub(entry, "published", _stamp(item.filed_at))
         link = safe_url(item.url)
@@ -85,8 +81,8 @@ def atom_feed(
         _sub(entry, "category", term=item.label)
         if item.lead:
             summary = _sub(entry, "summary", item.lead, type="text")
-            if item.lang:
-                summary.set(XML_LANG, item.lang)
+            if lang:
+                summary.set(XML_LANG, lang)
     body: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return body
 
@@ -107,10 +103,10 @@ def opml(*, title: str, feeds: Sequence[tuple[str, str, str]]) -> bytes:
             {
                 "type": "rss",
                 "version": "ATOM",
-                "text": _clean(section),
-                "title": _clean(section),
-                "xmlUrl": feed_url,
-                "htmlUrl": page_url,
+                "text": xml_text(section),
+                "title": xml_text(section),
+                "xmlUrl": xml_text(feed_url),
+                "htmlUrl": xml_text(page_url),
             },
         )
     out: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)

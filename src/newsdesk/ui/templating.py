@@ -1,7 +1,9 @@
 """The Jinja2 environment of the desk: autoescaping always on, and the filters pages use.
 
 Article titles and texts are user input: they are only ever rendered escaped (no ``|safe``
-anywhere), and only ``http``/``https`` URLs become links (:func:`safe_url`).
+anywhere), and only ``http``/``https`` URLs become links (:func:`safe_url`). Characters
+XML 1.0 forbids are dropped from everything a page or feed writes (:func:`xml_text`): a stored
+string from before the edges refused them must not stop a feed reader at that article.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from urllib.parse import urlsplit
 
 import jinja2
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from newsdesk.article import LANG_PATTERN
 
 __all__ = [
     "COMMAND_KEYS",
@@ -25,7 +30,31 @@ __all__ = [
     "section_slug",
     "shortcut_keys",
     "text_dir",
+    "xml_lang",
+    "xml_text",
 ]
+
+# Control characters but tab, newline and carriage return; lone surrogates; U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_LANG = re.compile(LANG_PATTERN)
+
+
+def xml_text(text: str | None) -> str:
+    """``text`` without the characters XML 1.0 forbids (``None`` reads as empty)."""
+    return _NOT_XML.sub("", text or "")
+
+
+def xml_lang(lang: str | None) -> str | None:
+    """``lang`` when it is a language tag fit for ``lang=``/``xml:lang``, else ``None``."""
+    return lang if lang and _LANG.match(lang) else None
+
+
+def _printable(value: Any) -> Any:
+    """Every ``{{ value }}`` of a page goes through here (Jinja's ``finalize``)."""
+    if isinstance(value, Markup):
+        return Markup(xml_text(value))
+    return xml_text(value) if isinstance(value, str) else value
+
 
 RTL_LANGS = frozenset({"ar", "arz", "ary", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "ug"})
 # The article page's commands; section keys never take these, whatever the taxonomy's size.
@@ -100,6 +129,7 @@ def build_templates() -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_printable,
     )
     filters: dict[str, Any] = {
         "pct": _pct,
@@ -108,6 +138,7 @@ def build_templates() -> Jinja2Templates:
         "safe_url": safe_url,
         "text_dir": text_dir,
         "slug": section_slug,
+        "xml_lang": xml_lang,
     }
     env.filters.update(filters)
     env.globals["command_keys"] = COMMAND_KEYS

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 
-from newsdesk.article import Article
+from newsdesk.article import LANG_PATTERN, NO_NUL_PATTERN, Article
 from newsdesk.service.dependencies import (
     ArticlesBody,
     Editor,
@@ -36,8 +39,14 @@ router = APIRouter(tags=["articles"])
     "/v1/articles",
     status_code=201,
     response_model=SubmitResult | SubmitBatchResult,
+    response_description="Stored now: a SubmitResult for one article, a SubmitBatchResult "
+    "for a batch (where at least one article is new).",
     responses={
-        200: {"model": SubmitResult, "description": "Stored before: the stored record."},
+        200: {
+            "model": SubmitResult | SubmitBatchResult,
+            "description": "Stored before: the stored record (SubmitResult) for one article, "
+            "a SubmitBatchResult for a batch whose every article was stored before.",
+        },
         413: {"model": ErrorBody, "description": "Body or batch over the limit."},
         503: {"model": ErrorBody, "description": "Overloaded; see Retry-After."},
     },
@@ -91,17 +100,46 @@ def _store(
         return created, repository.get_articles(conn, ids)
 
 
+_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d:\d\d)?")
+
+
+def _date_time(value: object) -> object:
+    # pydantic alone reads "0.5" as a Unix time; the schema promises an ISO 8601 date-time.
+    if isinstance(value, str) and not _DATE_TIME.fullmatch(value):
+        raise ValueError("expected an ISO 8601 date-time such as 2025-01-31T00:00:00Z")
+    return value
+
+
+DateTime = Annotated[datetime, BeforeValidator(_date_time)]
+
+
 def article_filter(
-    section: str | None = Query(None, description="The label: latest correction, else the call."),
-    lang: str | None = Query(None, max_length=16),
+    request: Request,
+    section: str | None = Query(
+        None,
+        max_length=255,
+        pattern=NO_NUL_PATTERN,
+        description="The label: latest correction, else the call.",
+    ),
+    lang: str | None = Query(None, max_length=16, pattern=LANG_PATTERN),
     min_confidence: float | None = Query(None, ge=0, le=1),
     max_confidence: float | None = Query(None, ge=0, le=1),
     corrected: bool | None = Query(None, description="Only corrected (true) or uncorrected."),
-    since: datetime | None = Query(None, description="Filed at or after (ISO 8601)."),
-    until: datetime | None = Query(None, description="Filed before (ISO 8601)."),
-    q: str | None = Query(None, min_length=1, max_length=200, description="Text search."),
+    since: DateTime | None = Query(None, description="Filed at or after (ISO 8601)."),
+    until: DateTime | None = Query(None, description="Filed before (ISO 8601)."),
+    q: str | None = Query(
+        None, min_length=1, max_length=200, pattern=NO_NUL_PATTERN, description="Text search."
+    ),
 ) -> ArticleFilter:
-    """The filters shared by the list and the export."""
+    """The filters shared by the list and the export.
+
+    Each is one value: a repeated one (``?section=a&section=b``) is refused rather than read
+    as its last value, which would filter on something other than what was asked.
+    """
+    for name in request.query_params:
+        given = len(request.query_params.getlist(name))
+        if given > 1:
+            raise ApiError(422, f"{name}: given {given} times; give it once", field=name)
     return ArticleFilter(
         section=section,
         lang=lang,
@@ -123,7 +161,10 @@ def list_articles(
     state: State,
     _key: Reader,
     limit: int = Query(50, ge=1, description="Page size (at most the server's max_page)."),
-    cursor: str | None = Query(None, description="The next_cursor of the previous page."),
+    cursor: str | None = Query(
+        None,
+        description="The next_cursor of the previous page; any other value is a 400.",
+    ),
 ) -> ArticlePage:
     """Stored articles, newest first, a page at a time."""
     if limit > state.settings.max_page:
@@ -137,16 +178,36 @@ def list_articles(
         with state.store.read() as conn:
             page, next_cursor = repository.list_articles(conn, where, limit=limit, cursor=cursor)
     except ValueError as exc:
-        raise ApiError(422, str(exc), field="cursor") from None
+        raise ApiError(400, str(exc), field="cursor") from None
     return ArticlePage(articles=[ArticleSummary.of(r) for r in page], next_cursor=next_cursor)
 
 
+class ArticleIdConvertor(Convertor[str]):
+    """An article id in a path: any characters, slashes too, but not ending in ``/corrections``.
+
+    Without the exception ``/v1/articles/a/corrections`` would read the article with id
+    ``a/corrections`` on GET, and a 405 there would say GET is allowed.
+    """
+
+    regex = r"(?:(?!/corrections$).)+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("article_id", ArticleIdConvertor())
+ArticleId = Annotated[str, Path(pattern=NO_NUL_PATTERN)]
+
+
 @router.get(
-    "/v1/articles/{article_id:path}",
+    "/v1/articles/{article_id:article_id}",
     response_model=ArticleRecord,
     responses={404: {"model": ErrorBody, "description": "No article with this id."}},
 )
-def get_article(article_id: str, state: State, _key: Reader) -> ArticleRecord:
+def get_article(article_id: ArticleId, state: State, _key: Reader) -> ArticleRecord:
     """One stored article: text, every section's score, and its correction history."""
     with state.store.read() as conn:
         record = repository.get_article(conn, article_id)

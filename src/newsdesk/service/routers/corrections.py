@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from newsdesk.service.dependencies import Editor, State
 from newsdesk.service.errors import ApiError, ErrorBody, FieldProblem
+from newsdesk.service.routers.articles import ArticleId
 from newsdesk.service.schemas import ArticleRecord, CorrectionIn
 from newsdesk.store import articles as repository
 from newsdesk.taxonomy import Taxonomy
@@ -19,7 +20,7 @@ router = APIRouter(tags=["corrections"])
     response_model=ArticleRecord,
     responses={404: {"model": ErrorBody, "description": "No article with this id."}},
 )
-def correct(article_id: str, body: CorrectionIn, state: State, key: Editor) -> ArticleRecord:
+def correct(article_id: ArticleId, body: CorrectionIn, state: State, key: Editor) -> ArticleRecord:
     """Record the right section (``section``, and more in ``sections`` if multi-label).
 
     The correction is kept with who made it (``editor``, else the key's name) and when; the

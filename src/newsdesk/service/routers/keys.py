@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Path
+
+from newsdesk.article import NO_NUL_PATTERN
 from newsdesk.service.dependencies import Admin, State
 from newsdesk.service.errors import ApiError, ErrorBody
 from newsdesk.service.schemas import ApiKeyOut, CreatedKey, KeyIn
@@ -43,7 +46,9 @@ def create_key(body: KeyIn, state: State, _key: Admin) -> CreatedKey:
     response_model=ApiKeyOut,
     responses={404: {"model": ErrorBody, "description": "No key with this name."}},
 )
-def revoke_key(name: str, state: State, _key: Admin) -> ApiKeyOut:
+def revoke_key(
+    name: Annotated[str, Path(pattern=NO_NUL_PATTERN)], state: State, _key: Admin
+) -> ApiKeyOut:
     """Revoke a key; it stops working within the key cache time (``key_cache_s``)."""
     with state.store.write() as conn:
         record = repository.revoke_key(conn, name)

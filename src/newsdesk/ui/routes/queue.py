@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 from datetime import date
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from newsdesk.store.articles import MAX_SEQ
 from newsdesk.store.review import QueueFilter, queue_page, queue_size
 from newsdesk.ui.auth import (
     DeskError,
@@ -61,7 +63,10 @@ def decode_after(value: str | None) -> tuple[float, int] | None:
     try:
         text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
         margin, _, seq = text.partition(":")
-        return float(margin), int(seq)
+        key = float(margin), int(seq)
+        if not (math.isfinite(key[0]) and 0 <= key[1] <= MAX_SEQ):
+            raise ValueError
+        return key
     except ValueError:
         raise DeskError(400, "invalid page link; go back to the first page") from None
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 
 import pytest
@@ -7,6 +9,21 @@ from fixture_server import FixtureServer, Route
 
 from newsdesk.errors import FetchError
 from newsdesk.io.fetch import Fetcher
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests only ever reach loopback: were a refusal to break, the connection attempt to a
+    private or link-local address fails here instead of leaving the machine."""
+    connect = socket.socket.connect
+
+    def loopback_connect(self: socket.socket, address: object) -> None:
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None and not ipaddress.ip_address(host).is_loopback:
+            raise AssertionError(f"a test tried to connect to {host}")
+        connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", loopback_connect)
 
 
 def fast_fetcher(*servers: FixtureServer, **kwargs: object) -> Fetcher:

@@ -70,4 +70,6 @@ def test_a_killed_ray_job_resumes_with_every_row_and_reject_once(
     said = again.stderr.splitlines()
     assert said[-1].endswith("row(s) rejected") and "articles filed" in said[-2]
     assert all(line.startswith("rejected ") for line in said[:-2]), again.stderr
-    assert "Ray" in (out / "_ray.log").read_text(encoding="utf-8")
+    # Ray's own lines (its executor's progress, its warnings) went to the log instead
+    ray_log = (out / "_ray.log").read_text(encoding="utf-8")
+    assert "Dataset" in ray_log or "Ray" in ray_log, ray_log[:500]

@@ -33,6 +33,13 @@ def register_saved(store: Store, classifier: Classifier, folder: Path, version: 
         registry.register_model(conn, version, kind="retrained", status="ready", path=str(folder))
 
 
+def start_earlier(store: Store) -> None:
+    """As a start on another zero-shot model left the registry: that one active."""
+    with store.write() as conn:
+        registry.ensure_model(conn, "started-before", path=None, kind="initial")
+        registry.activate_model(conn, "started-before", by=None)
+
+
 def test_a_first_cli_start_registers_and_activates_the_spec_model(store: Store) -> None:
     spec = SpecFlags(model=None, taxonomy=None, encoder="lexical")
     base = base_model(store, spec, note="newsdesk retrain")
@@ -45,9 +52,7 @@ def test_a_first_cli_start_registers_and_activates_the_spec_model(store: Store) 
 def test_a_cli_start_leaves_another_active_model_active(
     store: Store, classifier: Classifier
 ) -> None:
-    with store.write() as conn:
-        registry.ensure_model(conn, "started-before", path=None, kind="initial")
-        registry.activate_model(conn, "started-before", by=None)
+    start_earlier(store)
     base = base_model(store, SpecFlags(None, None, "lexical"), note="newsdesk retrain")
     assert base.version != "started-before"
     assert active_version(store) == "started-before"
@@ -56,9 +61,7 @@ def test_a_cli_start_leaves_another_active_model_active(
 def test_a_service_start_takes_over_from_another_starting_model(
     store: Store, classifier: Classifier
 ) -> None:
-    with store.write() as conn:
-        registry.ensure_model(conn, "started-before", path=None, kind="initial")
-        registry.activate_model(conn, "started-before", by=None)
+    start_earlier(store)
     active = ActiveModel(store)
     active.attach(ModelSlot(ServedModel(classifier, "now")), initial_path=None)
     assert active_version(store) == "now"

@@ -32,7 +32,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from newsdesk.classify.classifier import Classifier
-from newsdesk.service import Settings, create_app
+from newsdesk.server import Settings, create_app
 from newsdesk.store import KeyRole, Store
 from newsdesk.store import users as user_repository
 from newsdesk.store.engine import normalize_url

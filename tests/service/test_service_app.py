@@ -11,8 +11,8 @@ from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.errors import ModelFormatError
+from newsdesk.lifecycle.loading import load_classifier
 from newsdesk.service import Settings, create_app
-from newsdesk.service.model import load_classifier
 from newsdesk.store import SchemaOutdatedError, Store
 from service.conftest import Keys, settings_for
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
-from newsdesk.service import Settings, create_app
+from newsdesk.server import Settings, create_app
 from newsdesk.store import KeyRole, Store
 from newsdesk.store import users as user_repository
 from newsdesk.store.articles import FiledArticle, insert_filed

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from newsdesk.classify.classifier import Classifier
-from newsdesk.service import create_app
+from newsdesk.lifecycle.retrain import held_out
+from newsdesk.server import create_app
 from newsdesk.store import Store
 from newsdesk.store.review import article_seq
-from newsdesk.ui.retrain import held_out
 from newsdesk.ui.templating import shortcut_keys
 from services import missing
 from ui.desk_fixtures import PASSWORD, Labeled, desk_settings, seed, service_settings

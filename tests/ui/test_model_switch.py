@@ -39,7 +39,7 @@ def test_activation_under_concurrent_submissions(
         desk = client.app.state.desk  # type: ignore[attr-defined]
         first = desk.served_version
 
-        desk.load("candidate")  # loaded beforehand: the switch itself is quick
+        desk.lifecycle.active.load("candidate")  # loaded beforehand: the switch itself is quick
 
         def submit(worker: int) -> list[tuple[int, str, str]]:
             answers: list[tuple[int, str, str]] = []
@@ -57,7 +57,7 @@ def test_activation_under_concurrent_submissions(
         with ThreadPoolExecutor(CLIENTS) as pool:
             running = [pool.submit(submit, w) for w in range(CLIENTS)]
             halfway.wait(30)
-            desk.activate("candidate", by="ann")
+            desk.lifecycle.active.activate("candidate", by="ann")
             answers = [answer for future in running for answer in future.result()]
         after = client.post("/v1/articles", json={"text": "Late news."}, headers=headers).json()
         ready = client.get("/readyz").json()
@@ -96,16 +96,16 @@ def test_a_sync_does_not_undo_an_activation_made_while_it_loaded(
         desk = client.app.state.desk  # type: ignore[attr-defined]
         with store.write() as conn:  # another process activates a model...
             registry.activate_model(conn, "elsewhere", by="cli:ann")
-        load = desk.load
+        load = desk.lifecycle.active.load
 
         def slow_load(version: str):  # type: ignore[no-untyped-def]
             model = load(version)
             if version == "elsewhere":  # ...and while this one loads it, an editor here
-                desk.activate("here", by="ann")  # activates another
+                desk.lifecycle.active.activate("here", by="ann")  # activates another
             return model
 
-        desk.load = slow_load
-        desk.sync_active()
+        desk.lifecycle.active.load = slow_load
+        desk.lifecycle.active.sync_active()
         served = desk.served_version
     with store.read() as conn:
         active = registry.active_version(conn)

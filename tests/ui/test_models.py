@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from newsdesk.classify.classifier import Classifier
+from newsdesk.lifecycle.retrain import HOLD_OUT_ONE_IN, held_out, primary_metrics, read_corrected
 from newsdesk.store import Store, registry
 from newsdesk.store.articles import add_correction
-from newsdesk.ui.retrain import HOLD_OUT_ONE_IN, held_out, primary_metrics, read_corrected
 from ui.desk_fixtures import Labeled
 
 
@@ -24,7 +24,7 @@ def correct_all(store: Store, labeled: list[Labeled]) -> None:
 
 def wait_for_job(client: TestClient, job_id: int) -> dict[str, Any]:
     """Wait for the desk's background job to end; its state as the progress route gives it."""
-    client.app.state.desk.wait_for_job(job_id, timeout=120)  # type: ignore[attr-defined]
+    client.app.state.desk.lifecycle.jobs.wait_for_job(job_id, timeout=120)  # type: ignore[attr-defined]
     state: dict[str, Any] = client.get(f"/desk/jobs/{job_id}").json()
     return state
 
@@ -40,7 +40,7 @@ def test_held_out_split_is_stable_and_about_one_in_five() -> None:
     import sys
 
     script = (
-        "from newsdesk.ui.retrain import held_out\n"
+        "from newsdesk.lifecycle.retrain import held_out\n"
         "print(''.join('1' if held_out(f'article-{i}') else '0' for i in range(200)))"
     )
     env = os.environ | {"PYTHONHASHSEED": "12345"}
@@ -173,25 +173,27 @@ def test_a_second_job_is_refused_while_one_waits(
 ) -> None:
     import threading
 
-    from newsdesk.ui.desk import JobRunning
+    from newsdesk.lifecycle.jobs import JobRunning
 
     client, token = editor
     desk = client.app.state.desk  # type: ignore[attr-defined]
     release = threading.Event()
-    blocker = desk._executor.submit(release.wait, 60)  # the desk's worker is busy: jobs wait
+    blocker = desk.lifecycle.jobs._executor.submit(
+        release.wait, 60
+    )  # the desk's worker is busy: jobs wait
     try:
-        first = desk.start_retrain(by="ann")
+        first = desk.lifecycle.jobs.start_retrain(by="ann")
         # the check and the start are one step in the desk, not only in the route
         with pytest.raises(JobRunning, match="retrain job is running"):
-            desk.start_retrain(by="ann")
+            desk.lifecycle.jobs.start_retrain(by="ann")
         with pytest.raises(JobRunning):
-            desk.start_compare("anything", by="ann")
+            desk.lifecycle.jobs.start_compare("anything", by="ann")
         response = client.post("/desk/models/retrain", data={"csrf_token": token})
         assert response.status_code == 409 and "wait for it to end" in response.text
     finally:
         release.set()
     blocker.result(60)
-    desk.wait_for_job(first, timeout=120)
+    desk.lifecycle.jobs.wait_for_job(first, timeout=120)
     with seeded.read() as conn:
         jobs = [registry.get_job(conn, n) for n in range(1, first + 2)]
     assert [job.id for job in jobs if job is not None] == [first]
@@ -255,7 +257,7 @@ def test_an_unloadable_model_is_not_activated_and_is_reported_once(
         registry.activate_model(conn, "broken", by="old-cli")
     with caplog.at_level(logging.ERROR, logger="newsdesk.ui.desk"):
         for _ in range(3):
-            desk.sync_active()
+            desk.lifecycle.active.sync_active()
     assert desk.slot.current.version == first
     assert [r.getMessage().split(":")[0] for r in caplog.records] == [
         "cannot load the active model broken"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from newsdesk.service import create_app
+from newsdesk.server import create_app
 from newsdesk.store import Store
 from newsdesk.store.migrate import upgrade
 from newsdesk.ui.signin_state import DatabaseSignInState, RedisSignInState, SignInState

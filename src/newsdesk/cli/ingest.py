@@ -264,7 +264,7 @@ class _StoreSink:
         return count
 
     def store(self, clf: Any, batch: list[Any], predictions: list[Any]) -> None:
-        from newsdesk.service.model import model_version
+        from newsdesk.lifecycle.loading import model_version
         from newsdesk.store.articles import FiledArticle, insert_filed
 
         version = model_version(clf)  # the label the service stores with its own calls

@@ -63,35 +63,17 @@ def retrain(
     The candidate keeps the active model's taxonomy and encoder, and is compared with it on
     the corrected articles held out from training. Prints the comparison as JSON.
     """
-    from newsdesk.classify.classifier import Classifier
-    from newsdesk.service.model_slot import ServedModel
-    from newsdesk.store import Store, registry
+    from newsdesk.lifecycle.active import base_model
+    from newsdesk.lifecycle.loading import SpecFlags
+    from newsdesk.lifecycle.retrain import retrain as run_retrain
+    from newsdesk.store import Store
     from newsdesk.store.migrate import check_schema
-    from newsdesk.ui.retrain import retrain as run_retrain
 
     try:
         store = Store(database_url)
         check_schema(store)
-        with store.read() as conn:
-            active = registry.active_version(conn)
-            record = registry.get_model(conn, active) if active else None
-        if record is not None and record.path:
-            base = ServedModel(Classifier.load(record.path), record.version)
-        else:
-            from newsdesk.service.model import load_classifier, model_version
-            from newsdesk.service.settings import Settings
-
-            settings = Settings(
-                database_url=database_url, model=model, taxonomy=taxonomy, encoder=encoder
-            )
-            classifier = load_classifier(settings)
-            base = ServedModel(classifier, model_version(classifier, model))
-            with store.write() as conn:
-                registry.ensure_model(
-                    conn, base.version, path=str(model) if model else None, kind="initial"
-                )
-                if active is None:  # as a service started on this model would have
-                    registry.activate_model(conn, base.version, by=None, note="newsdesk retrain")
+        spec = SpecFlags(model=model, taxonomy=taxonomy, encoder=encoder)
+        base = base_model(store, spec, note="newsdesk retrain")
         outcome = run_retrain(
             store,
             base,
@@ -159,29 +141,15 @@ def activate(
 
 def _activate(store: Store, version: str, *, note: str | None) -> None:
     """Record ``version`` as the active model once it has loaded; :class:`NewsdeskError` else."""
-    from newsdesk.service.model_slot import load_saved
-    from newsdesk.store import registry
+    from newsdesk.lifecycle.active import activate_stored
 
-    with store.read() as conn:
-        record = registry.get_model(conn, version)
-    if record is None:
-        raise NewsdeskError(f"no model {version!r} in the registry")
-    if record.path:
-        try:
-            load_saved(version, record.path)
-        except (NewsdeskError, OSError) as exc:
-            raise NewsdeskError(
-                f"model {version!r} cannot be loaded from {record.path} ({exc}); a service "
-                "could not serve it, so it was not activated"
-            ) from None
-    else:
+    record = activate_stored(store, version, by=f"cli:{getpass.getuser()}", note=note)
+    if not record.path:
         typer.echo(
             f"warning: model {version!r} has no saved folder (a zero-shot starting model): "
             "only a service started on it can serve it",
             err=True,
         )
-    with store.write() as conn:
-        registry.activate_model(conn, version, by=f"cli:{getpass.getuser()}", note=note)
 
 
 @models_app.command("rollback")
@@ -191,14 +159,12 @@ def rollback(database_url: str = DATABASE_URL) -> None:
     Each roll-back goes one step further back in the activation history; ``models list``
     marks the model the next one would activate.
     """
+    from newsdesk.lifecycle.active import rollback_target
     from newsdesk.store import Store, registry
 
     try:
         store = Store(database_url)
-        with store.read() as conn:
-            previous = registry.previous_version(conn)
-        if previous is None:
-            raise NewsdeskError("no earlier model to roll back to")
+        previous = rollback_target(store)
         _activate(store, previous, note=registry.ROLLBACK_NOTE)
     except NewsdeskError as exc:
         raise _fail(exc) from None

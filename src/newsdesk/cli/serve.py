@@ -30,9 +30,8 @@ def serve(
     try:
         from pydantic import ValidationError
 
-        from newsdesk.service import Settings, create_app
+        from newsdesk.server import DeskSettings, Settings, create_app
         from newsdesk.store.migrate import check_schema
-        from newsdesk.ui import DeskSettings
     except ImportError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -1,11 +1,13 @@
-"""The app factory: ``create_app(settings)`` builds the FastAPI app with one router a resource."""
+"""The app factory: ``create_app(settings)`` builds the FastAPI app with one router a resource.
+
+The HTTP API alone; :func:`newsdesk.server.create_app` adds the review desk.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -13,14 +15,15 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from newsdesk import __version__
 from newsdesk.classify.classifier import Classifier
+from newsdesk.lifecycle.loading import load_classifier, model_version, warm_up
+from newsdesk.lifecycle.runtime import LifecycleOptions, ModelLifecycle
+from newsdesk.lifecycle.slot import ModelSlot, ServedModel
 from newsdesk.service.auth import KeyCache
 from newsdesk.service.batching import ClassifyQueue
 from newsdesk.service.contract import install_contract
 from newsdesk.service.errors import ErrorBody, install_error_handlers
 from newsdesk.service.limits import BodyLimitMiddleware
 from newsdesk.service.metrics import MetricsMiddleware, ServiceMetrics
-from newsdesk.service.model import load_classifier, model_version, warm_up
-from newsdesk.service.model_slot import ModelSlot, ServedModel
 from newsdesk.service.nul_guard import RefuseNulMiddleware
 from newsdesk.service.routers import (
     articles,
@@ -36,9 +39,6 @@ from newsdesk.service.settings import Settings
 from newsdesk.service.state import ServiceState
 from newsdesk.store.engine import Store
 from newsdesk.store.migrate import check_schema
-
-if TYPE_CHECKING:
-    from newsdesk.ui import DeskSettings
 
 __all__ = ["create_app"]
 
@@ -59,19 +59,17 @@ def create_app(
     *,
     classifier: Classifier | None = None,
     store: Store | None = None,
-    desk: DeskSettings | None = None,
+    lifecycle: LifecycleOptions | None = None,
 ) -> FastAPI:
     """Build the service. ``classifier`` and ``store`` replace the ones ``settings`` name.
 
-    The review desk (its pages, the public sections and feeds) is served too, configured by
-    ``desk`` (default: from ``NEWSDESK_*`` variables).
+    The model's lifecycle (registration, activations, retrain jobs, the registry watcher) is
+    configured by ``lifecycle``; it is ``app.state.lifecycle``.
 
     The store's schema is checked and the model loaded when the app starts (its lifespan),
     once; a database on an old schema stops the start with a message to run
     ``newsdesk db upgrade``.
     """
-    from newsdesk.ui import mount_desk  # the desk imports the service's modules in turn
-
     settings = settings or Settings()
     metrics = ServiceMetrics()
     state = ServiceState(
@@ -80,6 +78,7 @@ def create_app(
         keys=KeyCache(settings.key_cache_s),
         store=store or settings.open_store(),
     )
+    models = ModelLifecycle(state.store, lifecycle)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,16 +101,16 @@ def create_app(
         )
         metrics.queue.set_function(lambda: state.queue.pending if state.queue else 0)
         await state.queue.start()
-        # The review desk: registers this model, or swaps in the one editors activated.
-        await run_in_threadpool(review_desk.attach, state.slot, initial_path=settings.model)
-        await review_desk.start()
+        # Registers this model, or swaps in the one editors activated.
+        await run_in_threadpool(models.attach, state.slot, initial_path=settings.model)
+        await models.start()
         state.ready = True
         log.info("newsdesk service ready: model %s, store %r", state.model_version, state.store)
         try:
             yield
         finally:
             state.ready = False
-            await review_desk.stop()
+            await models.stop()
             await state.queue.stop()
             if store is None:
                 state.store.dispose()
@@ -133,8 +132,8 @@ def create_app(
         },
     )
     app.state.newsdesk = state
+    app.state.lifecycle = models
     install_error_handlers(app)
-    review_desk = mount_desk(app, state.store, desk)
     for router in (
         classify.router,
         articles.router,

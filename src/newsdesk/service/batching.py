@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.result import Prediction
-from newsdesk.service.model_slot import ModelSlot, ServedModel
+from newsdesk.lifecycle.slot import ModelSlot, ServedModel
 
 __all__ = ["ClassifyQueue", "Overloaded"]
 

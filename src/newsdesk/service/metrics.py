@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
-    from newsdesk.service.model_slot import ServedModel
+    from newsdesk.lifecycle.slot import ServedModel
 
 __all__ = ["MetricsMiddleware", "ServiceMetrics"]
 

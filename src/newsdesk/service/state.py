@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from fastapi import Request
 
 from newsdesk.classify.classifier import Classifier
+from newsdesk.lifecycle.slot import ModelSlot
 from newsdesk.service.metrics import ServiceMetrics
-from newsdesk.service.model_slot import ModelSlot
 from newsdesk.service.settings import Settings
 from newsdesk.store.engine import Store
 

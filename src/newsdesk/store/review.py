@@ -226,7 +226,7 @@ def section_articles(
     return rows[:limit]
 
 
-# what retraining makes an article from (newsdesk.ui.retrain)
+# what retraining makes an article from (newsdesk.lifecycle.retrain)
 _TRAINING_TEXT = (
     articles.c.id,
     articles.c.title,

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from newsdesk.lifecycle.runtime import ModelLifecycle
 from newsdesk.store.engine import Store
 from newsdesk.ui.auth import DeskError, SignInRequired, sign_in_url
 from newsdesk.ui.desk import Desk
@@ -28,13 +29,15 @@ ROUTERS = (
 )
 
 
-def mount_desk(app: FastAPI, store: Store, settings: DeskSettings | None = None) -> Desk:
+def mount_desk(
+    app: FastAPI, store: Store, settings: DeskSettings | None, lifecycle: ModelLifecycle
+) -> Desk:
     """Add the desk's pages, feeds and static files to ``app``; returns the :class:`Desk`.
 
-    The service calls ``desk.attach(slot)`` once its model is loaded, and ``desk.start()`` /
-    ``desk.stop()`` from its lifespan.
+    ``lifecycle`` is the service's (``app.state.lifecycle``): the desk's pages show the model
+    it serves and start its activations, roll-backs and jobs.
     """
-    desk = Desk(settings or DeskSettings(), store, None)
+    desk = Desk(settings or DeskSettings(), store, lifecycle)
     app.state.desk = desk
     for router in ROUTERS:
         app.include_router(router)

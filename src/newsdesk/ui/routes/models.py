@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from newsdesk.errors import NewsdeskError
+from newsdesk.lifecycle.jobs import JobRunning
 from newsdesk.store import registry
 from newsdesk.store.records import KeyRole
 from newsdesk.store.review import reviewed_count
@@ -20,7 +21,6 @@ from newsdesk.ui.auth import (
     PageVisit,
     Reader,
 )
-from newsdesk.ui.desk import JobRunning
 from newsdesk.ui.pages import finish, redirect, render
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
@@ -81,7 +81,7 @@ async def start_retrain(
 ) -> Response:
     """Start retraining from every correction; the models page shows its progress."""
     try:
-        job_id = await run_in_threadpool(lambda: desk.start_retrain(by=user.name))
+        job_id = await run_in_threadpool(lambda: desk.lifecycle.jobs.start_retrain(by=user.name))
     except JobRunning as exc:
         raise DeskError(409, str(exc)) from None
     return redirect(request, f"/desk/models?job={job_id}", current)
@@ -100,14 +100,18 @@ async def _change_model(
 
 @router.post("/models/rollback")
 async def rollback(request: Request, current: FormVisit, user: Editor, desk: DeskState) -> Response:
-    return await _change_model(request, current, lambda: desk.rollback(by=user.name))
+    return await _change_model(
+        request, current, lambda: desk.lifecycle.active.rollback(by=user.name)
+    )
 
 
 @router.post("/models/{version}/activate")
 async def activate(
     request: Request, version: str, current: FormVisit, user: Editor, desk: DeskState
 ) -> Response:
-    return await _change_model(request, current, lambda: desk.activate(version, by=user.name))
+    return await _change_model(
+        request, current, lambda: desk.lifecycle.active.activate(version, by=user.name)
+    )
 
 
 @router.post("/models/{version}/compare")
@@ -130,7 +134,7 @@ async def compare(
     if record.status != "ready":
         raise DeskError(409, f"model {version!r} is {record.status}: only a ready one compares")
     try:
-        await run_in_threadpool(lambda: desk.start_compare(version, by=user.name))
+        await run_in_threadpool(lambda: desk.lifecycle.jobs.start_compare(version, by=user.name))
     except JobRunning as exc:
         raise DeskError(409, str(exc)) from None
     return redirect(request, f"/desk/models/{version}", current)

@@ -29,7 +29,7 @@ from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
 from newsdesk.errors import TrainingError
 from newsdesk.eval.metrics import classification_metrics
-from newsdesk.service.model_slot import ServedModel
+from newsdesk.lifecycle.slot import ServedModel
 from newsdesk.store import registry
 from newsdesk.store.engine import Store
 from newsdesk.store.review import confident_articles, reviewed_articles

@@ -1,21 +1,54 @@
-"""Loading the classifier the service files articles with (once, at start-up)."""
+"""Loading a model from its spec: a saved folder, or a taxonomy filed zero-shot with an encoder.
+
+The service loads one so at start-up, and ``newsdesk retrain`` when no model is active yet.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
-from newsdesk.errors import ModelFormatError
-from newsdesk.service.settings import Settings
+from newsdesk.errors import ModelFormatError, NewsdeskError
 
-__all__ = ["load_classifier", "model_version", "warm_up"]
+__all__ = ["ModelSpec", "SpecFlags", "load_classifier", "model_version", "warm_up"]
 
 log = logging.getLogger(__name__)
 
 
-def load_classifier(settings: Settings) -> Classifier:
+class ModelSpec(Protocol):
+    """What names a model to load: the service's settings are one, the CLI's flags another."""
+
+    @property
+    def model(self) -> Path | None: ...
+
+    @property
+    def taxonomy(self) -> str | None: ...
+
+    @property
+    def encoder(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class SpecFlags:
+    """A :class:`ModelSpec` from command-line flags: a saved model or a taxonomy, not both."""
+
+    model: Path | None
+    taxonomy: str | None
+    encoder: str
+
+    def __post_init__(self) -> None:
+        if self.model is not None and self.taxonomy is not None:
+            raise NewsdeskError(
+                "give either a saved model (--model) or a taxonomy (--taxonomy), not both: "
+                "a saved model has its taxonomy"
+            )
+
+
+def load_classifier(settings: ModelSpec) -> Classifier:
     """A saved model (``settings.model``) or a zero-shot classifier over ``settings.taxonomy``."""
     if settings.model is not None:
         load = getattr(Classifier, "load", None)

@@ -6,12 +6,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from newsdesk.classify.classifier import Classifier
-from newsdesk.service.model_slot import ModelSlot, ServedModel
+from newsdesk.lifecycle.slot import ModelSlot, ServedModel
 
 
-def test_work_started_on_a_model_finishes_on_it(lexical_classifier: Classifier) -> None:
-    old = ServedModel(lexical_classifier, "old")
-    new = ServedModel(lexical_classifier, "new")
+def test_work_started_on_a_model_finishes_on_it(classifier: Classifier) -> None:
+    old = ServedModel(classifier, "old")
+    new = ServedModel(classifier, "new")
     slot = ModelSlot(old)
     seen: list[str] = []
     slot.on_swap(lambda model: seen.append(model.version))

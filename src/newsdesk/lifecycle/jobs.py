@@ -1,0 +1,161 @@
+"""Retraining and comparing in the background, one job at a time.
+
+Jobs run on one background thread (the machine's cores stay free for filing); their progress
+is written to ``desk_jobs`` so any page, in any service process, can show it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newsdesk.errors import NewsdeskError
+from newsdesk.lifecycle.active import ActiveModel
+from newsdesk.lifecycle.retrain import Progress, compare_models, read_corrected, retrain
+from newsdesk.lifecycle.slot import ServedModel
+from newsdesk.store import registry
+from newsdesk.store.engine import Store
+from newsdesk.store.errors import StoreError
+
+__all__ = ["JobRunner", "JobRunning", "RetrainOptions"]
+
+log = logging.getLogger(__name__)
+
+
+class JobRunning(NewsdeskError):
+    """A retrain or comparison was asked for while another job runs."""
+
+    def __init__(self, job: registry.DeskJob) -> None:
+        super().__init__(f"a {job.kind} job is running ({job.message}); wait for it to end")
+        self.job = job
+
+
+@dataclass(frozen=True)
+class RetrainOptions:
+    """Where retrained models go and which confident calls join their data (see retrain)."""
+
+    models_dir: Path = Path("newsdesk-models")
+    confident_per_section: int = 100
+    confident_min: float = 0.8
+
+
+class JobRunner:
+    """Queues retrains and comparisons against the served model; records their progress."""
+
+    def __init__(self, store: Store, active: ActiveModel, options: RetrainOptions) -> None:
+        self.store = store
+        self.active = active
+        self.options = options
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="newsdesk-desk")
+        self._jobs: dict[int, Future[None]] = {}
+        # Held from checking that no job runs to queueing a new one (one job at a time).
+        self._job_lock = threading.Lock()
+
+    def end_interrupted(self) -> None:
+        """Mark a job a restart interrupted as failed, and the model it was training."""
+        with self.store.write() as conn:
+            job = registry.latest_job(conn)
+            if job is not None and job.running:
+                registry.finish_job(conn, job.id, error="interrupted by a restart")
+                # the model that job was training will never be ready
+                registry.fail_training_models(conn, error="interrupted by a restart")
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def running_job(self) -> registry.DeskJob | None:
+        with self.store.read() as conn:
+            job = registry.latest_job(conn)
+        return job if job is not None and job.running else None
+
+    def start_retrain(self, *, by: str | None) -> int:
+        """Queue a retrain from every correction; returns the job id at once.
+
+        :class:`JobRunning` when another job has not ended yet.
+        """
+        base = self.active.slot.current
+        return self._start("retrain", by, None, self._retrain_job, base, by)
+
+    def start_compare(self, version: str, *, by: str | None) -> int:
+        """Queue a comparison of ``version`` with the active model on held-out corrections.
+
+        :class:`JobRunning` when another job has not ended yet.
+        """
+        return self._start("compare", by, version, self._compare_job, version)
+
+    def _start(self, kind: str, by: str | None, version: str | None, work: Any, *args: Any) -> int:
+        with self._job_lock:
+            running = self.running_job()
+            if running is not None:
+                raise JobRunning(running)
+            with self.store.write() as conn:
+                job_id = registry.create_job(conn, kind, created_by=by, model_version=version)
+            self._jobs[job_id] = self._executor.submit(self._run, job_id, work, *args)
+        return job_id
+
+    def wait_for_job(self, job_id: int, timeout: float | None = None) -> registry.DeskJob:
+        """Block until job ``job_id`` of this process has ended; its final record.
+
+        :class:`TimeoutError` when it is still running after ``timeout`` seconds.
+        """
+        future = self._jobs.get(job_id)
+        if future is None:
+            raise StoreError(f"job {job_id} was not started by this service process")
+        future.result(timeout)
+        with self.store.read() as conn:
+            job = registry.get_job(conn, job_id)
+        assert job is not None
+        return job
+
+    def _progress(self, job_id: int) -> Progress:
+        def report(share: float, message: str) -> None:
+            with self.store.write() as conn:
+                registry.update_job(
+                    conn, job_id, status="running", progress=min(share, 0.99), message=message
+                )
+
+        return report
+
+    def _run(self, job_id: int, work: Callable[..., tuple[dict, str]], *args: Any) -> None:
+        try:
+            self._progress(job_id)(0.01, "starting")
+            result, message = work(job_id, *args)
+        except Exception as exc:
+            log.exception("desk job %d failed", job_id)
+            with self.store.write() as conn:
+                registry.finish_job(conn, job_id, error=str(exc) or type(exc).__name__)
+            return
+        with self.store.write() as conn:
+            registry.finish_job(conn, job_id, result=result, message=message)
+
+    def _retrain_job(self, job_id: int, base: ServedModel, by: str | None) -> tuple[dict, str]:
+        outcome = retrain(
+            self.store,
+            base,
+            self.options.models_dir,
+            by=by,
+            progress=self._progress(job_id),
+            confident_per_section=self.options.confident_per_section,
+            confident_min=self.options.confident_min,
+        )
+        with self.store.write() as conn:
+            registry.update_job(conn, job_id, model_version=outcome.version)
+        return {"version": outcome.version}, f"model {outcome.version} is ready"
+
+    def _compare_job(self, job_id: int, version: str) -> tuple[dict, str]:
+        report = self._progress(job_id)
+        candidate = self.active.load(version)
+        active = self.active.slot.current
+        report(0.2, "reading held-out corrected articles")
+        _, held = read_corrected(self.store, active.classifier.taxonomy.names).split()
+        report(0.4, f"classifying {len(held)} held-out articles with both models")
+        comparison = compare_models(candidate.classifier, active.classifier, held)
+        comparison["active_version"] = active.version
+        with self.store.write() as conn:
+            registry.update_model(conn, version, comparison=comparison)
+        return {"version": version}, f"compared {version} with {active.version}"

@@ -1,0 +1,132 @@
+"""The active model: first-start registration, activation and roll-back, with and without a slot."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsdesk.classify.classifier import Classifier
+from newsdesk.errors import NewsdeskError
+from newsdesk.lifecycle.active import (
+    ActiveModel,
+    activate_stored,
+    base_model,
+    rollback_target,
+)
+from newsdesk.lifecycle.loading import SpecFlags
+from newsdesk.lifecycle.slot import ModelSlot, ServedModel
+from newsdesk.store import Store, registry
+from newsdesk.store.errors import StoreError
+
+
+def active_version(store: Store) -> str | None:
+    with store.read() as conn:
+        return registry.active_version(conn)
+
+
+def register_saved(store: Store, classifier: Classifier, folder: Path, version: str) -> None:
+    classifier.save(folder)
+    with store.write() as conn:
+        registry.register_model(conn, version, kind="retrained", status="ready", path=str(folder))
+
+
+def start_earlier(store: Store) -> None:
+    """As a start on another zero-shot model left the registry: that one active."""
+    with store.write() as conn:
+        registry.ensure_model(conn, "started-before", path=None, kind="initial")
+        registry.activate_model(conn, "started-before", by=None)
+
+
+def test_a_first_cli_start_registers_and_activates_the_spec_model(store: Store) -> None:
+    spec = SpecFlags(model=None, taxonomy=None, encoder="lexical")
+    base = base_model(store, spec, note="newsdesk retrain")
+    assert active_version(store) == base.version
+    with store.read() as conn:
+        record = registry.get_model(conn, base.version)
+    assert record is not None and record.kind == "initial" and record.path is None
+
+
+def test_a_cli_start_leaves_another_active_model_active(
+    store: Store, classifier: Classifier
+) -> None:
+    start_earlier(store)
+    base = base_model(store, SpecFlags(None, None, "lexical"), note="newsdesk retrain")
+    assert base.version != "started-before"
+    assert active_version(store) == "started-before"
+
+
+def test_a_service_start_takes_over_from_another_starting_model(
+    store: Store, classifier: Classifier
+) -> None:
+    start_earlier(store)
+    active = ActiveModel(store)
+    active.attach(ModelSlot(ServedModel(classifier, "now")), initial_path=None)
+    assert active_version(store) == "now"
+    assert active.served_version == "now"
+
+
+def test_a_service_start_serves_the_retrained_model_editors_activated(
+    store: Store, classifier: Classifier, tmp_path: Path
+) -> None:
+    register_saved(store, classifier, tmp_path / "r1", "r1")
+    with store.write() as conn:
+        registry.activate_model(conn, "r1", by="ann")
+    active = ActiveModel(store)
+    active.attach(ModelSlot(ServedModel(classifier, "start")), initial_path=None)
+    assert active.served_version == "r1"
+    assert active_version(store) == "r1"
+
+
+def test_activation_swaps_the_slot_and_rollback_goes_back(
+    store: Store, classifier: Classifier, tmp_path: Path
+) -> None:
+    active = ActiveModel(store)
+    slot = ModelSlot(ServedModel(classifier, "start"))
+    active.attach(slot, initial_path=None)
+    register_saved(store, classifier, tmp_path / "r1", "r1")
+    active.activate("r1", by="ann")
+    assert slot.current.version == "r1" == active_version(store)
+    assert rollback_target(store) == "start"
+    active.rollback(by="ann")
+    assert slot.current.version == "start" == active_version(store)
+
+
+def test_rollback_without_history_is_refused(store: Store) -> None:
+    with pytest.raises(StoreError, match="no earlier model to roll back to"):
+        rollback_target(store)
+
+
+def test_activating_without_a_slot_refuses_a_model_that_does_not_load(
+    store: Store, classifier: Classifier, tmp_path: Path
+) -> None:
+    register_saved(store, classifier, tmp_path / "good", "good")
+    assert activate_stored(store, "good", by="cli:ann").path == str(tmp_path / "good")
+    assert active_version(store) == "good"
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    with store.write() as conn:
+        registry.register_model(conn, "broken", kind="retrained", status="ready", path=str(broken))
+    with pytest.raises(NewsdeskError, match="'broken' cannot be loaded from"):
+        activate_stored(store, "broken", by="cli:ann")
+    assert active_version(store) == "good"
+    with pytest.raises(StoreError, match="no model 'absent' in the registry"):
+        activate_stored(store, "absent", by="cli:ann")
+
+
+def test_a_spec_names_a_saved_model_or_a_taxonomy_not_both() -> None:
+    with pytest.raises(NewsdeskError, match="not both"):
+        SpecFlags(model=Path("m"), taxonomy="t.yaml", encoder="lexical")
+
+
+def test_the_lifecycle_loads_without_the_web_stack() -> None:
+    """The CLI's retrain and models commands use it where the service extra may be missing."""
+    code = (
+        "import sys, newsdesk.lifecycle.runtime, newsdesk.lifecycle.active; "
+        "print(sorted(m for m in ('fastapi', 'starlette', 'jinja2') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

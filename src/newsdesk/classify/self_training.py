@@ -20,6 +20,7 @@ passes, the result is ``None``: keep the zero-shot head.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -109,7 +110,12 @@ def self_train(
         check = make_head().fit(archive.subset(rows[half]), list(pseudo[half]), classes=classes)
         heard = _full(check, archive.subset(rows[~half]), classes)  # the examples' own reading
         agreement = float(np.mean(np.array(classes)[heard.argmax(axis=1)] == pseudo[~half]))
-        entry = {"round": round_number, "pseudo_labels": len(rows), "agreement": agreement}
+        entry = {
+            "round": round_number,
+            "pseudo_labels": len(rows),
+            "agreement": agreement,
+            "per_section": {c: int(n) for c, n in Counter(pseudo).most_common()},
+        }
         report["rounds"].append(entry)  # type: ignore[attr-defined]
         if agreement < min_agreement:
             log.info(

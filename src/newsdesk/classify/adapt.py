@@ -135,7 +135,9 @@ def adapt(
         seconds=time.perf_counter() - began,
     )
     if learned is None:
-        reason = str(trace.get("declined") or _gate_failure(rounds, options.self_training_agreement))
+        reason = str(
+            trace.get("declined") or _gate_failure(rounds, options.self_training_agreement)
+        )
         out = _keep(classifier, report, reason)
         out.encoder = remembered
         return out

@@ -369,7 +369,9 @@ def _held_out_metrics(
 
 
 def starting_point(
-    head: ZeroShotHead | LinearHead | PrototypeHead, archive: EncodedArticles, classes: Sequence[str]
+    head: ZeroShotHead | LinearHead | PrototypeHead,
+    archive: EncodedArticles,
+    classes: Sequence[str],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Self-training's first pseudo-label probabilities and its prior's log-probabilities on
     ``archive`` (``classes`` columns), read from ``head``.

@@ -15,6 +15,8 @@ from typer.core import TyperCommand
 from newsdesk.article import Article, detect_language
 from newsdesk.classify.spec import ClassifierSpec
 from newsdesk.classify.threads import limit_blas_threads
+from newsdesk.cli.classify_adapt import adapted_classifier
+from newsdesk.cli.classify_adapt import finish as finish_adapted
 from newsdesk.errors import (
     EncoderError,
     MissingExtraError,
@@ -133,6 +135,15 @@ def classify(
     overwrite: bool = typer.Option(
         False, "--overwrite", help="With --engine ray: replace Parquet files in the folder."
     ),
+    adapt: bool = typer.Option(
+        False,
+        "--adapt",
+        help="Self-train on the input (no labels) before filing it: reads the whole input "
+        "into memory, encodes it once, and files it with the adapted head.",
+    ),
+    adapt_save: Path | None = typer.Option(
+        None, "--adapt-save", help="With --adapt: also save the adapted model here (--model)."
+    ),
 ) -> None:
     """Classify articles and print one JSON line an article.
 
@@ -142,6 +153,8 @@ def classify(
     Exit status: 0 when every row was classified, 3 when some were rejected (reported on stderr
     and written to --rejects), 2 on a usage error.
     """
+    if adapt_save is not None and not adapt:
+        usage_error("--adapt-save needs --adapt")
     spec = ClassifierSpec(taxonomy, encoder, multi_label, model=str(model) if model else None)
     read = dict(text_column=text_column, title_column=title_column, id_column=id_column)
     if engine is Engine.RAY:
@@ -170,6 +183,10 @@ def classify(
         progress = stack.enter_context(_Progress(sources, format, text_column))
         report = stack.enter_context(_RejectReport(rejects, progress, resumed=sink.done))
         articles = _read_all(sources, dict(read, format=format), report)
+        if adapt:
+            clf, articles = adapted_classifier(
+                clf, articles, output=output, written=sink.done, save=adapt_save
+            )
         try:
             write_predictions(
                 articles, predict, sink, batch_size=batch_size,
@@ -177,6 +194,8 @@ def classify(
             )  # fmt: skip
         except ReaderError as exc:  # --resume on another input
             usage_error(str(exc))
+    if adapt:
+        finish_adapted(output)
     if report.count:
         typer.echo(f"{report.count} row(s) rejected", err=True)
         raise typer.Exit(EXIT_REJECTED)

@@ -1,0 +1,118 @@
+"""``newsdesk classify --adapt``: stdin, --adapt-save then --model, a trained --model, --resume."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from test_cli_classify_resume import KILLED_AFTER_ROWS
+from typer.testing import CliRunner
+
+from newsdesk.cli.app import app
+
+DATA = Path(__file__).parents[1] / "data"
+ARCHIVE = DATA / "terse-archive.jsonl"  # three topics; one article in four names its section
+TERSE = str(DATA / "terse-taxonomy.yaml")
+LABELS = {
+    json.loads(line)["id"]: json.loads(line)["label"]
+    for line in ARCHIVE.read_text(encoding="utf-8").splitlines()
+}
+
+
+def run(*args: str, input: str | None = None) -> Any:
+    return CliRunner().invoke(app, ["classify", "--encoder", "lexical", *args], input=input)
+
+
+def rows(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def accuracy(predictions: list[dict[str, Any]]) -> float:
+    assert [p["id"] for p in predictions] == list(LABELS)
+    return sum(p["section"] == LABELS[p["id"]] for p in predictions) / len(predictions)
+
+
+def test_adapt_reads_stdin_and_files_better_than_zero_shot() -> None:
+    stdin = ARCHIVE.read_text(encoding="utf-8")
+    plain = run("-t", TERSE, "-", input=stdin)
+    adapted = run("-t", TERSE, "--adapt", "-", input=stdin)
+    assert plain.exit_code == 0 and adapted.exit_code == 0, adapted.output
+    assert "adapted the zero-shot head to 180 articles" in adapted.stderr
+    assert "the last learned from" in adapted.stderr
+    assert accuracy(rows(plain.stdout)) < 0.6
+    assert accuracy(rows(adapted.stdout)) >= 0.85
+
+
+def test_adapt_save_writes_a_model_that_files_the_same(tmp_path: Path) -> None:
+    model = tmp_path / "adapted"
+    first = run("-t", TERSE, "--adapt", "--adapt-save", str(model), str(ARCHIVE))
+    assert first.exit_code == 0, first.output
+    assert f"saved the adapted model to {model}" in first.stderr
+    meta = json.loads((model / "model.json").read_text(encoding="utf-8"))
+    assert meta["training"]["adaptation"]["adapted"] is True
+    again = run("--model", str(model), str(ARCHIVE))
+    assert again.exit_code == 0, again.output
+    assert rows(again.stdout) == rows(first.stdout)
+
+
+def test_adapt_save_needs_adapt(tmp_path: Path) -> None:
+    result = run("-t", TERSE, "--adapt-save", str(tmp_path / "m"), str(ARCHIVE))
+    assert result.exit_code == 2
+    assert "error: --adapt-save needs --adapt" in result.output
+
+
+def test_adapting_a_trained_model(tmp_path: Path) -> None:
+    labeled = tmp_path / "few.jsonl"
+    lines = ARCHIVE.read_text(encoding="utf-8").splitlines()
+    firsts = {json.loads(line)["label"]: line for line in reversed(lines)}  # one a section
+    labeled.write_text("\n".join(firsts.values()) + "\n", encoding="utf-8")
+    model = tmp_path / "model"
+    trained = CliRunner().invoke(app, [
+        "train", str(labeled), "-o", str(model), "-t", TERSE, "-e", "lexical", "--no-cache",
+    ])  # fmt: skip
+    assert trained.exit_code == 0, trained.output
+    result = run("--model", str(model), "--adapt", str(ARCHIVE))
+    assert result.exit_code == 0, result.output
+    assert "adapted the prototype head to 180 articles" in result.stderr
+    assert accuracy(rows(result.stdout)) >= 0.85
+
+
+def test_too_small_an_input_is_filed_with_the_head_and_the_reason() -> None:
+    few = "\n".join(ARCHIVE.read_text(encoding="utf-8").splitlines()[:20])
+    result = run("-t", TERSE, "--adapt", "-", input=few)
+    assert result.exit_code == 0, result.output
+    assert "adaptation kept the zero-shot head: an archive of 20 articles is too small" in (
+        result.stderr
+    )
+    assert len(rows(result.stdout)) == 20
+
+
+def test_a_killed_adapt_run_resumes_with_the_same_adapted_head(tmp_path: Path) -> None:
+    clean, killed = tmp_path / "clean.jsonl", tmp_path / "killed.jsonl"
+    first = run("-t", TERSE, "--adapt", str(ARCHIVE), "-o", str(clean), "--batch-size", "20")
+    assert first.exit_code == 0, first.output
+    command = [sys.executable, "-c", KILLED_AFTER_ROWS, "60", "classify", str(ARCHIVE),
+               "-e", "lexical", "-t", TERSE, "--adapt", "-o", str(killed),
+               "--batch-size", "20"]  # fmt: skip
+    process = subprocess.run(command, stderr=subprocess.DEVNULL, timeout=300)
+    assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    assert (tmp_path / "killed.jsonl.adapted" / "model.json").is_file()
+    result = run("-t", TERSE, "--adapt", str(ARCHIVE), "-o", str(killed), "--batch-size", "20",
+                 "--resume")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "filing with the adapted model of the interrupted run" in result.stderr
+    assert rows(killed.read_text(encoding="utf-8")) == rows(clean.read_text(encoding="utf-8"))
+    assert not (tmp_path / "killed.jsonl.adapted").exists()  # the run is complete
+
+
+def test_resume_with_adapt_on_rows_filed_without_it_is_a_usage_error(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    assert run("-t", TERSE, str(ARCHIVE), "-o", str(out)).exit_code == 0
+    out.write_text("\n".join(out.read_text().splitlines()[:5]) + "\n", encoding="utf-8")
+    result = run("-t", TERSE, "--adapt", str(ARCHIVE), "-o", str(out), "--resume")
+    assert result.exit_code == 2
+    assert "already holds 5 rows, but no adapted model was saved beside it" in result.output

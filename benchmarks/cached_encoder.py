@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -74,7 +75,8 @@ class CachedEncoder:
                     self._vectors.setdefault(str(k), v)
         keys = np.array(list(self._vectors))
         vectors = np.stack(list(self._vectors.values())).astype(np.float32)
-        tmp = self.path.with_suffix(".tmp.npz")
+        # one temporary file a process: several runs fill the same cache at once
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp.npz")
         np.savez(tmp, keys=keys, vectors=vectors)
         tmp.replace(self.path)
         self._dirty = 0

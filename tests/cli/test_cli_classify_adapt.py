@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from test_cli_classify_resume import KILLED_AFTER_ROWS
 from typer.testing import CliRunner
 
 from newsdesk.cli.app import app
+from newsdesk.io.readers import read_articles
 
 DATA = Path(__file__).parents[1] / "data"
 ARCHIVE = DATA / "terse-archive.jsonl"  # three topics; one article in four names its section
@@ -116,3 +118,50 @@ def test_resume_with_adapt_on_rows_filed_without_it_is_a_usage_error(tmp_path: P
     result = run("-t", TERSE, "--adapt", str(ARCHIVE), "-o", str(out), "--resume")
     assert result.exit_code == 2
     assert "already holds 5 rows, but no adapted model was saved beside it" in result.output
+
+
+class RayStandIn:
+    """The two Ray jobs of ``--adapt --engine ray``, run in this process: what each is given."""
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+        self.filed: list[dict[str, Any]] = []
+        self.spec: Any = None
+
+    def fill_cache(self, cache: Any, encoder: str, passes: Any, settings: Any) -> Any:
+        from newsdesk.scale.embed_job import EmbedJobResult
+
+        assert encoder == "lexical"
+        for texts in passes:
+            self.encoded += texts
+            cache.encode(texts)  # what the actors store in the cache
+        return EmbedJobResult(len(self.encoded), 1, 0.1, 0.0)
+
+    def classify(self, inputs: list[str], output: str, spec: Any, *args: Any, **kw: Any) -> Any:
+        from newsdesk.scale.ray_job import RayJobResult
+
+        self.spec = spec
+        clf = spec.build()  # as each actor builds it
+        articles = [a for path in inputs for a in read_articles(path)]
+        self.filed = [p.to_dict() for p in clf.classify_many(articles)]
+        return RayJobResult(len(self.filed), [output], 0.1, 0.0)
+
+
+def test_adapt_on_ray_encodes_there_adapts_here_and_files_there_with_the_adapted_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsdesk.scale import embed_job, ray_job
+
+    ray = RayStandIn()
+    monkeypatch.setattr(embed_job, "fill_cache_with_ray", ray.fill_cache)
+    monkeypatch.setattr(ray_job, "classify_with_ray", ray.classify)
+    local = run("-t", TERSE, "--adapt", str(ARCHIVE))
+    saved = tmp_path / "adapted"
+    result = run("-t", TERSE, "--adapt", "--adapt-save", str(saved), "--engine", "ray",
+                 str(ARCHIVE), str(tmp_path / "out"))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "encoding 180 articles on Ray" in result.stderr
+    assert "adapted the zero-shot head to 180 articles" in result.stderr
+    assert len(ray.encoded) == 180
+    assert ray.spec.model == str(saved) and ray.spec.cached  # the actors read the vectors
+    assert ray.filed == rows(local.stdout)

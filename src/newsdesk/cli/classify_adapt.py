@@ -60,21 +60,31 @@ def adapted_classifier(
             "to a new --output"
         )
     held = list(articles)
-    adapted = clf.adapt(held, progress=say)
-    assert adapted.adaptation is not None
-    say(adapted.adaptation.summary())
-    metadata = {
-        "hyperparameters": {
-            "head": "self-trained" if adapted.adaptation.adapted else clf.head.kind
-        },
-        "training": {"adaptation": adapted.adaptation.to_dict()},
-    }
+    adapted = adapt_and_report(clf, held)
     if state is not None:
-        adapted.save(state, **metadata)
+        save_adapted(adapted, clf, state)
     if save is not None:
-        adapted.save(save, **metadata)
+        save_adapted(adapted, clf, save)
         say(f"saved the adapted model to {save} (use it with --model {save})")
     return adapted, iter(held)
+
+
+def adapt_and_report(clf: Classifier, articles: list[Article]) -> Classifier:
+    """``clf`` adapted to ``articles``, with its progress and what it did on stderr."""
+    adapted = clf.adapt(articles, progress=say)
+    assert adapted.adaptation is not None
+    say(adapted.adaptation.summary())
+    return adapted
+
+
+def save_adapted(adapted: Classifier, clf: Classifier, folder: Path) -> Path:
+    """Save the classifier ``clf`` was adapted to, with what adaptation did, to ``folder``."""
+    report = adapted.adaptation
+    assert report is not None
+    kind = "self-trained" if report.adapted else clf.head.kind
+    return adapted.save(
+        folder, hyperparameters={"head": kind}, training={"adaptation": report.to_dict()}
+    )
 
 
 def finish(output: str) -> None:

@@ -143,7 +143,7 @@ def adapt(
         return out
     prior = head if isinstance(head, ZeroShotHead) else head.prior_
     if prior is not None:  # a trained head's own zero-shot offset, when it kept one
-        learned.with_offset(prior)
+        learned.with_offset(prior, options.self_training_prior_weight)
     adapted = Classifier(classifier.taxonomy, remembered, learned)
     adapted.adaptation = report
     return adapted

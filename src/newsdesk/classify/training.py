@@ -92,6 +92,10 @@ class TrainingOptions:
     self_training_C: float = 0.1
     self_training_min: int = 30  # archive articles a section below which it is not used
     self_training_agreement: float = 0.85  # held-out agreement a round must reach
+    # the prior's log-probabilities count this much beside the learned head's, in each
+    # round's relabelling and in the final head (its offset scale)
+    self_training_prior_weight: float = 1.0
+    self_training_agree: bool = True  # rounds after the first: only labels the prior gives too
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -413,7 +417,9 @@ def self_train_from(
         ),
         labeled=labeled, labels=labels, shares=options.self_training_shares,
         min_per_section=options.self_training_min,
-        min_agreement=options.self_training_agreement, seed=options.seed,
+        min_agreement=options.self_training_agreement,
+        prior_weight=options.self_training_prior_weight,
+        agree_with_prior=options.self_training_agree, seed=options.seed,
     )  # fmt: skip
 
 
@@ -482,7 +488,8 @@ def train_classifier(
         )
         summary["self_training"] = dict(report)
         if learned is not None:
-            head, kind = learned.with_offset(zero_shot), "self-trained"
+            scale = options.self_training_prior_weight
+            head, kind = learned.with_offset(zero_shot, scale), "self-trained"
         elif start is not None:
             say("self-training kept nothing: the examples' prototype head is the model")
             head, kind = start, "prototype"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -138,9 +138,7 @@ def adapt(
         reason = str(
             trace.get("declined") or _gate_failure(rounds, options.self_training_agreement)
         )
-        out = _keep(classifier, report, reason)
-        out.encoder = remembered
-        return out
+        return _keep(classifier, report, reason, remembered)
     prior = head if isinstance(head, ZeroShotHead) else head.prior_
     if prior is not None:  # a trained head's own zero-shot offset, when it kept one
         learned.with_offset(prior, options.self_training_prior_weight)
@@ -149,15 +147,21 @@ def adapt(
     return adapted
 
 
-def _keep(classifier: Classifier, report: AdaptationReport, reason: str) -> Classifier:
-    """A copy of ``classifier`` with its own head, and the reason it was kept."""
-    from dataclasses import replace
-
+def _keep(
+    classifier: Classifier,
+    report: AdaptationReport,
+    reason: str,
+    encoder: RememberedEncoder | None = None,
+) -> Classifier:
+    """A copy of ``classifier`` with its own head (and ``encoder``, when the articles were
+    encoded), and the reason it was kept."""
     from newsdesk.classify.classifier import Classifier
 
     log.info("adaptation kept the %s head: %s", report.start, reason)
     out = Classifier(
-        classifier.taxonomy, classifier.encoder, classifier.head,
+        classifier.taxonomy,
+        classifier.encoder if encoder is None else encoder,
+        classifier.head,
         multi_label=classifier.multi_label, thresholds=classifier.thresholds,
         abstain_below=classifier.abstain_below,
     )  # fmt: skip

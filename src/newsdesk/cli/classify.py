@@ -148,8 +148,9 @@ def classify(
     """Classify articles and print one JSON line an article.
 
     Each line has id, section, confidence, lang and scores (every section's probability).
-    The input is streamed: memory stays flat however large it is. With --resume, a run that
-    was killed picks up after the last whole row of --output (.jsonl or .parquet).
+    The input is streamed: memory stays flat however large it is (with --adapt it is read
+    into memory first, to learn from it). With --resume, a run that was killed picks up after
+    the last whole row of --output (.jsonl or .parquet), with the same adapted model.
     Exit status: 0 when every row was classified, 3 when some were rejected (reported on stderr
     and written to --rejects), 2 on a usage error.
     """

@@ -127,13 +127,19 @@ def print_table(rows: list[dict[str, object]]) -> None:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def set_arguments(description: str) -> argparse.ArgumentParser:
+    """A parser with the options the adaptation benchmarks share: --data, --encoder, --set."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
         "--data", type=Path, default=Path(os.environ.get("NEWSDESK_DATA", DEFAULT_DATA))
     )
     parser.add_argument("--encoder", default="e5-small")
     parser.add_argument("--set", action="append", choices=[s.name for s in SETS])
+    return parser
+
+
+def main() -> None:
+    parser = set_arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--no-timing", action="store_true")
     parser.add_argument("--timing-only", action="store_true")
     args = parser.parse_args()

@@ -6,30 +6,31 @@
 Every candidate of :data:`GRID` adapts to every set of ``benchmarks/adapt.py`` (terse
 taxonomies, no labels). For each set left out, the candidate with the best mean accuracy on
 the other sets is chosen and scored on the one left out: that figure, not the in-sample best,
-is what a new outlet can expect. Embeddings come from the shared cache in ``benchmarks/out``.
+is what a new outlet can expect. Embeddings come from the shared cache in ``benchmarks/out``;
+each (set, candidate) accuracy is kept in ``benchmarks/out/tune_adapt.json``, so a grown grid
+only runs its new candidates (delete the file after changing self-training itself).
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import os
-from pathlib import Path
+import json
 
 import numpy as np
-from accuracy import DEFAULT_DATA
-from adapt import SETS, accuracy, load_set
-from cached_encoder import CachedEncoder
+from adapt import SETS, accuracy, load_set, set_arguments
+from cached_encoder import CACHE_DIR, CachedEncoder
 
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.training import TrainingOptions
 from newsdesk.encoders.base import get_encoder
 
 GRID = {
-    "self_training_prior_weight": [1.0, 0.5],
+    "self_training_prior_weight": [1.0, 0.5, 0.25, 0.0],
     "self_training_agree": [True, False],
     "self_training_shares": [(0.3, 0.6, 0.9), (0.3, 0.6, 0.9, 1.0, 1.0)],
 }
+
+RESULTS = CACHE_DIR.parent / "tune_adapt.json"
 
 
 def candidates() -> list[dict[str, object]]:
@@ -38,24 +39,24 @@ def candidates() -> list[dict[str, object]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--data", type=Path, default=Path(os.environ.get("NEWSDESK_DATA", DEFAULT_DATA))
-    )
-    parser.add_argument("--encoder", default="e5-small")
-    parser.add_argument("--set", action="append", choices=[s.name for s in SETS])
+    parser = set_arguments(__doc__.split("\n\n")[0])
     args = parser.parse_args()
     encoder = CachedEncoder(get_encoder(args.encoder), flush_every=512)
     chosen = [s for s in SETS if not args.set or s.name in args.set]
     grid = candidates()
+    done: dict[str, float] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     scores = np.zeros((len(grid), len(chosen)))
     for j, spec in enumerate(chosen):
         articles, labels, taxonomy = load_set(spec, args.data)
         zero = Classifier.zero_shot(taxonomy, encoder)
         for i, params in enumerate(grid):
-            options = TrainingOptions(**params)  # type: ignore[arg-type]
-            scores[i, j] = accuracy(zero.adapt(articles, options=options), articles, labels)
-            print(f"{spec.name}: {params} -> {scores[i, j]:.3f}", flush=True)
+            key = f"{spec.name}: {params}"
+            if key not in done:
+                options = TrainingOptions(**params)  # type: ignore[arg-type]
+                done[key] = accuracy(zero.adapt(articles, options=options), articles, labels)
+                RESULTS.write_text(json.dumps(done, indent=1) + "\n")
+            scores[i, j] = done[key]
+            print(f"{key} -> {scores[i, j]:.3f}", flush=True)
         encoder.save()
     print("\n| candidate | " + " | ".join(s.name for s in chosen) + " | mean |")
     print("|---|" + "---|" * (len(chosen) + 1))

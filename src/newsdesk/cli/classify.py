@@ -159,15 +159,13 @@ def classify(
     spec = ClassifierSpec(taxonomy, encoder, multi_label, model=str(model) if model else None)
     read = dict(text_column=text_column, title_column=title_column, id_column=id_column)
     if engine is Engine.RAY:
-        from newsdesk.cli.classify_ray import adapt_then_classify_on_ray, classify_on_ray
+        from newsdesk.cli.classify_ray import classify_on_ray
 
         settings = dict(workers=workers, cpus_per_worker=cpus_per_worker, address=ray_address)
         settings.update(encode_batch=batch_size, preserve_order=preserve_order)
-        job = (inputs or [], output, spec, settings, format, read, top_k, overwrite)
-        if adapt:
-            adapt_then_classify_on_ray(*job, adapt_save)
-        else:
-            classify_on_ray(*job)
+        classify_on_ray(
+            inputs or [], output, spec, settings, format, read, top_k, overwrite, adapt, adapt_save
+        )
         return
     sources = _sources(inputs or ([] if stdin_is_terminal() else [STDIN]), format)
     # before the model is built: its label vectors come out the same to the last bit in every

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from newsdesk.article import Article
+from newsdesk.classify.training import TrainingOptions
 from newsdesk.encoders.remembered import RememberedEncoder
 
 if TYPE_CHECKING:
     from newsdesk.classify.classifier import Classifier
-    from newsdesk.classify.training import TrainingOptions
 
-__all__ = ["ADAPT_LIMIT", "AdaptationReport", "adapt"]
+__all__ = ["ADAPT_LIMIT", "ADAPT_OPTIONS", "AdaptationReport", "adapt"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 # fits two linear heads on them, so the cost grows with this, and a few thousand articles a
 # section already show their sections' shape
 ADAPT_LIMIT = 20000
+# self-training's settings for adaptation, chosen by leave-one-set-out over the development
+# sets with one-line taxonomies (benchmarks/tune_adapt.py): the taxonomy only seeds the first
+# pseudo-labels; later rounds, and the adapted head, follow what the articles bear out
+ADAPT_OPTIONS = TrainingOptions(self_training_prior_weight=0.0, self_training_agree=False)
 
 
 @dataclass(frozen=True)
@@ -101,10 +105,10 @@ def adapt(
     from newsdesk.classify.classifier import Classifier, as_article
     from newsdesk.classify.linear import LinearHead
     from newsdesk.classify.prototype import PrototypeHead
-    from newsdesk.classify.training import TrainingOptions, self_train_from
+    from newsdesk.classify.training import self_train_from
     from newsdesk.classify.zero_shot import ZeroShotHead
 
-    options = options or TrainingOptions()
+    options = options or ADAPT_OPTIONS
     say = progress or (lambda message: log.info("%s", message))
     head = classifier.head
     chosen = _sample(len(articles), limit)
@@ -140,8 +144,9 @@ def adapt(
         )
         return _keep(classifier, report, reason, remembered)
     prior = head if isinstance(head, ZeroShotHead) else head.prior_
-    if prior is not None:  # a trained head's own zero-shot offset, when it kept one
-        learned.with_offset(prior, options.self_training_prior_weight)
+    weight = options.self_training_prior_weight
+    if prior is not None and weight > 0:  # a trained head's zero-shot offset, if it kept one
+        learned.with_offset(prior, weight)
     adapted = Classifier(classifier.taxonomy, remembered, learned)
     adapted.adaptation = report
     return adapted

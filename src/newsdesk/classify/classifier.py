@@ -113,7 +113,8 @@ class Classifier:
         fail self-training's check, the returned classifier keeps this one's head. Either way
         its ``adaptation`` says what happened (:class:`~newsdesk.classify.adapt.AdaptationReport`),
         and it remembers the articles' embeddings, so filing them does not encode them again.
-        ``options`` holds self-training's settings; ``progress`` receives one line a step.
+        ``options`` holds self-training's settings (default
+        :data:`~newsdesk.classify.adapt.ADAPT_OPTIONS`); ``progress`` receives one line a step.
         """
         from newsdesk.classify.adapt import adapt
 

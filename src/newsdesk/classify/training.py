@@ -489,7 +489,8 @@ def train_classifier(
         summary["self_training"] = dict(report)
         if learned is not None:
             scale = options.self_training_prior_weight
-            head, kind = learned.with_offset(zero_shot, scale), "self-trained"
+            head = learned.with_offset(zero_shot, scale) if scale > 0 else learned
+            kind = "self-trained"
         elif start is not None:
             say("self-training kept nothing: the examples' prototype head is the model")
             head, kind = start, "prototype"

@@ -31,8 +31,6 @@ from newsdesk.classify.training import TrainingOptions
 from newsdesk.encoders.base import Encoder, get_encoder
 from newsdesk.taxonomy import Taxonomy, load_taxonomy
 
-TERSE = DEFAULT_DATA.parent / "taxonomies" / "terse"
-
 
 @dataclass(frozen=True)
 class AdaptSet:
@@ -55,13 +53,18 @@ TIMED = "ant_multisource"  # its 5,000-article sample holds the 2,000 the timing
 TIMED_ARTICLES = 2000
 
 
+def terse_folder(data: Path) -> Path:
+    return data.parent / "taxonomies" / "terse"
+
+
 def load_set(spec: AdaptSet, data: Path) -> tuple[list[Article], list[str], Taxonomy]:
-    """The set's articles and labels, and its terse taxonomy restricted to the labels used."""
+    """The set's articles and labels, and its terse taxonomy (``taxonomies/terse`` beside the
+    ``data`` folder) restricted to the labels used."""
     bench = next(b for b in BENCHMARKS if b.name == spec.name)
     if spec.sample:
         bench = replace(bench, sample=spec.sample)
     articles, labels, _ = load_benchmark(bench, data)
-    return articles, labels, restricted(load_taxonomy(TERSE / spec.terse), set(labels))
+    return articles, labels, restricted(load_taxonomy(terse_folder(data) / spec.terse), set(labels))
 
 
 def accuracy(clf: Classifier, articles: list[Article], labels: list[str]) -> float:

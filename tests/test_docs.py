@@ -11,7 +11,7 @@ ROOT = Path(__file__).parents[1]
 README = ROOT / "README.md"
 PAGES = [README, ROOT / "CHANGELOG.md", ROOT / "CONTRIBUTING.md", *sorted(ROOT.glob("docs/*.md"))]
 # Pages the README links that other branches add; drop a name once its page is merged.
-COMING = {"docs/adapt.md", "docs/taxonomy-suggest.md"}
+COMING: set[str] = set()
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 

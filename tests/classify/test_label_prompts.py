@@ -5,6 +5,7 @@ import pytest
 from newsdesk.classify.label_prompts import label_prompts, readable_name
 from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.encoders.base import get_encoder
+from newsdesk.encoders.lexical import LexicalEncoder
 from newsdesk.taxonomy import Section, Taxonomy
 
 
@@ -41,6 +42,12 @@ def test_a_long_description_is_not_wrapped() -> None:
     assert prompts[:2] == ["Economy", "News about economy."]
 
 
+class SentenceReader(LexicalEncoder):
+    """Stands in for an encoder that reads sentences (e5, USE): the lexical one counts words."""
+
+    bag_of_words = False
+
+
 def test_prompts_join_each_section_s_own_texts() -> None:
     rich = " ".join(f"Sentence number {i} about markets." for i in range(5))
     taxonomy = Taxonomy(
@@ -51,10 +58,13 @@ def test_prompts_join_each_section_s_own_texts() -> None:
             Section("Other", other=True),
         ),
     )
-    head = ZeroShotHead(prompts=True).fit_taxonomy(taxonomy, get_encoder("lexical"))
+    head = ZeroShotHead(prompts=True).fit_taxonomy(taxonomy, SentenceReader())
     counts = [int((head.owners_ == k).sum()) for k in range(3)]
     assert counts[0] == 5 + 3  # its sentences, the name and the name in two templates
     assert counts[1] == 1 + 3 + 2  # its line, the name in three forms, the line in two
     assert counts[2] == 1  # a catch-all known by its name alone stays that way
-    plain = ZeroShotHead(prompts=False).fit_taxonomy(taxonomy, get_encoder("lexical"))
+    plain = ZeroShotHead(prompts=False).fit_taxonomy(taxonomy, SentenceReader())
     assert [int((plain.owners_ == k).sum()) for k in range(3)] == [5, 1, 1]
+    # a bag of words would only gain the templates' words: no prompts for it
+    words = ZeroShotHead(prompts=True).fit_taxonomy(taxonomy, get_encoder("lexical"))
+    assert [int((words.owners_ == k).sum()) for k in range(3)] == [5, 1, 1]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,6 +17,10 @@ from newsdesk.classify.heads import Head
 from newsdesk.classify.result import EncodedArticles, Prediction
 from newsdesk.encoders.base import Encoder, get_encoder
 from newsdesk.taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from newsdesk.classify.adapt import AdaptationReport
+    from newsdesk.classify.training import TrainingOptions
 
 __all__ = ["Classifier"]
 
@@ -57,6 +61,8 @@ class Classifier:
         self.multi_label = multi_label
         self.thresholds = thresholds or {}
         self.abstain_below = abstain_below
+        # what :meth:`adapt` did to make this classifier (None: it was not made by adapt)
+        self.adaptation: AdaptationReport | None = None
 
     @classmethod
     def load(cls, path: str | Path, encoder: Encoder | str | None = None) -> Classifier:
@@ -91,6 +97,28 @@ class Classifier:
         return cls(
             tax, enc, head, multi_label=tax.multi_label if multi_label is None else multi_label
         )
+
+    def adapt(
+        self,
+        articles: Sequence[Article | str],
+        *,
+        progress: Callable[[str], None] | None = None,
+        options: TrainingOptions | None = None,
+    ) -> Classifier:
+        """A classifier adapted to ``articles``: self-trained on them, without labels.
+
+        The articles are encoded once; a linear head is self-trained on them from this
+        classifier's reading (its zero-shot head, or a trained model's head), as
+        ``newsdesk train --unlabeled`` does. When the archive is too small or the pseudo-labels
+        fail self-training's check, the returned classifier keeps this one's head. Either way
+        its ``adaptation`` says what happened (:class:`~newsdesk.classify.adapt.AdaptationReport`),
+        and it remembers the articles' embeddings, so filing them does not encode them again.
+        ``options`` holds self-training's settings (default
+        :data:`~newsdesk.classify.adapt.ADAPT_OPTIONS`); ``progress`` receives one line a step.
+        """
+        from newsdesk.classify.adapt import adapt
+
+        return adapt(self, articles, options=options, progress=progress)
 
     def encode(self, articles: Sequence[Article]) -> EncodedArticles:
         """Embed ``articles`` with this classifier's encoder."""

@@ -20,6 +20,7 @@ passes, the result is ``None``: keep the zero-shot head.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -71,13 +72,17 @@ def self_train(
     labeled_weight: float = 3.0,
     min_per_section: int = 30,
     min_agreement: float = 0.85,
+    prior_weight: float = 1.0,
+    agree_with_prior: bool = True,
     seed: int = 0,
 ) -> tuple[LinearHead | None, SelfTrainingReport]:
     """A linear head learned from ``archive`` (columns of the arrays in ``classes`` order).
 
     ``initial_probs`` give the first pseudo-labels, ``prior_log_probs`` the prior head's
     log-probabilities on the archive (zero-shot's, or with examples the examples' head's),
-    which every round's labels are the product with. Returns
+    which every round's labels are the product with (the prior raised to ``prior_weight``).
+    Without examples, rounds after the first learn only from the articles whose label the
+    prior gives too, unless ``agree_with_prior`` is off. Returns
     ``(None, report)`` when the gates leave nothing learned.
     """
     report = SelfTrainingReport(rounds=[], kept=0)
@@ -95,7 +100,7 @@ def self_train(
     has_labels = labeled is not None and labels is not None and len(labels) > 0
     for round_number, share in enumerate(shares, start=1):
         rows = confident_subset(probs, share)
-        if round_number > 1 and not has_labels:  # consistent with the taxonomy's own reading
+        if round_number > 1 and not has_labels and agree_with_prior:  # the taxonomy's reading
             rows = rows[probs[rows].argmax(axis=1) == prior_pred[rows]]
         pseudo = np.array([classes[i] for i in probs[rows].argmax(axis=1)], dtype=object)
         half = rng.permutation(len(rows)) < len(rows) // 2
@@ -109,7 +114,12 @@ def self_train(
         check = make_head().fit(archive.subset(rows[half]), list(pseudo[half]), classes=classes)
         heard = _full(check, archive.subset(rows[~half]), classes)  # the examples' own reading
         agreement = float(np.mean(np.array(classes)[heard.argmax(axis=1)] == pseudo[~half]))
-        entry = {"round": round_number, "pseudo_labels": len(rows), "agreement": agreement}
+        entry = {
+            "round": round_number,
+            "pseudo_labels": len(rows),
+            "agreement": agreement,
+            "per_section": {c: int(n) for c, n in Counter(pseudo).most_common()},
+        }
         report["rounds"].append(entry)  # type: ignore[attr-defined]
         if agreement < min_agreement:
             log.info(
@@ -129,7 +139,7 @@ def self_train(
             targets = [*targets, *labels]
             weights = np.concatenate([weights, np.full(len(labels), labeled_weight)])
         head = make_head().fit(data, targets, classes=classes, sample_weight=weights)
-        probs = softmax(_full(head, archive, classes) + prior_log_probs)
+        probs = softmax(_full(head, archive, classes) + prior_weight * prior_log_probs)
         report["kept"] = round_number
         log.info(
             "self-training round %d: %d pseudo-labels, held-out agreement %.1f%%",

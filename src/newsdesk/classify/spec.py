@@ -22,7 +22,9 @@ class ClassifierSpec:
     ``encoder`` then overrides the model's only when it is not the default.
     ``multi_label`` turns multi-label output on (otherwise the taxonomy decides). ``threads``
     caps the encoder's threads: a Ray actor given one core runs one thread, not one a core
-    of the machine it shares with other actors.
+    of the machine it shares with other actors. ``cached`` reads and writes the article
+    vectors through the on-disk embedding cache, so a job whose articles were encoded
+    beforehand (``classify --adapt --engine ray``) does not encode them again.
     """
 
     taxonomy: str = "default"
@@ -30,9 +32,18 @@ class ClassifierSpec:
     multi_label: bool = False
     threads: int | None = None
     model: str | None = None
+    cached: bool = False
 
     def build(self) -> Classifier:
         """Load the taxonomy and encoder (or the model) and return the classifier."""
+        clf = self._build()
+        if self.cached:
+            from newsdesk.encoders.cache import CachedEncoder
+
+            clf.encoder = CachedEncoder(clf.encoder)
+        return clf
+
+    def _build(self) -> Classifier:
         if self.model is not None:
             # the model's own encoder runs with its default threads (``threads`` applies to
             # an encoder named here)

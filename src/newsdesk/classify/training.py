@@ -28,7 +28,7 @@ from newsdesk.classify.linear import Design, LinearHead
 from newsdesk.classify.logistic import LogisticFit, log_softmax
 from newsdesk.classify.prototype import PrototypeHead
 from newsdesk.classify.result import EncodedArticles
-from newsdesk.classify.self_training import self_train
+from newsdesk.classify.self_training import SelfTrainingReport, self_train
 from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.encoders.base import Encoder
 from newsdesk.encoders.onnx_text import available_cores
@@ -44,6 +44,8 @@ __all__ = [
     "TrainedModel",
     "TrainingOptions",
     "encoding_passes",
+    "self_train_from",
+    "starting_point",
     "stratified_folds",
     "train_classifier",
     "uses_sources",
@@ -90,6 +92,10 @@ class TrainingOptions:
     self_training_C: float = 0.1
     self_training_min: int = 30  # archive articles a section below which it is not used
     self_training_agreement: float = 0.85  # held-out agreement a round must reach
+    # the prior's log-probabilities count this much beside the learned head's, in each
+    # round's relabelling and in the final head (its offset scale)
+    self_training_prior_weight: float = 1.0
+    self_training_agree: bool = True  # rounds after the first: only labels the prior gives too
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -366,6 +372,57 @@ def _held_out_metrics(
     }
 
 
+def starting_point(
+    head: ZeroShotHead | LinearHead | PrototypeHead,
+    archive: EncodedArticles,
+    classes: Sequence[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Self-training's first pseudo-label probabilities and its prior's log-probabilities on
+    ``archive`` (``classes`` columns), read from ``head``.
+
+    A zero-shot head seeds from its copy without the catch-all's default win
+    (:func:`without_fallback`); any other head (the examples' prototypes, a trained model's
+    head) seeds from its own calibrated probabilities, which are also the prior.
+    """
+    if isinstance(head, ZeroShotHead):
+        evidence = head.evidence(archive)  # keyword hits measured once, for both heads
+        first = without_fallback(head)
+        initial = softmax(first.combine(evidence) / first.temperature)
+        return initial, log_softmax(head.combine(evidence) / head.temperature)
+    assert head.classes_ is not None
+    logits = np.full((len(archive), len(classes)), -30.0)
+    logits[:, _columns(classes, head.classes_)] = head.decision_function(archive)
+    prior_log_probs = log_softmax(logits / head.temperature_)
+    return np.exp(prior_log_probs), prior_log_probs
+
+
+def self_train_from(
+    start: ZeroShotHead | LinearHead | PrototypeHead,
+    archive: EncodedArticles,
+    classes: Sequence[str],
+    options: TrainingOptions,
+    *,
+    labeled: EncodedArticles | None = None,
+    labels: Sequence[Any] | None = None,
+) -> tuple[LinearHead | None, SelfTrainingReport]:
+    """Self-train a linear head on ``archive`` from ``start``'s reading of it
+    (:func:`~newsdesk.classify.self_training.self_train`, with ``options``' settings);
+    ``newsdesk train --unlabeled`` and :meth:`Classifier.adapt` both learn through it."""
+    initial, prior_log_probs = starting_point(start, archive, classes)
+    return self_train(
+        archive, initial, prior_log_probs, classes,
+        lambda: _linear(
+            options, len(archive), lexical=options.self_training_lexical,
+            C=options.self_training_C, prior_weight=0.0,
+        ),
+        labeled=labeled, labels=labels, shares=options.self_training_shares,
+        min_per_section=options.self_training_min,
+        min_agreement=options.self_training_agreement,
+        prior_weight=options.self_training_prior_weight,
+        agree_with_prior=options.self_training_agree, seed=options.seed,
+    )  # fmt: skip
+
+
 def train_classifier(
     taxonomy: Taxonomy,
     encoder: Encoder,
@@ -422,30 +479,18 @@ def train_classifier(
             start.temperature_ = fit_temperature(
                 start.loo_decision_function(labeled, y), primary, pull=options.temperature_pull
             )
-            # every round's labels lean on the examples' head (zero-shot corrected by the
-            # examples), not on zero-shot alone: where the descriptions misfile most examples
-            # (huffpost_headlines) zero-shot as the prior cost 2.7 points against the examples
-            prior_log_probs = log_softmax(start.decision_function(archive) / start.temperature_)
-            initial = np.exp(prior_log_probs)
-        else:
-            evidence = zero_shot.evidence(archive)  # keyword hits measured once, for both heads
-            first = without_fallback(zero_shot)
-            initial = softmax(first.combine(evidence) / first.temperature)
-            prior_log_probs = log_softmax(zero_shot.combine(evidence) / zero_shot.temperature)
+        # every round's labels lean on the examples' head (zero-shot corrected by the
+        # examples), not on zero-shot alone: where the descriptions misfile most examples
+        # (huffpost_headlines) zero-shot as the prior cost 2.7 points against the examples
         say(f"self-training on the archive ({len(options.self_training_shares)} rounds at most)")
-        learned, report = self_train(
-            archive, initial, prior_log_probs, classes,
-            lambda: _linear(
-                options, len(archive), lexical=options.self_training_lexical,
-                C=options.self_training_C, prior_weight=0.0,
-            ),
-            labeled=labeled, labels=y or None, shares=options.self_training_shares,
-            min_per_section=options.self_training_min,
-            min_agreement=options.self_training_agreement, seed=options.seed,
-        )  # fmt: skip
+        learned, report = self_train_from(
+            start or zero_shot, archive, classes, options, labeled=labeled, labels=y or None
+        )
         summary["self_training"] = dict(report)
         if learned is not None:
-            head, kind = learned.with_offset(zero_shot), "self-trained"
+            scale = options.self_training_prior_weight
+            head = learned.with_offset(zero_shot, scale) if scale > 0 else learned
+            kind = "self-trained"
         elif start is not None:
             say("self-training kept nothing: the examples' prototype head is the model")
             head, kind = start, "prototype"

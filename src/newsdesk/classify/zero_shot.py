@@ -8,6 +8,7 @@ How an article is scored against a section:
    matches an article about any one of them. With ``prompts``, a section is also known by
    label prompts: its name, and a short line, alone and wrapped in news-like sentences
    (:mod:`newsdesk.classify.label_prompts`), which is most of what a one-line taxonomy gives.
+   An encoder that counts words (``bag_of_words``, the lexical one) gets no prompts.
 2. **Relative similarity.** Raw cosines of e5 all sit in 0.7-0.9, and some prototypes are
    close to every news text. A prototype's cosine is lowered by part (``background``) of its
    cosine to the encoder's mean news article (:mod:`newsdesk.encoders.background`) and by part
@@ -187,9 +188,10 @@ class ZeroShotHead:
         """Embed every section's label texts and their reference statistics."""
         texts: list[str] = []
         owners: list[int] = []
+        prompts = self.prompts and not getattr(encoder, "bag_of_words", False)
         for k, section in enumerate(taxonomy.sections):
             own = section_texts(section)
-            if self.prompts and not (section.other and own == [section.name]):
+            if prompts and not (section.other and own == [section.name]):
                 own = list(dict.fromkeys(own + label_prompts(section)))
             texts += own
             owners += [k] * len(own)

@@ -15,6 +15,8 @@ from typer.core import TyperCommand
 from newsdesk.article import Article, detect_language
 from newsdesk.classify.spec import ClassifierSpec
 from newsdesk.classify.threads import limit_blas_threads
+from newsdesk.cli.classify_adapt import adapted_classifier
+from newsdesk.cli.classify_adapt import finish as finish_adapted
 from newsdesk.errors import (
     EncoderError,
     MissingExtraError,
@@ -138,15 +140,27 @@ def classify(
         "--verbose",
         help="With --engine ray: show Ray's own output, not keep it in OUTPUT/_ray.log.",
     ),
+    adapt: bool = typer.Option(
+        False,
+        "--adapt",
+        help="Self-train on the input (no labels) before filing it: reads the whole input "
+        "into memory, encodes it once, and files it with the adapted head.",
+    ),
+    adapt_save: Path | None = typer.Option(
+        None, "--adapt-save", help="With --adapt: also save the adapted model here (--model)."
+    ),
 ) -> None:
     """Classify articles and print one JSON line an article.
 
     Each line has id, section, confidence, lang and scores (every section's probability).
-    The input is streamed: memory stays flat however large it is. With --resume, a run that
-    was killed picks up after the last whole row of --output (.jsonl or .parquet).
+    The input is streamed: memory stays flat however large it is (with --adapt it is read
+    into memory first, to learn from it). With --resume, a run that was killed picks up after
+    the last whole row of --output (.jsonl or .parquet), with the same adapted model.
     Exit status: 0 when every row was classified, 3 when some were rejected (reported on stderr
     and written to --rejects), 2 on a usage error.
     """
+    if adapt_save is not None and not adapt:
+        usage_error("--adapt-save needs --adapt")
     spec = ClassifierSpec(taxonomy, encoder, multi_label, model=str(model) if model else None)
     read = dict(text_column=text_column, title_column=title_column, id_column=id_column)
     if engine is Engine.RAY:
@@ -155,7 +169,8 @@ def classify(
         settings = dict(workers=workers, cpus_per_worker=cpus_per_worker, address=ray_address)
         settings.update(encode_batch=batch_size, preserve_order=preserve_order)
         classify_on_ray(inputs or [], output, spec, settings, format, read, top_k, overwrite,
-                        resume=resume, rejects=rejects, verbose=verbose)  # fmt: skip
+                        resume=resume, rejects=rejects, verbose=verbose, adapt=adapt,
+                        adapt_save=adapt_save)  # fmt: skip
         return
     sources = _sources(inputs or ([] if stdin_is_terminal() else [STDIN]), format, text_column)
     # before the model is built: its label vectors come out the same to the last bit in every
@@ -176,6 +191,10 @@ def classify(
         progress = stack.enter_context(_Progress(sources, format, text_column))
         report = stack.enter_context(_RejectReport(rejects, progress, resumed=sink.done))
         articles = _read_all(sources, dict(read, format=format), report)
+        if adapt:
+            clf, articles = adapted_classifier(
+                clf, articles, output=output, written=sink.done, save=adapt_save
+            )
         try:
             write_predictions(
                 articles, predict, sink, batch_size=batch_size,
@@ -183,6 +202,8 @@ def classify(
             )  # fmt: skip
         except ReaderError as exc:  # --resume on another input
             usage_error(str(exc))
+    if adapt:
+        finish_adapted(output)
     if report.count:
         typer.echo(f"{report.count} row(s) rejected", err=True)
         raise typer.Exit(EXIT_REJECTED)

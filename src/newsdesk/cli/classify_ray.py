@@ -12,15 +12,22 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from tempfile import TemporaryDirectory
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 
 from newsdesk.classify.spec import ClassifierSpec
+from newsdesk.encoders.base import DEFAULT_ENCODER
+from newsdesk.encoders.cache import CachedEncoder
 from newsdesk.errors import NewsdeskError
 from newsdesk.io import JsonLinesWriter, Rejected, count_records
-from newsdesk.io.readers import InputFormat
+from newsdesk.io.readers import InputFormat, read_articles
+
+if TYPE_CHECKING:
+    from newsdesk.scale.ray_job import RaySettings
 
 RAY_LOG = "_ray.log"  # a leading '_': readers of the output folder's Parquet files skip it
 
@@ -38,11 +45,15 @@ def classify_on_ray(
     resume: bool = False,
     rejects: str | None = None,
     verbose: bool = False,
+    adapt: bool = False,
+    adapt_save: Path | None = None,
 ) -> None:
     """Run the job, with progress, rejects and a one-line summary on stderr.
 
     Exit 3 when rows were rejected, 2 on a usage error (a missing extra, unreadable inputs,
-    a full output folder, a cluster that does not answer).
+    a full output folder, a cluster that does not answer). With ``adapt``, the job files with
+    a model adapted to the input (:func:`adapted_spec`), saved to ``adapt_save`` or a
+    temporary folder.
     """
     from newsdesk.cli.classify import EXIT_REJECTED, usage_error
 
@@ -55,14 +66,20 @@ def classify_on_ray(
         from newsdesk.scale.cluster import stderr_to_file
         from newsdesk.scale.ray_job import RaySettings, classify_with_ray
 
+        ray_settings = RaySettings(**settings, worker_logs=verbose)
         with ExitStack() as stack:
             err = stack.enter_context(stderr_to_file(log_path)) if log_path else sys.stderr
             report = stack.enter_context(_Report(err, inputs, format, read_options["text_column"]))
+            if adapt:
+                folder = adapt_save or Path(
+                    stack.enter_context(TemporaryDirectory(prefix="newsdesk-adapted-"))
+                )
+                spec = adapted_spec(inputs, spec, ray_settings, format, read_options, folder)
             result = classify_with_ray(
                 inputs,
                 output,
                 spec,
-                RaySettings(**settings, worker_logs=verbose),
+                ray_settings,
                 format=format,
                 read_options=read_options,
                 top_k=top_k or None,
@@ -157,3 +174,38 @@ def _count(inputs: list[str], format: InputFormat | None, column: str) -> int:
         return sum(count_records(f, format=fmt, text_column=column) or 0 for f in files)
     except (NewsdeskError, OSError):  # the job itself says what is wrong with the inputs
         return 0
+
+
+def adapted_spec(
+    inputs: list[str],
+    spec: ClassifierSpec,
+    settings: RaySettings,
+    format: InputFormat | None,
+    read_options: dict[str, Any],
+    folder: Path,
+) -> ClassifierSpec:
+    """Adapt ``spec``'s classifier to ``inputs`` and save it to ``folder``: the articles are
+    encoded on Ray into the embedding cache, and adapted to here (reading the cache).
+
+    The returned spec loads the adapted model and reads the vectors from the same cache, so
+    the actors filing the input do not encode it again; actors on other machines need the
+    folder and the cache on a shared file system, or they encode again.
+    """
+    from newsdesk.cli.classify_adapt import adapt_and_report, save_adapted, say
+    from newsdesk.scale.embed_job import fill_cache_with_ray
+    from newsdesk.scale.inputs import resolve_inputs
+
+    fmt, files = resolve_inputs(list(inputs), format)
+    articles = [a for path in files for a in read_articles(path, format=fmt, **read_options)]
+    clf = replace(spec, cached=True).build()
+    cache = clf.encoder
+    assert isinstance(cache, CachedEncoder)
+    say(f"encoding {len(articles)} articles on Ray ({settings.workers} actors)")
+    # the name actors build the encoder from: the model's own unless one is named
+    name = spec.encoder if spec.model is None or spec.encoder != DEFAULT_ENCODER else None
+    encoded = fill_cache_with_ray(
+        cache, name or cache.name, [[a.content for a in articles]], settings
+    )
+    say(f"encoded {encoded.texts} articles on Ray in {encoded.seconds:.1f}s")
+    save_adapted(adapt_and_report(clf, articles), clf, folder)
+    return replace(spec, model=str(folder), cached=True)

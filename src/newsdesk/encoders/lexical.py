@@ -24,6 +24,9 @@ class LexicalEncoder:
     """Hashed word unigrams/bigrams and character 3-grams, TF-weighted and L2-normalized."""
 
     name = "lexical"
+    # it counts words, it does not read sentences: label prompts would add only their
+    # templates' words to every section (the zero-shot head leaves them out)
+    bag_of_words = True
 
     def __init__(self, dim: int = 2048) -> None:
         self.dim = dim

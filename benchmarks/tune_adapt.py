@@ -1,0 +1,74 @@
+"""Choose ``--adapt``'s self-training settings by leave-one-set-out over the development sets.
+
+    python benchmarks/tune_adapt.py
+    python benchmarks/tune_adapt.py --set bbc_news --set masakhanews/eng
+
+Every candidate of :data:`GRID` adapts to every set of ``benchmarks/adapt.py`` (terse
+taxonomies, no labels). For each set left out, the candidate with the best mean accuracy on
+the other sets is chosen and scored on the one left out: that figure, not the in-sample best,
+is what a new outlet can expect. Embeddings come from the shared cache in ``benchmarks/out``;
+each (set, candidate) accuracy is kept in ``benchmarks/out/tune_adapt.json``, so a grown grid
+only runs its new candidates (delete the file after changing self-training itself).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+from adapt import SETS, accuracy, load_set, set_arguments
+from cached_encoder import CACHE_DIR, CachedEncoder
+
+from newsdesk.classify.classifier import Classifier
+from newsdesk.classify.training import TrainingOptions
+from newsdesk.encoders.base import get_encoder
+
+GRID = {
+    "self_training_prior_weight": [1.0, 0.5, 0.25, 0.0],
+    "self_training_agree": [True, False],
+    "self_training_shares": [(0.3, 0.6, 0.9), (0.3, 0.6, 0.9, 1.0, 1.0)],
+}
+
+RESULTS = CACHE_DIR.parent / "tune_adapt.json"
+
+
+def candidates() -> list[dict[str, object]]:
+    keys = list(GRID)
+    return [dict(zip(keys, values, strict=True)) for values in itertools.product(*GRID.values())]
+
+
+def main() -> None:
+    parser = set_arguments(__doc__.split("\n\n")[0])
+    args = parser.parse_args()
+    encoder = CachedEncoder(get_encoder(args.encoder), flush_every=512)
+    chosen = [s for s in SETS if not args.set or s.name in args.set]
+    grid = candidates()
+    done: dict[str, float] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    scores = np.zeros((len(grid), len(chosen)))
+    for j, spec in enumerate(chosen):
+        articles, labels, taxonomy = load_set(spec, args.data)
+        zero = Classifier.zero_shot(taxonomy, encoder)
+        for i, params in enumerate(grid):
+            key = f"{spec.name}: {params}"
+            if key not in done:
+                options = TrainingOptions(**params)  # type: ignore[arg-type]
+                done[key] = accuracy(zero.adapt(articles, options=options), articles, labels)
+                RESULTS.write_text(json.dumps(done, indent=1) + "\n")
+            scores[i, j] = done[key]
+            print(f"{key} -> {scores[i, j]:.3f}", flush=True)
+        encoder.save()
+    print("\n| candidate | " + " | ".join(s.name for s in chosen) + " | mean |")
+    print("|---|" + "---|" * (len(chosen) + 1))
+    for params, row in zip(grid, scores, strict=True):
+        print(f"| {params} | " + " | ".join(f"{x:.3f}" for x in row) + f" | {row.mean():.3f} |")
+    print("\n| left out | chosen on the others | its accuracy | in-sample best |")
+    print("|---|---|---|---|")
+    for j, spec in enumerate(chosen):
+        others = np.delete(scores, j, axis=1).mean(axis=1)
+        best = int(np.argmax(others))
+        print(f"| {spec.name} | {grid[best]} | {scores[best, j]:.3f} | {scores[:, j].max():.3f} |")
+
+
+if __name__ == "__main__":
+    main()

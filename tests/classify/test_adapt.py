@@ -1,0 +1,111 @@
+"""Adapting a classifier to an unlabeled archive (``Classifier.adapt``), and its refusals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from newsdesk.article import Article
+from newsdesk.classify.classifier import Classifier
+from newsdesk.classify.dataset import LabeledArticles
+from newsdesk.classify.training import train_classifier
+from newsdesk.encoders.base import Role
+from newsdesk.encoders.lexical import LexicalEncoder
+from newsdesk.taxonomy import load_taxonomy
+
+DATA = Path(__file__).parents[1] / "data"
+# three topics, each a vocabulary of its own; one article in four names its section
+TERSE = load_taxonomy(DATA / "terse-taxonomy.yaml")  # "Sport.", "The economy.", "Politics."
+ENCODER = LexicalEncoder()
+
+
+def archive(name: str) -> tuple[list[Article], list[str | None]]:
+    rows = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
+    articles = [Article(text=r["text"], id=r["id"], lang="en") for r in rows]
+    return articles, [r.get("label") for r in rows]
+
+
+def accuracy(clf: Classifier, articles: list[Article], gold: Sequence[str | None]) -> float:
+    calls = [p.section for p in clf.classify_many(articles)]
+    return float(np.mean([c == g for c, g in zip(calls, gold, strict=True)]))
+
+
+def test_adapting_to_topics_a_terse_line_names_learns_them() -> None:
+    articles, gold = archive("terse-archive.jsonl")
+    zero = Classifier.zero_shot(TERSE, ENCODER)
+    adapted = zero.adapt(articles)
+    report = adapted.adaptation
+    assert report is not None and report.adapted and report.start == "zero-shot"
+    assert report.kept_rounds >= 1 and report.articles == len(articles)
+    last = report.rounds[report.kept_rounds - 1]
+    assert report.learned_from == last["per_section"]
+    assert set(report.learned_from) == set(TERSE.names)
+    assert sum(report.learned_from.values()) == last["pseudo_labels"]
+    assert accuracy(zero, articles, gold) < 0.6  # most articles do not name their section
+    assert accuracy(adapted, articles, gold) >= 0.85
+    assert "adapted the zero-shot head to 180 articles" in report.summary()
+    assert zero.adaptation is None and zero.head.kind == "zero-shot"  # the original is kept
+
+
+def test_an_archive_too_small_keeps_the_head_and_says_why() -> None:
+    articles, _ = archive("terse-archive.jsonl")
+    zero = Classifier.zero_shot(TERSE, ENCODER)
+    kept = zero.adapt(articles[:40])
+    assert kept.adaptation is not None and not kept.adaptation.adapted
+    assert kept.adaptation.kept_head_because == (
+        "an archive of 40 articles is too small for 3 sections (self-training needs 30 a section)"
+    )
+    assert kept.head is zero.head
+    np.testing.assert_array_equal(kept.predict_proba(articles), zero.predict_proba(articles))
+
+
+def test_an_off_topic_archive_fails_the_check_and_keeps_the_head() -> None:
+    articles, _ = archive("off-topic-archive.jsonl")  # recipes: no section fits
+    kept = Classifier.zero_shot(TERSE, ENCODER).adapt(articles)
+    report = kept.adaptation
+    assert report is not None and not report.adapted and report.kept_rounds == 0
+    assert report.kept_head_because is not None
+    assert report.kept_head_because.startswith("round 1 failed the check")
+    assert report.rounds[0]["agreement"] < 0.85
+    assert "adaptation kept the zero-shot head: round 1 failed" in report.summary()
+
+
+class CountingEncoder(LexicalEncoder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.passages: list[str] = []
+
+    def encode(self, texts: Sequence[str], role: Role = Role.PASSAGE) -> np.ndarray:
+        if role is Role.PASSAGE:
+            self.passages += list(texts)
+        return super().encode(texts, role)
+
+
+def test_the_archive_is_encoded_once_for_adapting_and_filing() -> None:
+    articles, _ = archive("terse-archive.jsonl")
+    counting = CountingEncoder()
+    zero = Classifier.zero_shot(TERSE, counting)
+    counting.passages.clear()  # the taxonomy's lines
+    adapted = zero.adapt(articles)
+    assert len(counting.passages) == len(articles)
+    list(adapted.classify_many(articles))
+    assert len(counting.passages) == len(articles)  # filing read the remembered vectors
+    adapted.classify("A new text about the league final")
+    assert counting.passages[-1] == "A new text about the league final"
+    assert adapted.encoder.fingerprint == counting.fingerprint
+
+
+def test_adapting_a_trained_model_starts_from_its_head() -> None:
+    articles, gold = archive("terse-archive.jsonl")
+    first = {label: next(a for a, g in zip(articles, gold, strict=True) if g == label)
+             for label in TERSE.names}  # fmt: skip
+    examples = LabeledArticles(list(first.values()), [[label] for label in first])
+    trained = train_classifier(TERSE, ENCODER, examples).classifier
+    assert trained.head.kind == "prototype"
+    adapted = trained.adapt(articles)
+    assert adapted.adaptation is not None and adapted.adaptation.adapted
+    assert adapted.adaptation.start == "prototype"
+    assert accuracy(adapted, articles, gold) >= max(0.85, accuracy(trained, articles, gold))

@@ -116,7 +116,8 @@ class LinearHead:
     ``lexical_weight`` scales it against the standardized embedding; ``sources`` crosses the
     n-grams with each article's ``source`` (a feed's own filing habits); ``prior_weight``
     is the offset's starting scale (0: no zero-shot offset even when a prior is given);
-    ``centroids`` adds the example centroids' scores as a second offset (single-label only).
+    ``centroids`` adds the example centroids' scores as a second offset (single-label only),
+    whose scale ``centroids_at_zero`` fits even at ``C = 0`` (training only: not saved).
     """
 
     kind = "linear"
@@ -137,6 +138,7 @@ class LinearHead:
         max_iter: int = 300,
         sources: bool = False,
         centroids: bool = False,
+        centroids_at_zero: bool = False,
     ) -> None:
         self.C = C
         self.lexical = lexical
@@ -152,6 +154,7 @@ class LinearHead:
         self.max_iter = max_iter
         self.sources = sources
         self.centroids = centroids and not multi_label
+        self.centroids_at_zero = centroids_at_zero
         self.classes_: list[str] | None = None
         self.temperature_: float = 1.0
         self.prior_: ZeroShotHead | None = None
@@ -248,14 +251,17 @@ class LinearHead:
         )  # fmt: skip
 
     def solve(
-        self, design: Design, C: float | None = None, init: LogisticFit | None = None
-    ) -> LogisticFit:
-        """Weights for ``design`` (all its rows) at penalty ``1 / C`` (``self.C`` by default)."""
+        self, design: Design, C: float | None = None, init: LogisticFit | None = None,
+        centroids_at_zero: bool | None = None,
+    ) -> LogisticFit:  # fmt: skip
+        """Weights for ``design`` (all its rows) at penalty ``1 / C`` (``self.C`` by default);
+        ``centroids_at_zero`` overrides the head's own for this fit."""
+        at_zero = self.centroids_at_zero if centroids_at_zero is None else centroids_at_zero
         return fit_logistic(
             design.dense, design.target, sparse=design.sparse, offset=design.offset,
             C=self.C if C is None else C, weights=design.weights,
             multi_label=self.multi_label, init=init, max_iter=self.max_iter,
-            centroids=design.centroids,
+            centroids=design.centroids, centroids_at_zero=at_zero,
         )  # fmt: skip
 
     def adopt(self, fit: LogisticFit) -> LinearHead:

@@ -79,6 +79,7 @@ def fit_logistic(
     tol: float = 1e-4,
     offset_penalty: float = 1.0,
     centroids: np.ndarray | None = None,
+    centroids_at_zero: bool = False,
 ) -> LogisticFit:
     """Minimise ``sum(weights * loss) + |W|^2 / (2C) + |V|^2 / (2C) + r (a - 1)^2 / 2``.
 
@@ -94,7 +95,9 @@ def fit_logistic(
     unpenalized ``a`` grows without bound and one held-out miss then costs a huge log loss.
     Next to thousands of articles' losses it is negligible. ``centroids``, optional ``(n, k)``
     scores of each row against each class's example centroid, is a second offset with its own
-    scale ``c`` (starting at 0, penalized like ``a`` toward 0; held at 0 when ``C = 0``).
+    scale ``c`` (starting at 0, penalized like ``a`` toward 0). ``C = 0`` holds ``c`` at 0
+    (the prior alone) unless ``centroids_at_zero``: then it fits both scales, the prior and
+    what the examples' centroids say, weighed against each other by the examples themselves.
     """
     n, k = target.shape
     d = dense.shape[1]
@@ -160,7 +163,7 @@ def fit_logistic(
         free[: n_w + (k if off is not None else 0)] = False
     if off is None:
         free[-2] = False
-    if cen is None or frozen:  # C = 0 stays the prior alone, recalibrated
+    if cen is None or (frozen and not centroids_at_zero):  # the prior alone, recalibrated
         free[-1], theta0[-1] = False, 0.0
     theta0[~free & (np.arange(len(theta0)) < n_w + k)] = 0.0
     theta, iterations = lbfgs(objective, theta0, free, max_iter=max_iter, gtol=tol * n)

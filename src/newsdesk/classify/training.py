@@ -83,6 +83,7 @@ class TrainingOptions:
     sources: bool | None = None  # cross n-grams with articles' sources; None: when they vary
     centroids: bool = True  # example centroids' scores as a second offset (single-label) ...
     centroids_max: int = 200  # ... up to this median of examples a section (then W learns it)
+    centroids_at_zero: bool = True  # C = 0 fits the centroid offset's scale beside the prior's
     folds: int | None = None  # held-out folds for calibration (None: by data size)
     abstain_min: int = 200  # held-out articles needed to tune abstention (fewer: too noisy)
     self_training_shares: tuple[float, ...] = (0.3, 0.6, 0.9)
@@ -187,6 +188,7 @@ def _linear(
         multi_label=options.multi_label,
         sources=sources and lexical,
         centroids=centroids,
+        centroids_at_zero=options.centroids_at_zero,
     )
 
 
@@ -275,6 +277,9 @@ def _fit_linear(
         fitted = _adopt(head, design, with_prior, head.lexical_weight, c, None)
         return fitted, np.zeros((0, len(classes))), {}
     held = {cand: np.zeros(design.target.shape) for cand in candidates}
+    # with the centroid offset free at C = 0, the prior alone is fitted beside it on the folds
+    alone_too = head.centroids and head.centroids_at_zero
+    alone = {c[:2]: np.zeros(design.target.shape) for c in candidates if c[2] == 0 and alone_too}
     fold_of = stratified_folds(primary, folds, options.seed)
     last: dict[Candidate, LogisticFit] = {}  # the last fold's fit: the final fit starts there
 
@@ -286,6 +291,9 @@ def _fit_linear(
         for cand in [x for x in candidates if x[:2] == (keep, weight)]:
             init = head.solve(part, cand[2], init)
             held[cand][test] = held_out.logits(init)
+            if cand[2] == 0 and cand[:2] in alone:
+                prior_only = head.solve(part, 0.0, centroids_at_zero=False)
+                alone[cand[:2]][test] = held_out.logits(prior_only)
             if fold == folds - 1:
                 last[cand] = init
 
@@ -310,10 +318,21 @@ def _fit_linear(
         else min(candidates, key=losses.__getitem__)
     )
     keep, weight, c = best
+    # C = 0 with the examples' centroids, or the prior alone where that is no worse held out
+    # (examples that teach nothing must not move zero-shot's ranking)
+    alone_losses = {
+        group: float(_held_out_loss(v, design.target, options.multi_label).mean())
+        for group, v in alone.items()
+    }
+    prior_alone = c == 0 and best[:2] in alone and alone_losses[best[:2]] <= losses[best]
+    if prior_alone:
+        held[best] = alone[best[:2]]
+        head.centroids_at_zero = False
     if len(candidates) > 1:
         say(
             f"chosen on held-out folds: C={c:g}, n-gram weight {weight:g}, zero-shot offset "
-            f"{'kept' if keep else 'dropped'} (log loss {losses[best]:.3f}; "
+            f"{'kept' if keep else 'dropped'}{' alone' if prior_alone else ''} "
+            f"(log loss {losses[best]:.3f}; "
             f"{len(candidates)} candidates)"
         )
     _adopt(head, variant(keep, weight), keep, weight, c, last[best])
@@ -324,9 +343,17 @@ def _fit_linear(
         "lexical_weight": weight if head.lexical else None,
         "zero_shot_offset": keep,
         "centroid_offset": head.centroids,
-        "held_out_log_loss": {_name(cand, head.lexical): v for cand, v in losses.items()},
+        "zero_penalty": _zero_penalty(head) if c == 0 else None,
+        "held_out_log_loss": {_name(cand, head.lexical): v for cand, v in losses.items()}
+        | {f"{_name((*g, 0.0), head.lexical)}, prior alone": v for g, v in alone_losses.items()},
     }
     return head, logits, chosen
+
+
+def _zero_penalty(head: LinearHead) -> str:
+    """What a head fitted at ``C = 0`` holds beside its bias: the prior's scale alone, or the
+    example centroids' scale too."""
+    return "prior and centroids" if head.centroids and head.centroids_at_zero else "prior alone"
 
 
 def _name(candidate: tuple[bool, float, float], lexical: bool) -> str:

@@ -7,15 +7,16 @@ as newsdesk trained on the same examples, with the taxonomy swapped for the ters
 trains or tests on are encoded (cached in ``benchmarks/out/embeddings``), so a rerun after a
 change of the zero-shot head costs the training alone::
 
-    python benchmarks/examples_terse.py                       # every set, the default training
-    python benchmarks/examples_terse.py --variant prototype:head=prototype \\
-        --grid example_weight=0.5,1,2
+    python benchmarks/examples_terse.py --variant before:centroids_at_zero=false
+    python benchmarks/examples_terse.py --grid zero_bias_penalty=null,1.0,10.0 \\
+        --out benchmarks/results/examples-terse-8-bias.json
 
-A ``--variant NAME:OPTION=VALUE,...`` overrides fields of ``TrainingOptions``; ``--grid
-OPTION=V1,V2,...`` runs the default training at each value and chooses the value by
-leave-one-set-out (best mean accuracy on the other sets, scored on the one left out), the
-figure reported for a constant. Accuracy is pooled over the folds of a seed (as ``setfit_gpu.py
-score`` does), then averaged over the seeds.
+A ``--variant NAME:OPTION=VALUE,...`` overrides fields of ``TrainingOptions`` beside the
+default training (``trained``); ``--grid OPTION=V1,V2,...`` (``null`` for ``None``) runs the
+training at each value instead and chooses the value by leave-one-set-out (best mean accuracy
+on the other sets, scored on the one left out): the figure reported for a constant. Accuracy
+is pooled over the folds of a seed (as ``setfit_gpu.py score`` does), then averaged over the
+seeds.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import peers
 from peers import (
     CACHE,
     RESULTS,
@@ -158,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shots", type=int, default=8)
     parser.add_argument("--max-test", type=int, default=2000)
     parser.add_argument("--terse", type=Path, default=TERSE, help="folder of one-line taxonomies")
+    parser.add_argument("--data", type=Path, default=peers.DATA, help="the shared data sets")
     parser.add_argument("--setfit", type=Path, default=PREDS, help="SetFit's predictions")
     parser.add_argument(
         "--variant", action="append", default=[],
@@ -168,7 +171,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--out", type=Path, default=RESULTS / "examples-terse-8.json")
     args = parser.parse_args(argv)
-    variants: dict[str, dict[str, Any]] = {"trained": {}}
+    peers.DATA = args.data  # where load_benchmark reads
+    variants: dict[str, dict[str, Any]] = {} if args.grid else {"trained": {}}
     for spec in args.variant:
         name, _, options = spec.partition(":")
         variants[name] = parse_options(options)

@@ -76,6 +76,11 @@ def taxonomy_for(name: str, labels: list[str]) -> Taxonomy:
     path = TAXONOMIES / f"{key}.yaml"
     if not path.exists():
         return Taxonomy.from_labels(labels, name=key)
+    return sections_for(path, labels)
+
+
+def sections_for(path: Path, labels: list[str]) -> Taxonomy:
+    """The taxonomy of ``path`` restricted to the sections ``labels`` use (all must be there)."""
     taxonomy = load_taxonomy(path)
     missing = set(labels) - set(taxonomy.names)
     if missing:
@@ -145,16 +150,11 @@ def without_keywords(bench: Benchmark) -> Benchmark:
 
 def with_terse_taxonomy(bench: Benchmark, folder: Path = TERSE) -> Benchmark:
     """``bench`` with the one-line taxonomy of ``folder`` (peer ``newsdesk-terse``), its
-    sections restricted to the set's labels as :func:`taxonomy_for` does."""
+    sections restricted to those of the set's own taxonomy."""
     path = folder / f"{bench.name.split('/')[0]}.yaml"
     if not path.exists():
         raise SystemExit(f"{path}: no terse taxonomy for {bench.name}")
-    taxonomy = load_taxonomy(path)
-    missing = set(bench.taxonomy.names) - set(taxonomy.names)
-    if missing:
-        raise SystemExit(f"{path}: no section for labels {sorted(missing)}")
-    keep = tuple(s for s in taxonomy.sections if s.name in set(bench.taxonomy.names))
-    return replace(bench, taxonomy=Taxonomy(name=taxonomy.name, sections=keep))
+    return replace(bench, taxonomy=sections_for(path, list(bench.taxonomy.names)))
 
 
 def few_shot_rows(data: LabeledArticles, rows: np.ndarray, n: int, seed: int) -> np.ndarray:

@@ -115,3 +115,18 @@ def test_zero_penalty_fits_the_centroid_scale_only_when_asked() -> None:
     assert not both.dense.any() and not both.bias.any()
     right = (wrong_prior * both.offset_scale + centroids * both.centroid_scale).argmax(axis=1)
     assert (right == target.argmax(axis=1)).all()
+
+
+def test_zero_penalty_frees_the_bias_only_when_given_its_penalty() -> None:
+    """A prior that leans toward one section throughout: a bias at ``C = 0`` undoes the lean,
+    the lighter its penalty the more."""
+    dense, target, offset = _separable()
+    leaning = offset + np.array([2.0, 0.0, 0.0, 0.0])  # the first section wins too often
+    held = fit_logistic(dense, target, offset=leaning, C=0.0)
+    light = fit_logistic(dense, target, offset=leaning, C=0.0, zero_bias_penalty=1.0)
+    heavy = fit_logistic(dense, target, offset=leaning, C=0.0, zero_bias_penalty=100.0)
+    assert not held.bias.any() and not light.dense.any()
+    assert light.bias[0] < heavy.bias[0] < 0
+    right = (light.offset_scale * leaning + light.bias).argmax(axis=1) == target.argmax(axis=1)
+    wrong = (held.offset_scale * leaning).argmax(axis=1) != target.argmax(axis=1)
+    assert right.mean() > 0.9 and wrong.mean() > 0.5

@@ -80,6 +80,7 @@ def fit_logistic(
     offset_penalty: float = 1.0,
     centroids: np.ndarray | None = None,
     centroids_at_zero: bool = False,
+    zero_bias_penalty: float | None = None,
 ) -> LogisticFit:
     """Minimise ``sum(weights * loss) + |W|^2 / (2C) + |V|^2 / (2C) + r (a - 1)^2 / 2``.
 
@@ -97,7 +98,9 @@ def fit_logistic(
     scores of each row against each class's example centroid, is a second offset with its own
     scale ``c`` (starting at 0, penalized like ``a`` toward 0). ``C = 0`` holds ``c`` at 0
     (the prior alone) unless ``centroids_at_zero``: then it fits both scales, the prior and
-    what the examples' centroids say, weighed against each other by the examples themselves.
+    what the examples' centroids say, weighed against each other by the examples themselves;
+    ``zero_bias_penalty`` frees the bias at ``C = 0`` too, under that penalty (a prior that
+    leans toward some sections throughout, as a thin description does).
     """
     n, k = target.shape
     d = dense.shape[1]
@@ -110,6 +113,9 @@ def fit_logistic(
     frozen = C <= 0  # no feature weights (and, with an offset, no bias)
     penalty = 0.0 if frozen else 1.0 / C
     bias_penalty = penalty if off is not None else 0.0
+    bias_at_zero = frozen and off is not None and zero_bias_penalty is not None
+    if bias_at_zero:
+        bias_penalty = float(zero_bias_penalty or 0.0)
     n_w = (d + m) * k
     sparse_t = None if sparse is None else sparse.T.tocsr()  # X.T @ G as a row-major product
 
@@ -160,7 +166,7 @@ def fit_logistic(
         theta0 = init.pack().astype(np.float64)
     free = np.ones(len(theta0), dtype=bool)  # what does not take part stays put
     if frozen:
-        free[: n_w + (k if off is not None else 0)] = False
+        free[: n_w + (k if off is not None and not bias_at_zero else 0)] = False
     if off is None:
         free[-2] = False
     if cen is None or (frozen and not centroids_at_zero):  # the prior alone, recalibrated

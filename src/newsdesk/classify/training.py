@@ -84,6 +84,7 @@ class TrainingOptions:
     centroids: bool = True  # example centroids' scores as a second offset (single-label) ...
     centroids_max: int = 200  # ... up to this median of examples a section (then W learns it)
     centroids_at_zero: bool = True  # C = 0 fits the centroid offset's scale beside the prior's
+    zero_bias_penalty: float | None = None  # and the bias under this penalty (None: held at 0)
     folds: int | None = None  # held-out folds for calibration (None: by data size)
     abstain_min: int = 200  # held-out articles needed to tune abstention (fewer: too noisy)
     self_training_shares: tuple[float, ...] = (0.3, 0.6, 0.9)
@@ -189,6 +190,7 @@ def _linear(
         sources=sources and lexical,
         centroids=centroids,
         centroids_at_zero=options.centroids_at_zero,
+        zero_bias_penalty=options.zero_bias_penalty,
     )
 
 
@@ -292,7 +294,7 @@ def _fit_linear(
             init = head.solve(part, cand[2], init)
             held[cand][test] = held_out.logits(init)
             if cand[2] == 0 and cand[:2] in alone:
-                prior_only = head.solve(part, 0.0, centroids_at_zero=False)
+                prior_only = head.solve(part, 0.0, prior_alone=True)
                 alone[cand[:2]][test] = held_out.logits(prior_only)
             if fold == folds - 1:
                 last[cand] = init
@@ -327,7 +329,7 @@ def _fit_linear(
     prior_alone = c == 0 and best[:2] in alone and alone_losses[best[:2]] <= losses[best]
     if prior_alone:
         held[best] = alone[best[:2]]
-        head.centroids_at_zero = False
+        head.centroids_at_zero, head.zero_bias_penalty = False, None
     if len(candidates) > 1:
         say(
             f"chosen on held-out folds: C={c:g}, n-gram weight {weight:g}, zero-shot offset "

@@ -442,3 +442,5 @@ def test_examples_count_at_the_strongest_penalty_where_the_lines_say_nothing() -
     alone, chosen_alone = accuracy(replace(zero_penalty, centroids_at_zero=False))
     assert (chosen, chosen_alone) == ("prior and centroids", "prior alone")
     assert with_examples >= 0.8 > alone + 0.3
+    with_bias = accuracy(replace(zero_penalty, zero_bias_penalty=1.0))
+    assert with_bias[1] == "prior and centroids and bias" and with_bias[0] >= 0.8

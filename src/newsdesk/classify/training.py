@@ -279,8 +279,8 @@ def _fit_linear(
         fitted = _adopt(head, design, with_prior, head.lexical_weight, c, None)
         return fitted, np.zeros((0, len(classes))), {}
     held = {cand: np.zeros(design.target.shape) for cand in candidates}
-    # with the centroid offset free at C = 0, the prior alone is fitted beside it on the folds
-    alone_too = head.centroids and head.centroids_at_zero
+    # where C = 0 fits more than the prior's scale, the prior alone is fitted beside it
+    alone_too = (head.centroids and head.centroids_at_zero) or head.zero_bias_penalty is not None
     alone = {c[:2]: np.zeros(design.target.shape) for c in candidates if c[2] == 0 and alone_too}
     fold_of = stratified_folds(primary, folds, options.seed)
     last: dict[Candidate, LogisticFit] = {}  # the last fold's fit: the final fit starts there
@@ -334,7 +334,7 @@ def _fit_linear(
         say(
             f"chosen on held-out folds: C={c:g}, n-gram weight {weight:g}, zero-shot offset "
             f"{'kept' if keep else 'dropped'}{' alone' if prior_alone else ''} "
-            f"(log loss {losses[best]:.3f}; "
+            f"(log loss {alone_losses[best[:2]] if prior_alone else losses[best]:.3f}; "
             f"{len(candidates)} candidates)"
         )
     _adopt(head, variant(keep, weight), keep, weight, c, last[best])
@@ -353,9 +353,11 @@ def _fit_linear(
 
 
 def _zero_penalty(head: LinearHead) -> str:
-    """What a head fitted at ``C = 0`` holds beside its bias: the prior's scale alone, or the
-    example centroids' scale too."""
-    return "prior and centroids" if head.centroids and head.centroids_at_zero else "prior alone"
+    """What a head fitted at ``C = 0`` learned: the prior's scale alone, or beside it the
+    example centroids' scale and/or a bias."""
+    extra = ["centroids"] if head.centroids and head.centroids_at_zero else []
+    extra += ["bias"] if head.zero_bias_penalty is not None else []
+    return f"prior and {' and '.join(extra)}" if extra else "prior alone"
 
 
 def _name(candidate: tuple[bool, float, float], lexical: bool) -> str:

@@ -5,7 +5,9 @@ all-MiniLM-L6-v2 (torch, CPU). Settings: 8 and 64 examples a section (several se
 spread), all training data, and newsdesk's own ``zero`` (zero-shot), ``unlabeled``
 (self-trained on the training part with its labels hidden) and ``N+unlabeled`` (N examples a
 section, the rest of the training part as an archive without labels); peer
-``newsdesk-descriptions`` runs newsdesk on the taxonomy without its keyword lists. Taxonomies
+``newsdesk-descriptions`` runs newsdesk on the taxonomy without its keyword lists, and peer
+``newsdesk-terse`` on the one-line taxonomy a new user writes (``--terse``, default
+``../shared/taxonomies/terse``: section names and one short line each). Taxonomies
 come from ``benchmarks/taxonomies`` (as in ``accuracy.py``), else from the label names. Prints
 a markdown table and writes it to ``--out``; the rows of each set go to
 ``benchmarks/results/peers-<set>.json`` (``--results``), with the machine's load average.
@@ -50,6 +52,7 @@ from newsdesk.taxonomy import Taxonomy, load_taxonomy
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"
 TAXONOMIES = HERE / "taxonomies"  # written from the label names, shared with accuracy.py
+TERSE = HERE.parent.parent / "shared" / "taxonomies" / "terse"  # a name and a line a section
 CACHE = HERE / "out" / "embeddings"
 RESULTS = HERE / "results"
 log = logging.getLogger("peers")
@@ -73,6 +76,11 @@ def taxonomy_for(name: str, labels: list[str]) -> Taxonomy:
     path = TAXONOMIES / f"{key}.yaml"
     if not path.exists():
         return Taxonomy.from_labels(labels, name=key)
+    return sections_for(path, labels)
+
+
+def sections_for(path: Path, labels: list[str]) -> Taxonomy:
+    """The taxonomy of ``path`` restricted to the sections ``labels`` use (all must be there)."""
     taxonomy = load_taxonomy(path)
     missing = set(labels) - set(taxonomy.names)
     if missing:
@@ -138,6 +146,15 @@ def without_keywords(bench: Benchmark) -> Benchmark:
     what the descriptions alone give zero-shot and self-training)."""
     sections = tuple(replace(s, keywords={}) for s in bench.taxonomy.sections)
     return replace(bench, taxonomy=replace(bench.taxonomy, sections=sections))
+
+
+def with_terse_taxonomy(bench: Benchmark, folder: Path = TERSE) -> Benchmark:
+    """``bench`` with the one-line taxonomy of ``folder`` (peer ``newsdesk-terse``), its
+    sections restricted to those of the set's own taxonomy."""
+    path = folder / f"{bench.name.split('/')[0]}.yaml"
+    if not path.exists():
+        raise SystemExit(f"{path}: no terse taxonomy for {bench.name}")
+    return replace(bench, taxonomy=sections_for(path, list(bench.taxonomy.names)))
 
 
 def few_shot_rows(data: LabeledArticles, rows: np.ndarray, n: int, seed: int) -> np.ndarray:
@@ -335,7 +352,8 @@ def score(bench: Benchmark, test: LabeledArticles, predicted: list[list[str]]) -
 def runs_for(peer: str, setting: str, bench: Benchmark, args: argparse.Namespace) -> int:
     """How many seeds ``peer`` runs in ``setting`` (0: it does not take part)."""
     if setting in ("zero", "unlabeled"):  # newsdesk's own settings: no labels at all
-        return int(peer in ("newsdesk", "newsdesk-descriptions") and not bench.multi_label)
+        own = ("newsdesk", "newsdesk-descriptions", "newsdesk-terse")
+        return int(peer in own and not bench.multi_label)
     if setting.endswith("+unlabeled"):  # a few examples and the rest of the training part
         return int(args.seeds) if peer == "newsdesk" and not bench.multi_label else 0
     if peer == "setfit" and (bench.multi_label or (setting == "all" and not args.setfit_all)):
@@ -369,6 +387,7 @@ def run_once(
         if peer.startswith("newsdesk"):
             sources = False if peer == "newsdesk-text" else None
             run = without_keywords(bench) if peer == "newsdesk-descriptions" else bench
+            run = with_terse_taxonomy(bench, args.terse) if peer == "newsdesk-terse" else run
             predict, secs = run_newsdesk(run, encoder, train, setting, seed, sources, archive)
         elif peer in ("tfidf", "tfidf-sources"):
             predict, secs = run_tfidf(train, bench.multi_label, peer == "tfidf-sources")
@@ -410,8 +429,12 @@ def main(argv: list[str] | None = None) -> None:
         "--peers",
         default="newsdesk,tfidf,fasttext",
         help="any of newsdesk,newsdesk-text (ignoring articles' sources),newsdesk-descriptions "
-        "(the taxonomy without its keyword lists),tfidf,tfidf-sources "
+        "(the taxonomy without its keyword lists),newsdesk-terse (the one-line taxonomy of "
+        "--terse),tfidf,tfidf-sources "
         "(TF-IDF + LR with a one-hot of the source),fasttext,setfit",
+    )
+    parser.add_argument(
+        "--terse", type=Path, default=TERSE, help="folder of one-line taxonomies (newsdesk-terse)"
     )
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument(

@@ -98,3 +98,35 @@ def test_linear_head_folds_its_centroid_scale_into_the_embedding_weights() -> No
     )
     assert head.decision_function(T) == pytest.approx(expected, abs=1e-4)
     assert design.centroids is not None
+
+
+def test_zero_penalty_fits_the_centroid_scale_only_when_asked() -> None:
+    """``C = 0`` is the prior alone by default; ``centroids_at_zero`` lets the examples'
+    centroid scores in beside it (no feature weights either way)."""
+    dense, target, _ = _separable()
+    wrong_prior = log_softmax(np.roll(target, 1, axis=1) * 2.0)  # ranks a wrong class first
+    centroids = (target - target.mean(axis=1, keepdims=True)) * 3.0  # the examples are right
+    alone = fit_logistic(dense, target, offset=wrong_prior, C=0.0, centroids=centroids)
+    both = fit_logistic(
+        dense, target, offset=wrong_prior, C=0.0, centroids=centroids, centroids_at_zero=True
+    )
+    assert alone.centroid_scale == 0.0
+    assert both.centroid_scale > 0.5
+    assert not both.dense.any() and not both.bias.any()
+    right = (wrong_prior * both.offset_scale + centroids * both.centroid_scale).argmax(axis=1)
+    assert (right == target.argmax(axis=1)).all()
+
+
+def test_zero_penalty_frees_the_bias_only_when_given_its_penalty() -> None:
+    """A prior that leans toward one section throughout: a bias at ``C = 0`` undoes the lean,
+    the lighter its penalty the more."""
+    dense, target, offset = _separable()
+    leaning = offset + np.array([2.0, 0.0, 0.0, 0.0])  # the first section wins too often
+    held = fit_logistic(dense, target, offset=leaning, C=0.0)
+    light = fit_logistic(dense, target, offset=leaning, C=0.0, zero_bias_penalty=1.0)
+    heavy = fit_logistic(dense, target, offset=leaning, C=0.0, zero_bias_penalty=100.0)
+    assert not held.bias.any() and not light.dense.any()
+    assert light.bias[0] < heavy.bias[0] < 0
+    right = (light.offset_scale * leaning + light.bias).argmax(axis=1) == target.argmax(axis=1)
+    wrong = (held.offset_scale * leaning).argmax(axis=1) != target.argmax(axis=1)
+    assert right.mean() > 0.9 and wrong.mean() > 0.5

@@ -6,6 +6,7 @@ import gzip
 import json
 import random
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -136,17 +137,18 @@ def test_linear_training_chooses_its_penalty_on_held_out_folds() -> None:
     hyper = model.hyperparameters
     grid = TrainingOptions().C_grid
     losses = hyper["held_out_log_loss"]
-    # 24 articles: no n-grams; each C with the zero-shot offset, each C > 0 without it
+    # 24 articles: no n-grams; each C with the zero-shot offset, each C > 0 without it, and
+    # at C = 0 the prior alone beside the prior with the example centroids
     assert set(losses) == {f"offset, no n-grams, C={c:g}" for c in grid} | {
         f"no offset, no n-grams, C={c:g}" for c in grid if c > 0
-    }
+    } | {"offset, no n-grams, C=0, prior alone"}
     assert hyper["C"] == head.C
     assert (head.prior_ is not None) == hyper["zero_shot_offset"]
     chosen = f"{'offset' if hyper['zero_shot_offset'] else 'no offset'}, no n-grams, C={head.C:g}"
     # the simplest candidate not clearly worse than the best: never after the best in the order
     order = [f"offset, no n-grams, C={c:g}" for c in grid]
     order += [f"no offset, no n-grams, C={c:g}" for c in grid if c > 0]
-    best = min(losses, key=losses.__getitem__)
+    best = min((x for x in losses if not x.endswith("alone")), key=losses.__getitem__)
     assert order.index(chosen) <= order.index(best)
     kept = train_classifier(
         TAXONOMY, ENCODER, data, options=TrainingOptions(head="linear", prior_optional=False)
@@ -411,3 +413,34 @@ def test_training_twice_gives_identical_models() -> None:
         first.classifier.predict_proba(data.articles),
         second.classifier.predict_proba(data.articles),
     )
+
+
+def test_examples_count_at_the_strongest_penalty_where_the_lines_say_nothing() -> None:
+    """Sections whose one line tells them apart no better than chance: at ``C = 0`` the
+    examples' centroids (their scale fitted beside the prior's) must file what the prior
+    alone cannot."""
+    data = read_labeled([DATA / "labeled.jsonl"])
+    blank = {"en": "the news of the day"}
+    thin = replace(
+        TAXONOMY, sections=tuple(replace(s, description=blank) for s in TAXONOMY.sections)
+    )
+    train_rows, test_rows = range(0, len(data), 2), range(1, len(data), 2)
+    train = LabeledArticles(
+        [data.articles[i] for i in train_rows], [data.labels[i] for i in train_rows]
+    )
+    test = [data.articles[i] for i in test_rows]
+    truth = [data.primary[i] for i in test_rows]
+
+    def accuracy(options: TrainingOptions) -> tuple[float, str]:
+        model = train_classifier(thin, ENCODER, train, options=options)
+        calls = model.classifier.classify_many(test)
+        hits = np.mean([c.section == t for c, t in zip(calls, truth, strict=True)])
+        return float(hits), model.hyperparameters["zero_penalty"]
+
+    zero_penalty = TrainingOptions(head="linear", C_grid=(0.0,), prior_optional=False)
+    with_examples, chosen = accuracy(zero_penalty)
+    alone, chosen_alone = accuracy(replace(zero_penalty, centroids_at_zero=False))
+    assert (chosen, chosen_alone) == ("prior and centroids", "prior alone")
+    assert with_examples >= 0.8 > alone + 0.3
+    with_bias = accuracy(replace(zero_penalty, zero_bias_penalty=1.0))
+    assert with_bias[1] == "prior and centroids and bias" and with_bias[0] >= 0.8

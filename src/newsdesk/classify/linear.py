@@ -116,7 +116,9 @@ class LinearHead:
     ``lexical_weight`` scales it against the standardized embedding; ``sources`` crosses the
     n-grams with each article's ``source`` (a feed's own filing habits); ``prior_weight``
     is the offset's starting scale (0: no zero-shot offset even when a prior is given);
-    ``centroids`` adds the example centroids' scores as a second offset (single-label only).
+    ``centroids`` adds the example centroids' scores as a second offset (single-label only),
+    whose scale ``centroids_at_zero`` fits even at ``C = 0``, as ``zero_bias_penalty`` does
+    the bias (training only: not saved).
     """
 
     kind = "linear"
@@ -137,6 +139,8 @@ class LinearHead:
         max_iter: int = 300,
         sources: bool = False,
         centroids: bool = False,
+        centroids_at_zero: bool = False,
+        zero_bias_penalty: float | None = None,
     ) -> None:
         self.C = C
         self.lexical = lexical
@@ -152,6 +156,8 @@ class LinearHead:
         self.max_iter = max_iter
         self.sources = sources
         self.centroids = centroids and not multi_label
+        self.centroids_at_zero = centroids_at_zero
+        self.zero_bias_penalty = zero_bias_penalty
         self.classes_: list[str] | None = None
         self.temperature_: float = 1.0
         self.prior_: ZeroShotHead | None = None
@@ -248,14 +254,18 @@ class LinearHead:
         )  # fmt: skip
 
     def solve(
-        self, design: Design, C: float | None = None, init: LogisticFit | None = None
-    ) -> LogisticFit:
-        """Weights for ``design`` (all its rows) at penalty ``1 / C`` (``self.C`` by default)."""
+        self, design: Design, C: float | None = None, init: LogisticFit | None = None,
+        prior_alone: bool = False,
+    ) -> LogisticFit:  # fmt: skip
+        """Weights for ``design`` (all its rows) at penalty ``1 / C`` (``self.C`` by default);
+        ``prior_alone``: at ``C = 0`` the prior's scale only (no centroid scale, no bias)."""
+        at_zero = self.centroids_at_zero and not prior_alone
         return fit_logistic(
             design.dense, design.target, sparse=design.sparse, offset=design.offset,
             C=self.C if C is None else C, weights=design.weights,
             multi_label=self.multi_label, init=init, max_iter=self.max_iter,
-            centroids=design.centroids,
+            centroids=design.centroids, centroids_at_zero=at_zero,
+            zero_bias_penalty=None if prior_alone else self.zero_bias_penalty,
         )  # fmt: skip
 
     def adopt(self, fit: LogisticFit) -> LinearHead:

@@ -79,6 +79,8 @@ def fit_logistic(
     tol: float = 1e-4,
     offset_penalty: float = 1.0,
     centroids: np.ndarray | None = None,
+    centroids_at_zero: bool = False,
+    zero_bias_penalty: float | None = None,
 ) -> LogisticFit:
     """Minimise ``sum(weights * loss) + |W|^2 / (2C) + |V|^2 / (2C) + r (a - 1)^2 / 2``.
 
@@ -94,7 +96,11 @@ def fit_logistic(
     unpenalized ``a`` grows without bound and one held-out miss then costs a huge log loss.
     Next to thousands of articles' losses it is negligible. ``centroids``, optional ``(n, k)``
     scores of each row against each class's example centroid, is a second offset with its own
-    scale ``c`` (starting at 0, penalized like ``a`` toward 0; held at 0 when ``C = 0``).
+    scale ``c`` (starting at 0, penalized like ``a`` toward 0). ``C = 0`` holds ``c`` at 0
+    (the prior alone) unless ``centroids_at_zero``: then it fits both scales, the prior and
+    what the examples' centroids say, weighed against each other by the examples themselves;
+    ``zero_bias_penalty`` frees the bias at ``C = 0`` too, under that penalty (a prior that
+    leans toward some sections throughout, as a thin description does).
     """
     n, k = target.shape
     d = dense.shape[1]
@@ -107,6 +113,9 @@ def fit_logistic(
     frozen = C <= 0  # no feature weights (and, with an offset, no bias)
     penalty = 0.0 if frozen else 1.0 / C
     bias_penalty = penalty if off is not None else 0.0
+    bias_at_zero = frozen and off is not None and zero_bias_penalty is not None
+    if bias_at_zero:
+        bias_penalty = float(zero_bias_penalty or 0.0)
     n_w = (d + m) * k
     sparse_t = None if sparse is None else sparse.T.tocsr()  # X.T @ G as a row-major product
 
@@ -157,10 +166,10 @@ def fit_logistic(
         theta0 = init.pack().astype(np.float64)
     free = np.ones(len(theta0), dtype=bool)  # what does not take part stays put
     if frozen:
-        free[: n_w + (k if off is not None else 0)] = False
+        free[: n_w + (k if off is not None and not bias_at_zero else 0)] = False
     if off is None:
         free[-2] = False
-    if cen is None or frozen:  # C = 0 stays the prior alone, recalibrated
+    if cen is None or (frozen and not centroids_at_zero):  # the prior alone, recalibrated
         free[-1], theta0[-1] = False, 0.0
     theta0[~free & (np.arange(len(theta0)) < n_w + k)] = 0.0
     theta, iterations = lbfgs(objective, theta0, free, max_iter=max_iter, gtol=tol * n)

@@ -85,6 +85,8 @@ class TrainingOptions:
     sources: bool | None = None  # cross n-grams with articles' sources; None: when they vary
     centroids: bool = True  # example centroids' scores as a second offset (single-label) ...
     centroids_max: int = 200  # ... up to this median of examples a section (then W learns it)
+    centroids_at_zero: bool = True  # C = 0 fits the centroid offset's scale beside the prior's
+    zero_bias_penalty: float | None = None  # and the bias under this penalty (None: held at 0)
     folds: int | None = None  # held-out folds for calibration (None: by data size)
     abstain_min: int = 200  # held-out articles needed to tune abstention (fewer: too noisy)
     self_training_shares: tuple[float, ...] = (0.3, 0.6, 0.9)
@@ -193,6 +195,8 @@ def _linear(
         multi_label=options.multi_label,
         sources=sources and lexical,
         centroids=centroids,
+        centroids_at_zero=options.centroids_at_zero,
+        zero_bias_penalty=options.zero_bias_penalty,
     )
 
 
@@ -281,6 +285,9 @@ def _fit_linear(
         fitted = _adopt(head, design, with_prior, head.lexical_weight, c, None)
         return fitted, np.zeros((0, len(classes))), {}
     held = {cand: np.zeros(design.target.shape) for cand in candidates}
+    # where C = 0 fits more than the prior's scale, the prior alone is fitted beside it
+    alone_too = (head.centroids and head.centroids_at_zero) or head.zero_bias_penalty is not None
+    alone = {c[:2]: np.zeros(design.target.shape) for c in candidates if c[2] == 0 and alone_too}
     fold_of = stratified_folds(primary, folds, options.seed)
     last: dict[Candidate, LogisticFit] = {}  # the last fold's fit: the final fit starts there
 
@@ -292,6 +299,9 @@ def _fit_linear(
         for cand in [x for x in candidates if x[:2] == (keep, weight)]:
             init = head.solve(part, cand[2], init)
             held[cand][test] = held_out.logits(init)
+            if cand[2] == 0 and cand[:2] in alone:
+                prior_only = head.solve(part, 0.0, prior_alone=True)
+                alone[cand[:2]][test] = held_out.logits(prior_only)
             if fold == folds - 1:
                 last[cand] = init
 
@@ -316,10 +326,21 @@ def _fit_linear(
         else min(candidates, key=losses.__getitem__)
     )
     keep, weight, c = best
+    # C = 0 with the examples' centroids, or the prior alone where that is no worse held out
+    # (examples that teach nothing must not move zero-shot's ranking)
+    alone_losses = {
+        group: float(_held_out_loss(v, design.target, options.multi_label).mean())
+        for group, v in alone.items()
+    }
+    prior_alone = c == 0 and best[:2] in alone and alone_losses[best[:2]] <= losses[best]
+    if prior_alone:
+        held[best] = alone[best[:2]]
+        head.centroids_at_zero, head.zero_bias_penalty = False, None
     if len(candidates) > 1:
         say(
             f"chosen on held-out folds: C={c:g}, n-gram weight {weight:g}, zero-shot offset "
-            f"{'kept' if keep else 'dropped'} (log loss {losses[best]:.3f}; "
+            f"{'kept' if keep else 'dropped'}{' alone' if prior_alone else ''} "
+            f"(log loss {alone_losses[best[:2]] if prior_alone else losses[best]:.3f}; "
             f"{len(candidates)} candidates)"
         )
     _adopt(head, variant(keep, weight), keep, weight, c, last[best])
@@ -330,9 +351,19 @@ def _fit_linear(
         "lexical_weight": weight if head.lexical else None,
         "zero_shot_offset": keep,
         "centroid_offset": head.centroids,
-        "held_out_log_loss": {_name(cand, head.lexical): v for cand, v in losses.items()},
+        "zero_penalty": _zero_penalty(head) if c == 0 else None,
+        "held_out_log_loss": {_name(cand, head.lexical): v for cand, v in losses.items()}
+        | {f"{_name((*g, 0.0), head.lexical)}, prior alone": v for g, v in alone_losses.items()},
     }
     return head, logits, chosen
+
+
+def _zero_penalty(head: LinearHead) -> str:
+    """What a head fitted at ``C = 0`` learned: the prior's scale alone, or beside it the
+    example centroids' scale and/or a bias."""
+    extra = ["centroids"] if head.centroids and head.centroids_at_zero else []
+    extra += ["bias"] if head.zero_bias_penalty is not None else []
+    return f"prior and {' and '.join(extra)}" if extra else "prior alone"
 
 
 def _name(candidate: tuple[bool, float, float], lexical: bool) -> str:

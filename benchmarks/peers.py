@@ -42,8 +42,9 @@ from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles, read_labeled
 from newsdesk.classify.training import TrainingOptions, stratified_folds, train_classifier
-from newsdesk.encoders.base import Encoder, get_encoder, normalize_rows, register_encoder
+from newsdesk.encoders.base import Encoder, normalize_rows
 from newsdesk.encoders.cache import CachedEncoder
+from newsdesk.encoders.registry import get_encoder, register_encoder
 from newsdesk.eval.metrics import classification_metrics, multilabel_metrics
 from newsdesk.taxonomy import Taxonomy, load_taxonomy
 

@@ -146,7 +146,7 @@ def test_train_cli_sources_flag(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     from newsdesk.cli.app import app
-    from newsdesk.encoders.base import register_encoder
+    from newsdesk.encoders.registry import register_encoder
 
     register_encoder("lexical-256-sources", lambda: ENCODER)
     data = habit_data(240)

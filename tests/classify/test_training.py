@@ -17,8 +17,8 @@ from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles, read_labeled
 from newsdesk.classify.training import TrainingOptions, train_classifier
 from newsdesk.cli.app import app
-from newsdesk.encoders.base import register_encoder
 from newsdesk.encoders.lexical import LexicalEncoder
+from newsdesk.encoders.registry import register_encoder
 from newsdesk.errors import ModelFormatError, TrainingError
 from newsdesk.taxonomy import load_taxonomy
 

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from newsdesk.cli.app import app
-from newsdesk.encoders.base import register_encoder
 from newsdesk.encoders.lexical import LexicalEncoder
+from newsdesk.encoders.registry import register_encoder
 from newsdesk.eval.metrics import classification_metrics, multilabel_metrics
 from newsdesk.eval.report import render_html, write_report
 

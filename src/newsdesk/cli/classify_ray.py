@@ -18,6 +18,7 @@ from typing import Any, TextIO
 import typer
 
 from newsdesk.classify.spec import ClassifierSpec
+from newsdesk.cli.exits import EXIT_REJECTED, usage_error
 from newsdesk.errors import NewsdeskError
 from newsdesk.io import JsonLinesWriter, Rejected, count_records
 from newsdesk.io.readers import InputFormat
@@ -44,7 +45,6 @@ def classify_on_ray(
     Exit 3 when rows were rejected, 2 on a usage error (a missing extra, unreadable inputs,
     a full output folder, a cluster that does not answer).
     """
-    from newsdesk.cli.classify import EXIT_REJECTED, usage_error
 
     if output == "-":
         if len(inputs) < 2:
@@ -96,7 +96,6 @@ def _log_path(output: str) -> Path:
 
 def _write_rejects(path: str, rejects: list[Rejected]) -> None:
     """Write every reject of the job, a resumed job's earlier ones included, afresh."""
-    from newsdesk.cli.classify import usage_error
 
     try:
         with JsonLinesWriter(path) as writer:

@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from newsdesk.cli.exits import EXIT_USAGE, fail
 from newsdesk.errors import NewsdeskError
 
 
@@ -40,22 +41,21 @@ def evaluate(
 ) -> None:
     """Print accuracy, macro-F1, per-section figures and calibration error for DATA."""
     if model is not None and (taxonomy or taxonomy_from_labels or cv):
-        say("error: --model evaluates a trained model; do not combine it with --taxonomy or --cv")
-        raise typer.Exit(2)
+        fail(
+            "--model evaluates a trained model; do not combine it with --taxonomy or --cv",
+            EXIT_USAGE,
+        )
     if model is None and not (taxonomy or taxonomy_from_labels):
-        say("error: give --model DIR, or --taxonomy FILE (zero-shot, or with --cv K)")
-        raise typer.Exit(2)
+        fail("give --model DIR, or --taxonomy FILE (zero-shot, or with --cv K)", EXIT_USAGE)
     if cv is not None and cv < 2:
-        say("error: --cv needs at least 2 folds")
-        raise typer.Exit(2)
+        fail("--cv needs at least 2 folds", EXIT_USAGE)
     try:
         metrics = run(
             data, model, taxonomy, taxonomy_from_labels, encoder, cv, label_column,
             labels_column, multi_label, cache,
         )  # fmt: skip
     except NewsdeskError as exc:
-        say(f"error: {exc}")
-        raise typer.Exit(1) from None
+        fail(exc)
     typer.echo(render_table(metrics))
     if report is not None:
         from newsdesk.eval.report import write_report
@@ -71,8 +71,8 @@ def run(  # type: ignore[no-untyped-def]
     from newsdesk.classify.classifier import Classifier
     from newsdesk.classify.dataset import read_labeled
     from newsdesk.classify.training import TrainingOptions
-    from newsdesk.encoders.base import get_encoder
     from newsdesk.encoders.cache import CachedEncoder
+    from newsdesk.encoders.registry import get_encoder
     from newsdesk.eval.evaluate import cross_validate, evaluate_articles
     from newsdesk.taxonomy import Taxonomy, load_taxonomy
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import typer
 
+from newsdesk.cli.exits import EXIT_USAGE, fail
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``serve`` command to ``app``."""
@@ -34,8 +36,7 @@ def serve(
         from newsdesk.store.migrate import check_schema
         from newsdesk.ui import DeskSettings
     except ImportError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        fail(exc)
     flags: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -54,14 +55,12 @@ def serve(
             else e["msg"]
             for e in exc.errors()
         )
-        typer.echo(f"error: {messages}", err=True)
-        raise typer.Exit(2) from None
+        fail(f"{messages}", EXIT_USAGE)
     try:
         app = create_app(settings, desk=desk)
         check_schema(app.state.newsdesk.store)
     except NewsdeskError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        fail(exc)
 
     import uvicorn
 

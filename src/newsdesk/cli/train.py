@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from newsdesk.cli.classify import CPUS_PER_WORKER, RAY_ADDRESS, WORKERS, Engine
+from newsdesk.cli.exits import EXIT_USAGE, fail
+from newsdesk.encoders.registry import DEFAULT_ENCODER
 from newsdesk.errors import NewsdeskError
 
 if TYPE_CHECKING:
@@ -35,7 +37,7 @@ def train(
     taxonomy: str = typer.Option(
         None, "--taxonomy", "-t", help="Taxonomy YAML (default: bundled)."
     ),
-    encoder: str = typer.Option("e5-small", "--encoder", "-e", help="Encoder name or folder."),
+    encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help="Encoder name or folder."),
     label_column: str = typer.Option("label", help="Column holding one section an article."),
     labels_column: str = typer.Option("labels", help="Column holding several sections."),
     text_column: str = typer.Option("text", help="Column holding the article text."),
@@ -71,17 +73,13 @@ def train(
     from newsdesk.scale.ray_job import RaySettings
 
     if not data and unlabeled is None:
-        say("error: give labeled files (DATA...) and/or --unlabeled ARCHIVE")
-        raise typer.Exit(2)
+        fail("give labeled files (DATA...) and/or --unlabeled ARCHIVE", EXIT_USAGE)
     if taxonomy and taxonomy_from_labels:
-        say("error: use either --taxonomy or --taxonomy-from-labels, not both")
-        raise typer.Exit(2)
+        fail("use either --taxonomy or --taxonomy-from-labels, not both", EXIT_USAGE)
     if head not in ("auto", "prototype", "linear"):
-        say(f"error: --head must be auto, prototype or linear, not '{head}'")
-        raise typer.Exit(2)
+        fail(f"--head must be auto, prototype or linear, not '{head}'", EXIT_USAGE)
     if engine is Engine.RAY and not cache:
-        say("error: --engine ray encodes into the embedding cache; drop --no-cache")
-        raise typer.Exit(2)
+        fail("--engine ray encodes into the embedding cache; drop --no-cache", EXIT_USAGE)
     start = time.perf_counter()
     try:
         tax, labeled, archive, enc, base = load_inputs(
@@ -104,8 +102,7 @@ def train(
             metrics=model.metrics,
         )
     except NewsdeskError as exc:
-        say(f"error: {exc}")
-        raise typer.Exit(1) from None
+        fail(exc)
     held_out = model.metrics
     summary = f"saved a {model.hyperparameters['head']} model to {output}"
     if "accuracy" in held_out:
@@ -138,8 +135,8 @@ def load_inputs(  # type: ignore[no-untyped-def]
 ):  # fmt: skip
     """Read the taxonomy, the labeled files, the archive and the (cached) encoder."""
     from newsdesk.classify.dataset import read_labeled, read_unlabeled
-    from newsdesk.encoders.base import get_encoder
     from newsdesk.encoders.cache import CachedEncoder
+    from newsdesk.encoders.registry import get_encoder
     from newsdesk.taxonomy import Taxonomy, load_taxonomy
 
     labeled = None

@@ -7,6 +7,7 @@ sentence-embedding model with its ``tokenizer.json``.
 
 from __future__ import annotations
 
-from newsdesk.encoders.base import DEFAULT_ENCODER, Encoder, Role, get_encoder, register_encoder
+from newsdesk.encoders.base import Encoder, Role
+from newsdesk.encoders.registry import DEFAULT_ENCODER, get_encoder, register_encoder
 
 __all__ = ["DEFAULT_ENCODER", "Encoder", "Role", "get_encoder", "register_encoder"]

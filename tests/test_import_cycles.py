@@ -103,3 +103,32 @@ def test_the_graph_sees_lazy_imports() -> None:
 def test_no_import_cycle_between_files_of_src() -> None:
     found = [[str(p.relative_to(SRC)) for p in group] for group in cycles(import_graph())]
     assert found == []
+
+
+def _top(path: Path) -> str:
+    return path.relative_to(SRC / "newsdesk").parts[0].removesuffix(".py")
+
+
+def test_the_core_imports_nothing_above_it() -> None:
+    """``classify``, ``encoders``, ``taxonomy``, ``article`` and ``errors`` are the ground floor."""
+    core = {"classify", "encoders", "taxonomy", "article", "errors", "_version"}
+    upward = sorted(
+        f"{path.relative_to(SRC)} -> {target.relative_to(SRC)}"
+        for path, targets in import_graph().items()
+        if _top(path) in core
+        for target in targets
+        if _top(target) not in core
+    )
+    assert upward == []
+
+
+def test_the_store_imports_no_edge() -> None:
+    edges = {"cli", "service", "ui", "scale"}
+    upward = sorted(
+        f"{path.relative_to(SRC)} -> {target.relative_to(SRC)}"
+        for path, targets in import_graph().items()
+        if _top(path) == "store"
+        for target in targets
+        if _top(target) in edges
+    )
+    assert upward == []

@@ -10,9 +10,9 @@ newsdesk version and the creation time. ``arrays.npz`` holds the head's arrays, 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np

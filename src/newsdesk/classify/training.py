@@ -26,6 +26,11 @@ from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.classify.heads import softmax
 from newsdesk.classify.linear import Design, LinearHead
 from newsdesk.classify.logistic import LogisticFit, log_softmax
+from newsdesk.classify.metrics import (
+    classification_metrics,
+    expected_calibration_error,
+    multilabel_metrics,
+)
 from newsdesk.classify.prototype import PrototypeHead
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.self_training import self_train
@@ -33,11 +38,6 @@ from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.encoders.base import Encoder
 from newsdesk.encoders.onnx_text import available_cores
 from newsdesk.errors import TrainingError
-from newsdesk.eval.metrics import (
-    classification_metrics,
-    expected_calibration_error,
-    multilabel_metrics,
-)
 from newsdesk.taxonomy import Taxonomy
 
 __all__ = [

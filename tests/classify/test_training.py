@@ -6,6 +6,7 @@ import gzip
 import json
 import random
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from newsdesk.classify.training import TrainingOptions, train_classifier
 from newsdesk.cli.app import app
 from newsdesk.encoders.lexical import LexicalEncoder
 from newsdesk.encoders.registry import register_encoder
-from newsdesk.errors import ModelFormatError, TrainingError
+from newsdesk.errors import MissingExtraError, ModelFormatError, TrainingError
 from newsdesk.taxonomy import load_taxonomy
 
 DATA = Path(__file__).parents[1] / "data"
@@ -362,6 +363,18 @@ def test_prediction_needs_neither_scikit_learn_nor_scipy(tmp_path: Path, monkeyp
         monkeypatch.setitem(__import__("sys").modules, name, None)  # importing them now fails
     loaded = Classifier.load(tmp_path / "m", encoder="lexical-256")
     np.testing.assert_array_equal(loaded.predict_proba(data.articles[:4]), expected)
+
+
+def test_training_a_linear_head_needs_scipy_not_scikit_learn(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    data = read_labeled([DATA / "labeled.jsonl"])
+    options = TrainingOptions(head="linear")
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # importing it now fails
+    assert train_classifier(TAXONOMY, ENCODER, data, options=options).classifier.head.kind == (
+        "linear"
+    )
+    monkeypatch.setitem(sys.modules, "scipy", None)
+    with pytest.raises(MissingExtraError, match=r"scipy.*newsdesk\[train\]"):
+        train_classifier(TAXONOMY, ENCODER, data, options=options)
 
 
 def test_classify_cli_with_a_saved_model(tmp_path: Path) -> None:

@@ -220,7 +220,7 @@ class LinearHead:
         ``classes`` fixes the column order (a taxonomy's); sections without examples are left
         out of ``classes_``. ``prior``, a fitted zero-shot head, becomes the offset.
         """
-        require("sklearn", feature="training a linear head", extra="train")
+        require("scipy", feature="training a linear head", extra="train")
         target = self._targets(y, classes)
         self.prior_ = prior if self.prior_weight > 0 else None
         emb = np.asarray(X.embeddings, dtype=np.float32)

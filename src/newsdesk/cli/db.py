@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 
 from newsdesk.cli.exits import reported
+from newsdesk.defaults import DEFAULT_DATABASE_URL
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -17,7 +18,7 @@ T = TypeVar("T")
 app = typer.Typer(help="Set up and migrate the article store.", no_args_is_help=True)
 
 DATABASE_URL = typer.Option(
-    "sqlite:///newsdesk.db",
+    DEFAULT_DATABASE_URL,
     "--database-url",
     envvar="NEWSDESK_DATABASE_URL",
     help="sqlite:///FILE or postgresql://user@host:5432/db.",
@@ -29,20 +30,18 @@ def in_store(
     work: Callable[[Connection], T],
     *,
     write: bool = False,
-    check_schema: bool = False,
 ) -> T:
     """``work(conn)`` in one read (or ``write``) transaction of the store at ``database_url``.
 
-    ``check_schema`` first makes sure the tables are at this newsdesk's revision, so a command
-    that creates rows says "run newsdesk db upgrade" rather than failing on a missing column.
-    A store error (from ``work`` too) exits with status 1 and its message.
+    The schema is checked first, so a store that was never upgraded gets "run newsdesk db
+    upgrade" rather than a missing table. A store error (from ``work`` too) exits with
+    status 1 and its message.
     """
     from newsdesk.store import Store, migrate
 
     with reported():
         store = Store(database_url)
-        if check_schema:
-            migrate.check_schema(store)
+        migrate.check_schema(store)
         with store.write() if write else store.read() as conn:
             return work(conn)
 

@@ -8,7 +8,7 @@ statuses here and nowhere deeper.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import NoReturn
 
@@ -16,7 +16,15 @@ import typer
 
 from newsdesk.errors import NewsdeskError
 
-__all__ = ["EXIT_FAILED", "EXIT_REJECTED", "EXIT_USAGE", "fail", "reported", "usage_error"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_REJECTED",
+    "EXIT_USAGE",
+    "fail",
+    "fail_many",
+    "reported",
+    "usage_error",
+]
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -25,7 +33,13 @@ EXIT_REJECTED = 3
 
 def fail(message: object, code: int = EXIT_FAILED) -> NoReturn:
     """Print ``error: message`` to stderr and exit with ``code``."""
-    typer.echo(f"error: {message}", err=True)
+    fail_many([message], code)
+
+
+def fail_many(messages: Iterable[object], code: int = EXIT_FAILED) -> NoReturn:
+    """Print an ``error: ...`` line for each of ``messages`` and exit with ``code``."""
+    for message in messages:
+        typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
 

@@ -39,7 +39,6 @@ def create(
         database_url,
         lambda conn: repository.create_key(conn, chosen, name=name),
         write=True,
-        check_schema=True,
     )
     typer.echo(
         f"created {record.role.value} key '{record.name}'; keep it, it is not shown again:",

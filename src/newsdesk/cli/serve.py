@@ -8,6 +8,8 @@ from typing import Any
 import typer
 
 from newsdesk.cli.exits import EXIT_USAGE, fail
+from newsdesk.defaults import DEFAULT_DATABASE_URL
+from newsdesk.encoders.registry import DEFAULT_ENCODER
 
 
 def register(app: typer.Typer) -> None:
@@ -20,9 +22,11 @@ def serve(
     port: int = typer.Option(None, "--port", help="Port to listen on [8000]."),
     model: Path = typer.Option(None, "--model", help="A saved model folder (newsdesk train)."),
     taxonomy: str = typer.Option(None, "--taxonomy", help="A taxonomy YAML, filed zero-shot."),
-    encoder: str = typer.Option(None, "--encoder", help="Encoder for zero-shot [e5-small]."),
+    encoder: str = typer.Option(
+        None, "--encoder", help=f"Encoder for zero-shot [{DEFAULT_ENCODER}]."
+    ),
     database_url: str = typer.Option(
-        None, "--database-url", help="sqlite:///FILE or postgresql://… [sqlite:///newsdesk.db]."
+        None, "--database-url", help=f"sqlite:///FILE or postgresql://… [{DEFAULT_DATABASE_URL}]."
     ),
     log_level: str = typer.Option("info", help="uvicorn's log level."),
 ) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from newsdesk.article import Article
-from newsdesk.cli.exits import EXIT_USAGE, fail
+from newsdesk.cli.exits import EXIT_USAGE, fail, fail_many
 from newsdesk.encoders.registry import DEFAULT_ENCODER
 from newsdesk.errors import MissingExtraError, NewsdeskError, TaxonomyError
 from newsdesk.io import InputFormat, Rejected, check_source
@@ -34,10 +34,8 @@ def show(
 def check(file: Path = typer.Argument(..., help="The taxonomy YAML file to validate.")) -> None:
     """Validate a taxonomy file: exit 0 when valid, 1 after one line for each problem."""
     problems = check_taxonomy(file)
-    for problem in problems:
-        typer.echo(f"error: {problem}", err=True)
     if problems:
-        raise typer.Exit(1)
+        fail_many(problems)
     taxonomy = load_taxonomy(file)
     other = taxonomy.other.name if taxonomy.other else "none"
     typer.echo(f"{file}: ok, {len(taxonomy)} sections (catch-all: {other})")

@@ -54,7 +54,6 @@ def create(
         database_url,
         lambda conn: repository.create_user(conn, name, password, chosen),
         write=True,
-        check_schema=True,
     )
     typer.echo(f"created {user.role.value} '{user.name}'")
 

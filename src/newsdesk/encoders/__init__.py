@@ -1,8 +1,8 @@
 """Text encoders behind one interface, chosen by name.
 
-``get_encoder("e5-small")`` (the default), ``"use-m3"``, ``"lexical"`` (a dependency-free
-hashing encoder for tests and tiny deployments) or the path of a local folder holding an ONNX
-sentence-embedding model with its ``tokenizer.json``.
+``get_encoder()`` gives e5-small, the default; ``get_encoder(NAME)`` takes ``"use-m3"``,
+``"lexical"`` (a dependency-free hashing encoder for tests and tiny deployments) or the path of
+a local folder holding an ONNX sentence-embedding model with its ``tokenizer.json``.
 """
 
 from __future__ import annotations

@@ -10,11 +10,10 @@ their zero-shot logit alone.
 ``alpha`` is what the examples say about the taxonomy: the odds that the zero-shot head
 misfiles one of them (its error rate ``e`` on the examples, which it never saw, as
 ``e / (1 - e)``, at most 4). Where the descriptions already file the examples right, one or
-two examples are not allowed to overrule them (a single example is a noisy centroid: on the
-development sets the fixed mix this replaced, both scores standardized over the training
-articles and ``k / (k + n)`` on the zero-shot side, cost 1 to 10 points with one example a
-section); where the descriptions misfile most of them (41 headline sections named by a word
-each), the examples carry the weight.
+two examples are not allowed to overrule them (a single example is a noisy centroid, so a mix
+that does not weigh the descriptions by how well they file the examples loses to zero-shot
+at one example a section; the figures: docs/training.md); where the descriptions misfile most
+of them (as with many sections named by one word each), the examples carry the weight.
 """
 
 from __future__ import annotations

@@ -59,10 +59,8 @@ class TrainingOptions:
 
     multi_label: bool = False
     head: str = "auto"  # auto | prototype | linear
-    # below this median of examples a section, prototypes: with 4 a section they are level with
-    # the linear head or ahead on the development sets (its folds are too small to choose well;
-    # ant_multisource 0.700 vs 0.703, sib200/eng_Latn 0.846 vs 0.824); at 8 the linear head is
-    # level or ahead where zero-shot is weakest (huffpost_headlines)
+    # below this median of examples a section, prototypes: the linear head's held-out folds
+    # are then too small to choose its penalty well (the figures: docs/training.md)
     few_shot_max: int = 8
     prior_strength: float = 2.0
     # a prototype head's scores are zero-shot logits (temperature 1): fitting the temperature,
@@ -423,8 +421,8 @@ def train_classifier(
                 start.loo_decision_function(labeled, y), primary, pull=options.temperature_pull
             )
             # every round's labels lean on the examples' head (zero-shot corrected by the
-            # examples), not on zero-shot alone: where the descriptions misfile most examples
-            # (huffpost_headlines) zero-shot as the prior cost 2.7 points against the examples
+            # examples), not on zero-shot alone: where the descriptions misfile most examples,
+            # a zero-shot prior would teach the archive the descriptions' mistakes
             prior_log_probs = log_softmax(start.decision_function(archive) / start.temperature_)
             initial = np.exp(prior_log_probs)
         else:

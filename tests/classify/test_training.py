@@ -20,7 +20,7 @@ from newsdesk.classify.training import TrainingOptions, train_classifier
 from newsdesk.cli.app import app
 from newsdesk.encoders.lexical import LexicalEncoder
 from newsdesk.encoders.registry import register_encoder
-from newsdesk.errors import MissingExtraError, ModelFormatError, TrainingError
+from newsdesk.errors import MissingExtraError, ModelFormatError, ReaderError, TrainingError
 from newsdesk.taxonomy import load_taxonomy
 
 DATA = Path(__file__).parents[1] / "data"
@@ -300,16 +300,22 @@ def test_one_class_only_is_an_error(tmp_path: Path) -> None:
 
 
 def test_missing_label_column_names_columns_and_flag(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.csv", "title,body,tag\nx,some text,Sports\n")
+    path = write(tmp_path, "a.csv", "title,text,tag\nx,some text,Sports\n")
     with pytest.raises(
         TrainingError,
-        match=r"column 'label' not found in .*a\.csv; columns are: body, tag, title; pass --label-column NAME",
+        match=r"column 'label' not found in .*a\.csv; columns are: tag, text, title; pass --label-column NAME",
     ):
         read_labeled([path])
 
 
+def test_missing_text_column_names_the_flag_as_classify_does(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.csv", "title,body,label\nx,some text,Sports\n")
+    with pytest.raises(ReaderError, match=r"column 'text' not found .*pass --text-column body"):
+        read_labeled([path])
+
+
 def test_cli_reports_bad_data_with_exit_code_1(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.csv", "title,body,tag\nx,some text,Sports\n")
+    path = write(tmp_path, "a.csv", "title,text,tag\nx,some text,Sports\n")
     result = runner.invoke(
         app, ["train", str(path), "-o", str(tmp_path / "m"), "-e", "lexical-256"]
     )

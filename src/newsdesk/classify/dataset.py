@@ -1,15 +1,16 @@
-"""Labeled articles for training and evaluation, read from ``.jsonl``, ``.jsonl.gz`` or ``.csv``.
+"""Labeled articles for training and evaluation, read through :mod:`newsdesk.io.readers`.
 
-A row has a text (``text`` and optionally ``title``) and either ``label`` (one section) or
-``labels`` (several: a JSON list, or in CSV a ``|``- or ``;``-separated string). Column names
-are configurable. Rows without text are skipped and counted, never silently.
+Every input ``newsdesk classify`` reads is read here the same way (JSON Lines, CSV, TSV,
+Parquet, gzip, a folder of ``.txt`` files, ``-`` for stdin; the text, title and id columns
+configurable), and a row the reader rejects goes to ``on_reject`` just as it does there. On
+top of that this module knows only what is particular to training: a row's sections, from
+``label`` (one section) or ``labels`` (several: a list, or in CSV a ``|``- or ``;``-separated
+string). A row without a section is skipped and counted, never silently. The label columns
+stay in each article's ``extra``.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import json
 import logging
 from collections import Counter
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from newsdesk.article import Article
-from newsdesk.errors import ArticleError, ReaderError, TrainingError
+from newsdesk.errors import TrainingError
+from newsdesk.io.readers import InputFormat, Rejected, RejectHandler, read_articles
 
 __all__ = ["LabeledArticles", "read_labeled", "read_unlabeled"]
 
@@ -28,7 +30,10 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class LabeledArticles:
-    """Articles and their sections (``labels[i]``: primary first; empty when unlabeled)."""
+    """Articles and their sections (``labels[i]``: primary first; empty when unlabeled).
+
+    ``skipped`` counts the rows left out: rejected by the reader or without a section.
+    """
 
     articles: list[Article]
     labels: list[tuple[str, ...]]
@@ -57,34 +62,48 @@ class LabeledArticles:
         }
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    if path.name.endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")  # type: ignore[return-value]
-    return open(path, encoding="utf-8", newline="")  # type: ignore[return-value]
+@dataclass(frozen=True)
+class Columns:
+    """Where a row keeps what training reads; the names are ``newsdesk train``'s flags."""
+
+    text: str = "text"
+    title: str = "title"
+    id: str = "id"
+    label: str = "label"
+    labels: str = "labels"
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, row) for each row of a JSON Lines or CSV file."""
-    name = path.name.removesuffix(".gz")
-    if not path.exists():
-        raise ReaderError(f"{path}: file not found")
-    with _open_text(path) as handle:
-        if name.endswith(".csv"):
-            for line, row in enumerate(csv.DictReader(handle), start=2):
-                yield line, dict(row)
-        elif name.endswith((".jsonl", ".json", ".ndjson")):
-            for line, text in enumerate(handle, start=1):
-                if not text.strip():
-                    continue
-                try:
-                    row = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise ReaderError(f"{path}:{line}: invalid JSON ({exc.msg})") from None
-                if not isinstance(row, dict):
-                    raise ReaderError(f"{path}:{line}: expected a JSON object a line")
-                yield line, row
+class _Counted:
+    """Passes rejects on to ``handler`` (logged when ``None``) and counts them."""
+
+    def __init__(self, handler: RejectHandler | None) -> None:
+        self.handler = handler
+        self.count = 0
+
+    def __call__(self, rejected: Rejected) -> None:
+        self.count += 1
+        if self.handler is None:
+            log.warning("rejected %s", rejected)
         else:
-            raise ReaderError(f"{path}: unknown format; use .jsonl, .jsonl.gz or .csv")
+            self.handler(rejected)
+
+
+def _read(
+    source: str | Path,
+    columns: Columns,
+    format: InputFormat | str | None,
+    on_reject: _Counted,
+) -> Iterator[Article]:
+    # languages are left as the file gives them: the classifier detects a missing one itself
+    return read_articles(
+        source,
+        format=format,
+        text_column=columns.text,
+        title_column=columns.title,
+        id_column=columns.id,
+        on_reject=on_reject,
+        detect_lang=False,
+    )
 
 
 def _label_list(value: Any) -> tuple[str, ...]:
@@ -104,21 +123,11 @@ def _label_list(value: Any) -> tuple[str, ...]:
     return (text,) if text else ()
 
 
-def _article(row: dict[str, Any], text_column: str) -> Article:
-    return Article(
-        text=str(row.get(text_column) or ""),
-        title=str(row.get("title") or ""),
-        id=None if row.get("id") in (None, "") else str(row["id"]),
-        lang=row.get("lang") or None,
-        url=_text_or_none(row.get("url")),
-        published=_text_or_none(row.get("published") or row.get("date")),
-        source=_text_or_none(row.get("source")),
-    )
-
-
-def _text_or_none(value: Any) -> str | None:
-    text = "" if value is None else str(value).strip()
-    return text or None
+def _fields(article: Article, columns: Columns) -> list[str]:
+    """The columns a row had, as far as its article shows them (for an error message)."""
+    named = {columns.text: True, columns.title: article.title, "url": article.url}
+    named |= {"source": article.source, "published": article.published, "lang": article.lang}
+    return sorted({name for name, value in named.items() if value} | set(article.extra))
 
 
 def read_labeled(
@@ -127,64 +136,79 @@ def read_labeled(
     label_column: str = "label",
     labels_column: str = "labels",
     text_column: str = "text",
+    title_column: str = "title",
+    id_column: str = "id",
+    format: InputFormat | str | None = None,
     multi_label: bool = False,
+    on_reject: RejectHandler | None = None,
 ) -> LabeledArticles:
-    """Read labeled articles from each of ``paths``.
+    """Read labeled articles from each of ``paths`` (files, folders, or ``-`` for stdin).
 
     Single-label reading takes ``label_column`` (or the first of ``labels_column``); multi-label
     reading takes ``labels_column`` with the ``label_column`` value first when both exist.
+    Rows the reader rejects go to ``on_reject`` (logged as warnings when it is ``None``).
     """
+    columns = Columns(text_column, title_column, id_column, label_column, labels_column)
     articles: list[Article] = []
     labels: list[tuple[str, ...]] = []
     skipped = 0
-    for raw_path in paths:
-        path = Path(raw_path)
-        columns: set[str] = set()
-        found_label = False
-        rows = 0
-        for line, row in _rows(path):
-            rows += 1
-            columns |= set(row)
-            primary = _label_list(row.get(label_column))[:1]
-            many = _label_list(row.get(labels_column))
-            has_label = label_column in row or labels_column in row
-            found_label |= has_label
-            section = primary + tuple(x for x in many if x not in primary)
-            if not section and not (multi_label and labels_column in row):
-                skipped += 1
-                log.warning(
-                    "%s:%s: no %r or %r; row skipped", path, line, label_column, labels_column
-                )
-                continue
-            try:
-                article = _article(row, text_column)
-            except ArticleError as exc:
-                skipped += 1
-                log.warning("%s:%s: %s; row skipped", path, line, exc)
-                continue
-            articles.append(article)
-            labels.append(section if multi_label else section[:1])
-        if rows == 0:
+    for path in paths:
+        rejected = _Counted(on_reject)
+        found = _labeled(_read(path, columns, format, rejected), columns, multi_label, path)
+        articles += found.articles
+        labels += found.labels
+        skipped += found.skipped + rejected.count
+        if not found.articles and found.skipped + rejected.count == 0:
             raise TrainingError(f"{path}: no articles found (the file is empty)")
-        if not found_label:
-            flag = "--labels-column" if multi_label else "--label-column"
-            raise TrainingError(
-                f"column '{labels_column if multi_label else label_column}' not found in "
-                f"{path}; columns are: {', '.join(sorted(columns))}; pass {flag} NAME"
-            )
     return LabeledArticles(articles, labels, [str(p) for p in paths], skipped)
 
 
+def _labeled(
+    read: Iterator[Article], columns: Columns, multi_label: bool, path: str | Path
+) -> LabeledArticles:
+    """The articles of one input with their sections; raises when no row names a column."""
+    articles: list[Article] = []
+    labels: list[tuple[str, ...]] = []
+    skipped = 0
+    found_label = False
+    fields: set[str] = set()
+    for article in read:
+        row = article.extra
+        fields.update(_fields(article, columns))
+        primary = _label_list(row.get(columns.label))[:1]
+        many = _label_list(row.get(columns.labels))
+        found_label |= columns.label in row or columns.labels in row
+        section = primary + tuple(x for x in many if x not in primary)
+        if not section and not (multi_label and columns.labels in row):
+            skipped += 1
+            log.warning("%s: no %r or %r; row skipped", article.id, columns.label, columns.labels)
+            continue
+        articles.append(article)
+        labels.append(section if multi_label else section[:1])
+    if fields and not found_label:
+        flag = "--labels-column" if multi_label else "--label-column"
+        raise TrainingError(
+            f"column '{columns.labels if multi_label else columns.label}' not found in "
+            f"{path}; columns are: {', '.join(sorted(fields))}; pass {flag} NAME"
+        )
+    return LabeledArticles(articles, labels, [str(path)], skipped)
+
+
 def read_unlabeled(
-    path: str | Path, *, text_column: str = "text", limit: int | None = None
+    path: str | Path,
+    *,
+    text_column: str = "text",
+    title_column: str = "title",
+    id_column: str = "id",
+    format: InputFormat | str | None = None,
+    limit: int | None = None,
+    on_reject: RejectHandler | None = None,
 ) -> list[Article]:
     """Articles of an archive without labels (labels, if any, are ignored)."""
+    columns = Columns(text_column, title_column, id_column)
     out: list[Article] = []
-    for _, row in _rows(Path(path)):
-        try:
-            out.append(_article(row, text_column))
-        except ArticleError:
-            continue
+    for article in _read(path, columns, format, _Counted(on_reject)):
+        out.append(article)
         if limit is not None and len(out) >= limit:
             break
     if not out:

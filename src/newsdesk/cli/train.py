@@ -10,8 +10,10 @@ import typer
 
 from newsdesk.cli.classify import CPUS_PER_WORKER, RAY_ADDRESS, WORKERS, Engine
 from newsdesk.cli.exits import EXIT_USAGE, fail
+from newsdesk.cli.inputs import FORMAT, ID_COLUMN, TEXT_COLUMN, TITLE_COLUMN, read_options
 from newsdesk.encoders.registry import DEFAULT_ENCODER
 from newsdesk.errors import NewsdeskError
+from newsdesk.io.readers import InputFormat
 
 if TYPE_CHECKING:
     from newsdesk.encoders.cache import CachedEncoder
@@ -32,7 +34,9 @@ def encoding_progress(done: int, total: int) -> None:
 
 
 def train(
-    data: list[Path] = typer.Argument(None, help="Labeled .jsonl, .jsonl.gz or .csv files."),
+    data: list[Path] = typer.Argument(
+        None, help="Labeled files (.jsonl, .csv, .tsv, .parquet, .gz), .txt folders, or - (stdin)."
+    ),
     output: Path = typer.Option(..., "--output", "-o", help="Folder to write the model to."),
     taxonomy: str = typer.Option(
         None, "--taxonomy", "-t", help="Taxonomy YAML (default: bundled)."
@@ -40,7 +44,10 @@ def train(
     encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help="Encoder name or folder."),
     label_column: str = typer.Option("label", help="Column holding one section an article."),
     labels_column: str = typer.Option("labels", help="Column holding several sections."),
-    text_column: str = typer.Option("text", help="Column holding the article text."),
+    text_column: str = TEXT_COLUMN,
+    title_column: str = TITLE_COLUMN,
+    id_column: str = ID_COLUMN,
+    format: InputFormat | None = FORMAT,
     taxonomy_from_labels: bool = typer.Option(
         False, help="Build the taxonomy from the labels found in DATA."
     ),
@@ -82,9 +89,11 @@ def train(
         fail("--engine ray encodes into the embedding cache; drop --no-cache", EXIT_USAGE)
     start = time.perf_counter()
     try:
+        reading = read_options(text_column, title_column, id_column, format)
+        labels = {"label_column": label_column, "labels_column": labels_column}
         tax, labeled, archive, enc, base = load_inputs(
-            data, taxonomy, taxonomy_from_labels, encoder, label_column, labels_column,
-            text_column, multi_label, unlabeled, unlabeled_limit, cache,
+            data, taxonomy, taxonomy_from_labels, encoder, reading, labels, multi_label,
+            unlabeled, unlabeled_limit, cache,
         )  # fmt: skip
         if engine is Engine.RAY:
             settings = RaySettings(
@@ -130,8 +139,8 @@ def embed_on_ray(
 
 
 def load_inputs(  # type: ignore[no-untyped-def]
-    data, taxonomy, taxonomy_from_labels, encoder, label_column, labels_column, text_column,
-    multi_label, unlabeled, unlabeled_limit, cache,
+    data, taxonomy, taxonomy_from_labels, encoder, reading, labels, multi_label, unlabeled,
+    unlabeled_limit, cache,
 ):  # fmt: skip
     """Read the taxonomy, the labeled files, the archive and the (cached) encoder."""
     from newsdesk.classify.dataset import read_labeled, read_unlabeled
@@ -141,10 +150,7 @@ def load_inputs(  # type: ignore[no-untyped-def]
 
     labeled = None
     if data:
-        labeled = read_labeled(
-            data, label_column=label_column, labels_column=labels_column,
-            text_column=text_column, multi_label=multi_label,
-        )  # fmt: skip
+        labeled = read_labeled(data, **labels, **reading, multi_label=multi_label)
         say(f"read {len(labeled)} labeled articles" + (
             f" ({labeled.skipped} rows skipped)" if labeled.skipped else ""
         ))  # fmt: skip
@@ -156,7 +162,7 @@ def load_inputs(  # type: ignore[no-untyped-def]
         tax = load_taxonomy(taxonomy)
     archive = None
     if unlabeled is not None:
-        archive = read_unlabeled(unlabeled, text_column=text_column, limit=unlabeled_limit)
+        archive = read_unlabeled(unlabeled, **reading, limit=unlabeled_limit)
         say(f"read {len(archive)} unlabeled articles from {unlabeled}")
     base = get_encoder(encoder)
     enc = CachedEncoder(base, progress=encoding_progress) if cache else base

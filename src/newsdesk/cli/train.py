@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 import typer
 
 from newsdesk.cli.classify import CPUS_PER_WORKER, RAY_ADDRESS, WORKERS, Engine
-from newsdesk.cli.exits import EXIT_USAGE, fail
+from newsdesk.cli.exits import EXIT_USAGE, fail, reported
 from newsdesk.cli.inputs import FORMAT, ID_COLUMN, TEXT_COLUMN, TITLE_COLUMN, read_options
 from newsdesk.encoders.registry import DEFAULT_ENCODER
 from newsdesk.errors import NewsdeskError
 from newsdesk.io.readers import InputFormat
 
 if TYPE_CHECKING:
+    from newsdesk.classify.training import TrainedModel
     from newsdesk.encoders.cache import CachedEncoder
     from newsdesk.scale.ray_job import RaySettings
 
@@ -79,16 +80,11 @@ def train(
     from newsdesk.classify.training import TrainingOptions, encoding_passes, train_classifier
     from newsdesk.scale.ray_job import RaySettings
 
-    if not data and unlabeled is None:
-        fail("give labeled files (DATA...) and/or --unlabeled ARCHIVE", EXIT_USAGE)
-    if taxonomy and taxonomy_from_labels:
-        fail("use either --taxonomy or --taxonomy-from-labels, not both", EXIT_USAGE)
-    if head not in ("auto", "prototype", "linear"):
-        fail(f"--head must be auto, prototype or linear, not '{head}'", EXIT_USAGE)
-    if engine is Engine.RAY and not cache:
-        fail("--engine ray encodes into the embedding cache; drop --no-cache", EXIT_USAGE)
+    flags = (bool(data), unlabeled, taxonomy, taxonomy_from_labels, head, engine, cache)
+    if problem := _flag_problem(*flags):
+        fail(problem, EXIT_USAGE)
     start = time.perf_counter()
-    try:
+    with reported():
         reading = read_options(text_column, title_column, id_column, format)
         labels = {"label_column": label_column, "labels_column": labels_column}
         tax, labeled, archive, enc, base = load_inputs(
@@ -110,8 +106,10 @@ def train(
             training=model.data,
             metrics=model.metrics,
         )
-    except NewsdeskError as exc:
-        fail(exc)
+    say(f"{_summary(model, output)} in {time.perf_counter() - start:.1f}s")
+
+
+def _summary(model: TrainedModel, output: Path) -> str:
     held_out = model.metrics
     summary = f"saved a {model.hyperparameters['head']} model to {output}"
     if "accuracy" in held_out:
@@ -119,7 +117,22 @@ def train(
             f" (held-out accuracy {held_out['accuracy']:.3f}, macro-F1 {held_out['macro_f1']:.3f},"
             f" ECE {held_out['ece']:.3f})"
         )
-    say(f"{summary} in {time.perf_counter() - start:.1f}s")
+    return summary
+
+
+def _flag_problem(  # type: ignore[no-untyped-def]
+    labeled, unlabeled, taxonomy, taxonomy_from_labels, head, engine, cache
+) -> str | None:
+    """What is wrong with the command line, before anything is read."""
+    if not labeled and unlabeled is None:
+        return "give labeled files (DATA...) and/or --unlabeled ARCHIVE"
+    if taxonomy and taxonomy_from_labels:
+        return "use either --taxonomy or --taxonomy-from-labels, not both"
+    if head not in ("auto", "prototype", "linear"):
+        return f"--head must be auto, prototype or linear, not '{head}'"
+    if engine is Engine.RAY and not cache:
+        return "--engine ray encodes into the embedding cache; drop --no-cache"
+    return None
 
 
 def embed_on_ray(

@@ -8,16 +8,8 @@ from __future__ import annotations
 
 from newsdesk.classify.metrics import (
     classification_metrics,
-    confusion_matrix,
     expected_calibration_error,
     multilabel_metrics,
-    reliability_bins,
 )
 
-__all__ = [
-    "classification_metrics",
-    "confusion_matrix",
-    "expected_calibration_error",
-    "multilabel_metrics",
-    "reliability_bins",
-]
+__all__ = ["classification_metrics", "expected_calibration_error", "multilabel_metrics"]

@@ -31,7 +31,13 @@ from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.errors import ModelFormatError, TrainingError, require
 
-__all__ = ["Design", "LinearHead"]
+__all__ = ["DEFAULT_C", "DEFAULT_LEXICAL_WEIGHT", "DEFAULT_PRIOR_WEIGHT", "Design", "LinearHead"]
+
+# the head's defaults are the trainer's (TrainingOptions reads them from here): penalty 1 / C on
+# the features, the n-grams' weight against the standardized embedding, the offset's scale
+DEFAULT_C = 0.3
+DEFAULT_LEXICAL_WEIGHT = 16.0
+DEFAULT_PRIOR_WEIGHT = 1.0
 
 
 @dataclass
@@ -123,10 +129,10 @@ class LinearHead:
 
     def __init__(
         self,
-        C: float = 0.1,
+        C: float = DEFAULT_C,
         lexical: bool = True,
-        lexical_weight: float = 4.0,
-        prior_weight: float = 1.0,
+        lexical_weight: float = DEFAULT_LEXICAL_WEIGHT,
+        prior_weight: float = DEFAULT_PRIOR_WEIGHT,
         bits: int = 20,
         word_ngrams: int = 2,
         char_ngrams: tuple[int, int] | None = None,

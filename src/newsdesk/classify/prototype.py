@@ -29,7 +29,11 @@ from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.encoders.base import normalize_rows
 from newsdesk.errors import ModelFormatError, TrainingError
 
-__all__ = ["PrototypeHead", "prior_from_state", "prior_state"]
+__all__ = ["DEFAULT_PRIOR_STRENGTH", "PrototypeHead", "prior_from_state", "prior_state"]
+
+# ``k`` of ``n / (n + k)``: with k examples a section's centroid has half its full weight;
+# the head's default is the trainer's (TrainingOptions reads it from here)
+DEFAULT_PRIOR_STRENGTH = 2.0
 
 _PRIOR = "prior."
 
@@ -64,7 +68,9 @@ class PrototypeHead:
     e_mean_: np.ndarray
     e_std_: np.ndarray
 
-    def __init__(self, prior_strength: float = 2.0, other_margin: float = 0.5) -> None:
+    def __init__(
+        self, prior_strength: float = DEFAULT_PRIOR_STRENGTH, other_margin: float = 0.5
+    ) -> None:
         self.prior_strength = prior_strength
         self.other_margin = other_margin
         self.classes_: list[str] | None = None

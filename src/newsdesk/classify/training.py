@@ -24,14 +24,20 @@ from newsdesk.classify.calibration import fit_temperature, sigmoid, tune_abstent
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.classify.heads import softmax
-from newsdesk.classify.linear import Design, LinearHead
+from newsdesk.classify.linear import (
+    DEFAULT_C,
+    DEFAULT_LEXICAL_WEIGHT,
+    DEFAULT_PRIOR_WEIGHT,
+    Design,
+    LinearHead,
+)
 from newsdesk.classify.logistic import LogisticFit, log_softmax
 from newsdesk.classify.metrics import (
     classification_metrics,
     expected_calibration_error,
     multilabel_metrics,
 )
-from newsdesk.classify.prototype import PrototypeHead
+from newsdesk.classify.prototype import DEFAULT_PRIOR_STRENGTH, PrototypeHead
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.self_training import self_train
 from newsdesk.classify.zero_shot import ZeroShotHead
@@ -62,20 +68,20 @@ class TrainingOptions:
     # below this median of examples a section, prototypes: the linear head's held-out folds
     # are then too small to choose its penalty well (the figures: docs/training.md)
     few_shot_max: int = 8
-    prior_strength: float = 2.0
+    prior_strength: float = DEFAULT_PRIOR_STRENGTH
     # a prototype head's scores are zero-shot logits (temperature 1): fitting the temperature,
     # its log is drawn toward 0 as hard as this many held-out articles (few examples all filed
     # right would otherwise make every call certain)
     temperature_pull: float = 10.0
-    C: float = 0.3  # penalty 1 / C on the features; with C_grid, only above grid_max articles
+    C: float = DEFAULT_C  # penalty 1 / C on the features; with C_grid, only above grid_max articles
     C_grid: tuple[float, ...] = (0.0, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # chosen on held-out folds
     one_standard_error: bool = True  # the strongest penalty within noise of the best, not the best
     grid_max: int = 30000  # articles x sections above which C alone (each fit costs seconds)
     lexical: bool | None = None  # n-gram features; None: from lexical_min articles on
     lexical_min: int = 100  # below this, n-grams add little to the embedding
-    lexical_weight: float = 16.0  # n-grams against the standardized embedding, without folds
+    lexical_weight: float = DEFAULT_LEXICAL_WEIGHT  # n-grams against the embedding, without folds
     lexical_weights: tuple[float, ...] = (16.0, 64.0)  # chosen on held-out folds with C
-    prior_weight: float = 1.0  # zero-shot log-probabilities as the linear heads' offset (0: off)
+    prior_weight: float = DEFAULT_PRIOR_WEIGHT  # zero-shot log-probabilities as the offset (0: off)
     prior_optional: bool = True  # held-out folds may drop the offset (when examples beat it)
     char_ngrams: tuple[int, int] | None = None
     sources: bool | None = None  # cross n-grams with articles' sources; None: when they vary

@@ -16,6 +16,7 @@ one sigmoid a section (no centroid offset), reported through :meth:`LinearHead.p
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -264,8 +265,31 @@ class LinearHead:
             centroids=design.centroids,
         )  # fmt: skip
 
-    def adopt(self, fit: LogisticFit) -> LinearHead:
-        """Take ``fit`` (solved on this head's design) as the head's weights."""
+    def set_params(self, **params: Any) -> LinearHead:
+        """Set parameters by their ``__init__`` names, as scikit-learn's ``set_params`` does.
+
+        The trainer gives a head the penalty and n-gram weight it chose on held-out folds so,
+        not by writing its attributes.
+        """
+        known = set(inspect.signature(LinearHead.__init__).parameters) - {"self"}
+        for name, value in params.items():
+            if name not in known:
+                raise ValueError(f"LinearHead has no parameter {name!r}; it has {sorted(known)}")
+            setattr(self, name, value)
+        return self
+
+    def calibrate(self, temperature: float) -> LinearHead:
+        """Divide the logits by ``temperature`` from now on (fitted on held-out scores)."""
+        self.temperature_ = float(temperature)
+        return self
+
+    def adopt(self, fit: LogisticFit, *, offset: bool = True) -> LinearHead:
+        """Take ``fit`` (solved on this head's design) as the head's weights.
+
+        ``offset=False``: ``fit`` was solved without the zero-shot offset, so the head drops it.
+        """
+        if not offset:
+            self.prior_ = None
         scale = np.float32(self.scale_)
         weights = fit.dense / scale
         if self.centroids:  # the centroid scores are linear in the embedding: fold them in

@@ -77,6 +77,11 @@ class PrototypeHead:
         self.temperature_: float = 1.0
         self.mix_ = "logits"  # models saved before it: "standardized" (see _standardized_mix)
 
+    def calibrate(self, temperature: float) -> PrototypeHead:
+        """Divide the logits by ``temperature`` from now on (fitted on held-out scores)."""
+        self.temperature_ = float(temperature)
+        return self
+
     def fit(
         self,
         X: EncodedArticles,

@@ -344,10 +344,8 @@ def _adopt(
     init: LogisticFit | None,
 ) -> LinearHead:  # fmt: skip
     """Fit ``head`` on all of ``design`` (one candidate's) and take the weights."""
-    head.C, head.lexical_weight = c, weight
-    if not keep:
-        head.prior_ = None
-    return head.adopt(head.solve(design, c, init=init))
+    head.set_params(C=c, lexical_weight=weight)
+    return head.adopt(head.solve(design, c, init=init), offset=keep)
 
 
 def _held_out_metrics(
@@ -423,8 +421,10 @@ def train_classifier(
             start = PrototypeHead(options.prior_strength).fit(
                 labeled, y, prior=zero_shot, other=other
             )
-            start.temperature_ = fit_temperature(
-                start.loo_decision_function(labeled, y), primary, pull=options.temperature_pull
+            start.calibrate(
+                fit_temperature(
+                    start.loo_decision_function(labeled, y), primary, pull=options.temperature_pull
+                )
             )
             # every round's labels lean on the examples' head (zero-shot corrected by the
             # examples), not on zero-shot alone: where the descriptions misfile most examples,
@@ -506,7 +506,8 @@ def train_classifier(
                     k: v for k, v in multilabel_metrics([list(t) for t in y], sets, classes).items()
                     if k != "per_section"
                 }  # fmt: skip
-    head.temperature_ = temperature
+    if kind != "zero-shot":  # a zero-shot head keeps the temperature its taxonomy fit gave it
+        head.calibrate(temperature)
     abstain = 0.0
     if (
         other is not None and metrics and kind != "self-trained" and not options.multi_label

@@ -1,9 +1,13 @@
-"""A head built by hand and a head the trainer builds start from the same defaults."""
+"""Heads keep scikit-learn's habits; a head built by hand starts from the trainer's defaults."""
 
 from __future__ import annotations
 
 import inspect
+import re
 
+import pytest
+
+from newsdesk.classify import training
 from newsdesk.classify.linear import LinearHead
 from newsdesk.classify.prototype import PrototypeHead
 from newsdesk.classify.training import TrainingOptions
@@ -36,3 +40,17 @@ def test_init_stores_its_parameters_unchanged() -> None:
         head = cls()
         for name, default in _defaults(cls).items():
             assert getattr(head, name) == default, (cls.__name__, name)
+
+
+def test_set_params_changes_parameters_by_name_only() -> None:
+    head = LinearHead()
+    assert head.set_params(C=1.0, lexical_weight=64.0) is head
+    assert (head.C, head.lexical_weight) == (1.0, 64.0)
+    with pytest.raises(ValueError, match=r"LinearHead has no parameter 'temperature_'"):
+        head.set_params(temperature_=2.0)
+
+
+def test_the_trainer_configures_heads_without_writing_their_attributes() -> None:
+    """training.py calls set_params, adopt and calibrate; it assigns no head attribute."""
+    source = inspect.getsource(training)
+    assert not re.findall(r"\b(?:head|start)\.\w+\s*=(?!=)", source)

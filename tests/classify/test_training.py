@@ -15,12 +15,13 @@ from typer.testing import CliRunner
 
 from newsdesk.classify import training
 from newsdesk.classify.classifier import Classifier
-from newsdesk.classify.dataset import LabeledArticles, read_labeled
+from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.classify.training import TrainingOptions, train_classifier
 from newsdesk.cli.app import app
 from newsdesk.encoders.lexical import LexicalEncoder
 from newsdesk.encoders.registry import register_encoder
 from newsdesk.errors import MissingExtraError, ModelFormatError, ReaderError, TrainingError
+from newsdesk.io.labeled import read_labeled
 from newsdesk.taxonomy import load_taxonomy
 
 DATA = Path(__file__).parents[1] / "data"

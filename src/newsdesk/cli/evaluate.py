@@ -79,11 +79,11 @@ def run(  # type: ignore[no-untyped-def]
     cache,
 ) -> dict[str, Any]:  # fmt: skip
     from newsdesk.classify.classifier import Classifier
-    from newsdesk.classify.dataset import read_labeled
     from newsdesk.classify.training import TrainingOptions
     from newsdesk.encoders.cache import CachedEncoder
     from newsdesk.encoders.registry import get_encoder
     from newsdesk.eval.evaluate import cross_validate, evaluate_articles
+    from newsdesk.io.labeled import read_labeled
     from newsdesk.taxonomy import Taxonomy, load_taxonomy
 
     if model is not None:

@@ -156,9 +156,9 @@ def load_inputs(  # type: ignore[no-untyped-def]
     unlabeled_limit, cache,
 ):  # fmt: skip
     """Read the taxonomy, the labeled files, the archive and the (cached) encoder."""
-    from newsdesk.classify.dataset import read_labeled, read_unlabeled
     from newsdesk.encoders.cache import CachedEncoder
     from newsdesk.encoders.registry import get_encoder
+    from newsdesk.io.labeled import read_labeled, read_unlabeled
     from newsdesk.taxonomy import Taxonomy, load_taxonomy
 
     labeled = None

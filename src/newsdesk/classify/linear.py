@@ -16,7 +16,6 @@ one sigmoid a section (no centroid offset), reported through :meth:`LinearHead.p
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +24,7 @@ import numpy as np
 
 from newsdesk.classify.calibration import sigmoid
 from newsdesk.classify.features import HashedNgrams
-from newsdesk.classify.heads import check_fitted, softmax
+from newsdesk.classify.heads import LearnedHead, check_fitted, softmax
 from newsdesk.classify.logistic import LogisticFit, balanced_weights, fit_logistic, log_softmax
 from newsdesk.classify.prototype import prior_from_state, prior_state
 from newsdesk.classify.result import EncodedArticles
@@ -115,7 +114,7 @@ def centroid_scores(emb: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np
     return centered / spread, (unit - unit.mean(axis=1, keepdims=True)) / spread
 
 
-class LinearHead:
+class LinearHead(LearnedHead):
     """Logistic regression on ``[zero-shot log-probabilities (offset), embedding, n-grams]``.
 
     ``C`` is the inverse penalty on the feature weights; ``lexical`` switches the n-gram block
@@ -264,24 +263,6 @@ class LinearHead:
             multi_label=self.multi_label, init=init, max_iter=self.max_iter,
             centroids=design.centroids,
         )  # fmt: skip
-
-    def set_params(self, **params: Any) -> LinearHead:
-        """Set parameters by their ``__init__`` names, as scikit-learn's ``set_params`` does.
-
-        The trainer gives a head the penalty and n-gram weight it chose on held-out folds so,
-        not by writing its attributes.
-        """
-        known = set(inspect.signature(LinearHead.__init__).parameters) - {"self"}
-        for name, value in params.items():
-            if name not in known:
-                raise ValueError(f"LinearHead has no parameter {name!r}; it has {sorted(known)}")
-            setattr(self, name, value)
-        return self
-
-    def calibrate(self, temperature: float) -> LinearHead:
-        """Divide the logits by ``temperature`` from now on (fitted on held-out scores)."""
-        self.temperature_ = float(temperature)
-        return self
 
     def adopt(self, fit: LogisticFit, *, offset: bool = True) -> LinearHead:
         """Take ``fit`` (solved on this head's design) as the head's weights.

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from newsdesk.classify.heads import check_fitted, softmax
+from newsdesk.classify.heads import LearnedHead, check_fitted, softmax
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.encoders.base import normalize_rows
@@ -58,7 +58,7 @@ def prior_from_state(
     return ZeroShotHead().set_state(config, own)
 
 
-class PrototypeHead:
+class PrototypeHead(LearnedHead):
     """Example centroids added to a zero-shot head's logits when one is given."""
 
     kind = "prototype"
@@ -76,11 +76,6 @@ class PrototypeHead:
         self.classes_: list[str] | None = None
         self.temperature_: float = 1.0
         self.mix_ = "logits"  # models saved before it: "standardized" (see _standardized_mix)
-
-    def calibrate(self, temperature: float) -> PrototypeHead:
-        """Divide the logits by ``temperature`` from now on (fitted on held-out scores)."""
-        self.temperature_ = float(temperature)
-        return self
 
     def fit(
         self,

@@ -37,7 +37,7 @@ from cached_encoder import CachedEncoder, register_reference_encoders
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
-from newsdesk.encoders.base import get_encoder
+from newsdesk.encoders.registry import get_encoder
 from newsdesk.taxonomy import Section, Taxonomy, load_taxonomy
 
 HERE = Path(__file__).resolve().parent

@@ -28,7 +28,8 @@ from cached_encoder import CachedEncoder
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.training import TrainingOptions
-from newsdesk.encoders.base import Encoder, get_encoder
+from newsdesk.encoders.base import Encoder
+from newsdesk.encoders.registry import get_encoder
 from newsdesk.taxonomy import Taxonomy, load_taxonomy
 
 

@@ -23,7 +23,7 @@ from accuracy import DEFAULT_DATA, read_rows
 from cached_encoder import CachedEncoder
 
 from newsdesk.article import Article
-from newsdesk.encoders.base import get_encoder
+from newsdesk.encoders.registry import get_encoder
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "newsdesk" / "encoders" / "background"
 # (family, file): the family is what a leave-one-set-out score leaves out

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from newsdesk.encoders.base import Encoder, Role, normalize_rows, register_encoder
+from newsdesk.encoders.base import Encoder, Role, normalize_rows
+from newsdesk.encoders.registry import register_encoder
 
 logger = logging.getLogger(__name__)
 

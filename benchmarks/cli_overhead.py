@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from throughput import DEFAULT_DATA, OUT, write_articles
 
 from newsdesk.cli.app import app
-from newsdesk.encoders.base import Role, get_encoder, register_encoder
+from newsdesk.encoders.base import Role
+from newsdesk.encoders.registry import get_encoder, register_encoder
 from newsdesk.io.readers import read_articles
 
 

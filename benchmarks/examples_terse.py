@@ -46,8 +46,9 @@ from setfit_gpu import SETS
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.classify.training import TrainingOptions, train_classifier
-from newsdesk.encoders.base import Role, get_encoder
+from newsdesk.encoders.base import Role
 from newsdesk.encoders.cache import CachedEncoder
+from newsdesk.encoders.registry import get_encoder
 
 PREDS = RESULTS / "setfit-8shot-preds.jsonl"
 

@@ -39,9 +39,12 @@ import httpx
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
-from newsdesk.service.process import ServiceProcess
 from newsdesk.store import KeyRole, Store, migrate
 from newsdesk.store import keys as key_repository
+
+# the harness that runs 'newsdesk serve' as a child process is the tests' own
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from service_process import ServiceProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = ROOT.parent / "shared" / "data" / "seed12" / "dev.jsonl"

@@ -42,11 +42,13 @@ import numpy as np
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
-from newsdesk.classify.dataset import LabeledArticles, read_labeled
+from newsdesk.classify.dataset import LabeledArticles
+from newsdesk.classify.metrics import classification_metrics, multilabel_metrics
 from newsdesk.classify.training import TrainingOptions, stratified_folds, train_classifier
-from newsdesk.encoders.base import Encoder, get_encoder, normalize_rows, register_encoder
+from newsdesk.encoders.base import Encoder, normalize_rows
 from newsdesk.encoders.cache import CachedEncoder
-from newsdesk.eval.metrics import classification_metrics, multilabel_metrics
+from newsdesk.encoders.registry import get_encoder, register_encoder
+from newsdesk.io.labeled import read_labeled
 from newsdesk.taxonomy import Taxonomy, load_taxonomy
 
 HERE = Path(__file__).resolve().parent

@@ -28,7 +28,7 @@ from tune_zero_shot import SETS, prepare
 
 from newsdesk.classify.training import stratified_folds
 from newsdesk.classify.zero_shot import ZeroShotHead
-from newsdesk.encoders.base import get_encoder
+from newsdesk.encoders.registry import get_encoder
 
 FORM_GRID = {
     "flash_weight": [0.5, 1.0, 2.0],

@@ -106,7 +106,7 @@ def run(jobs_path: Path, preds_path: Path, model_dir: str, iterations: int) -> N
 
 
 def score(jobs_path: Path, preds_path: Path, out_path: Path | None) -> None:
-    from newsdesk.eval.metrics import classification_metrics
+    from newsdesk.classify.metrics import classification_metrics
 
     tests = {(r["set"], r["fold"]): r for r in _read(jobs_path) if r["kind"] == "test"}
     preds = [json.loads(x) for x in preds_path.read_text(encoding="utf-8").splitlines()]

@@ -31,7 +31,7 @@ from cached_encoder import CachedEncoder
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.suggest import SuggestSettings, score_archive, suggest
 from newsdesk.classify.zero_shot import ZeroShotHead
-from newsdesk.encoders.base import get_encoder
+from newsdesk.encoders.registry import get_encoder
 from newsdesk.taxonomy import Taxonomy
 
 TERSE = Path(__file__).resolve().parents[1].parent / "shared" / "taxonomies" / "terse"

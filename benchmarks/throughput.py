@@ -45,7 +45,7 @@ print(code, wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 _BARE = """
 import json, resource, sys, time
-from newsdesk.encoders.base import get_encoder
+from newsdesk.encoders.registry import get_encoder
 from newsdesk.io.readers import read_articles
 texts = [a.content for a in read_articles(sys.argv[2])]
 encoder = get_encoder(sys.argv[1])

@@ -22,7 +22,7 @@ from cached_encoder import CACHE_DIR, CachedEncoder
 
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.training import TrainingOptions
-from newsdesk.encoders.base import get_encoder
+from newsdesk.encoders.registry import get_encoder
 
 GRID = {
     "self_training_prior_weight": [1.0, 0.5, 0.25, 0.0],

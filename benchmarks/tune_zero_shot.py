@@ -39,7 +39,8 @@ from cached_encoder import CachedEncoder
 
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.zero_shot import SectionEvidence, ZeroShotHead
-from newsdesk.encoders.base import Role, get_encoder
+from newsdesk.encoders.base import Role
+from newsdesk.encoders.registry import get_encoder
 from newsdesk.taxonomy import load_taxonomy
 
 TERSE = Path(__file__).resolve().parent.parent.parent / "shared" / "taxonomies" / "terse"

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from newsdesk.article import Article
-from newsdesk.classify.dataset import read_labeled
 from newsdesk.classify.linear import LinearHead
 from newsdesk.classify.prototype import PrototypeHead
 from newsdesk.classify.result import EncodedArticles
@@ -20,6 +19,7 @@ from newsdesk.classify.saved import head_from_state
 from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.encoders.lexical import LexicalEncoder
 from newsdesk.errors import NotFittedError
+from newsdesk.io.labeled import read_labeled
 from newsdesk.taxonomy import load_taxonomy
 
 DATA = Path(__file__).parents[1] / "data"

@@ -4,8 +4,8 @@ import pytest
 
 from newsdesk.classify.label_prompts import label_prompts, readable_name
 from newsdesk.classify.zero_shot import ZeroShotHead
-from newsdesk.encoders.base import get_encoder
 from newsdesk.encoders.lexical import LexicalEncoder
+from newsdesk.encoders.registry import get_encoder
 from newsdesk.taxonomy import Section, Taxonomy
 
 

@@ -10,12 +10,13 @@ import numpy as np
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
-from newsdesk.classify.dataset import LabeledArticles, read_labeled
+from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.classify.features import HashedNgrams, ngram_buckets, tag_bucket
 from newsdesk.classify.linear import LinearHead
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.training import TrainingOptions, train_classifier, uses_sources
 from newsdesk.encoders.lexical import LexicalEncoder
+from newsdesk.io.labeled import read_labeled
 from newsdesk.taxonomy import load_taxonomy
 
 DATA = Path(__file__).parents[1] / "data"
@@ -146,7 +147,7 @@ def test_train_cli_sources_flag(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     from newsdesk.cli.app import app
-    from newsdesk.encoders.base import register_encoder
+    from newsdesk.encoders.registry import register_encoder
 
     register_encoder("lexical-256-sources", lambda: ENCODER)
     data = habit_data(240)

@@ -6,6 +6,7 @@ import gzip
 import json
 import random
 import shutil
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,12 +16,13 @@ from typer.testing import CliRunner
 
 from newsdesk.classify import training
 from newsdesk.classify.classifier import Classifier
-from newsdesk.classify.dataset import LabeledArticles, read_labeled
+from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.classify.training import TrainingOptions, train_classifier
 from newsdesk.cli.app import app
-from newsdesk.encoders.base import register_encoder
 from newsdesk.encoders.lexical import LexicalEncoder
-from newsdesk.errors import ModelFormatError, TrainingError
+from newsdesk.encoders.registry import register_encoder
+from newsdesk.errors import MissingExtraError, ModelFormatError, ReaderError, TrainingError
+from newsdesk.io.labeled import read_labeled
 from newsdesk.taxonomy import load_taxonomy
 
 DATA = Path(__file__).parents[1] / "data"
@@ -299,16 +301,22 @@ def test_one_class_only_is_an_error(tmp_path: Path) -> None:
 
 
 def test_missing_label_column_names_columns_and_flag(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.csv", "title,body,tag\nx,some text,Sports\n")
+    path = write(tmp_path, "a.csv", "title,text,tag\nx,some text,Sports\n")
     with pytest.raises(
         TrainingError,
-        match=r"column 'label' not found in .*a\.csv; columns are: body, tag, title; pass --label-column NAME",
+        match=r"column 'label' not found in .*a\.csv; columns are: tag, text, title; pass --label-column NAME",
     ):
         read_labeled([path])
 
 
+def test_missing_text_column_names_the_flag_as_classify_does(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.csv", "title,body,label\nx,some text,Sports\n")
+    with pytest.raises(ReaderError, match=r"column 'text' not found .*pass --text-column body"):
+        read_labeled([path])
+
+
 def test_cli_reports_bad_data_with_exit_code_1(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.csv", "title,body,tag\nx,some text,Sports\n")
+    path = write(tmp_path, "a.csv", "title,text,tag\nx,some text,Sports\n")
     result = runner.invoke(
         app, ["train", str(path), "-o", str(tmp_path / "m"), "-e", "lexical-256"]
     )
@@ -362,6 +370,18 @@ def test_prediction_needs_neither_scikit_learn_nor_scipy(tmp_path: Path, monkeyp
         monkeypatch.setitem(__import__("sys").modules, name, None)  # importing them now fails
     loaded = Classifier.load(tmp_path / "m", encoder="lexical-256")
     np.testing.assert_array_equal(loaded.predict_proba(data.articles[:4]), expected)
+
+
+def test_training_a_linear_head_needs_scipy_not_scikit_learn(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    data = read_labeled([DATA / "labeled.jsonl"])
+    options = TrainingOptions(head="linear")
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # importing it now fails
+    assert train_classifier(TAXONOMY, ENCODER, data, options=options).classifier.head.kind == (
+        "linear"
+    )
+    monkeypatch.setitem(sys.modules, "scipy", None)
+    with pytest.raises(MissingExtraError, match=r"scipy.*newsdesk\[train\]"):
+        train_classifier(TAXONOMY, ENCODER, data, options=options)
 
 
 def test_classify_cli_with_a_saved_model(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.zero_shot import ZeroShotHead, section_texts
-from newsdesk.encoders.base import get_encoder
+from newsdesk.encoders.registry import get_encoder
 from newsdesk.errors import NotFittedError
 from newsdesk.taxonomy import Taxonomy
 

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from tiny_models import write_e5_file, write_tokenizer
 
-from newsdesk.encoders.base import Role, get_encoder
+from newsdesk.encoders.base import Role
 from newsdesk.encoders.e5 import E5Encoder
+from newsdesk.encoders.registry import get_encoder
 from newsdesk.errors import EncoderError
 
 TEXTS = [

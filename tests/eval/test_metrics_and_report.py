@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from newsdesk.classify.metrics import classification_metrics, multilabel_metrics
 from newsdesk.cli.app import app
-from newsdesk.encoders.base import register_encoder
 from newsdesk.encoders.lexical import LexicalEncoder
-from newsdesk.eval.metrics import classification_metrics, multilabel_metrics
+from newsdesk.encoders.registry import register_encoder
 from newsdesk.eval.report import render_html, write_report
 
 DATA = Path(__file__).parents[1] / "data"

@@ -154,11 +154,8 @@ def test_settings_come_from_newsdesk_environment_variables(
         Settings(max_pending=8)
 
 
-def test_serving_a_saved_model_says_what_is_missing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delattr(Classifier, "load", raising=False)
-    with pytest.raises(ModelFormatError, match=r"cannot load saved models yet .* --taxonomy FILE"):
+def test_serving_a_folder_that_holds_no_model_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(ModelFormatError, match=r"not a newsdesk model .*newsdesk train DATA"):
         load_classifier(Settings(model=tmp_path))
 
 

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from openapi_spec_validator import validate
 
-from newsdesk.service.process import ServiceProcess
 from newsdesk.store import Store, migrate
 from service.conftest import Keys, make_keys
+from service_process import ServiceProcess
 
 pytestmark = pytest.mark.timeout(300)
 

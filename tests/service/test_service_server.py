@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from newsdesk.service.process import ServiceProcess
 from service.conftest import make_keys
+from service_process import ServiceProcess
 
 pytestmark = pytest.mark.timeout(600)
 

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 from newsdesk.classify.classifier import Classifier
 from newsdesk.cli.app import app as cli
 from newsdesk.service import create_app
-from newsdesk.service.process import free_port
 from newsdesk.store import Store, migrate
 from service.conftest import make_keys, settings_for
+from service_process import free_port
 
 CONNECT_TIMEOUT_S = 2  # libpq's least
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from newsdesk.service.process import ServiceProcess
 from newsdesk.store import Store
 from newsdesk.store.migrate import upgrade
+from service_process import ServiceProcess
 from store.fixtures import _empty_tables
 from ui.desk_fixtures import PASSWORD, csrf_of, make_users
 

@@ -15,7 +15,8 @@ import numpy as np
 from newsdesk.article import Article, detect_language
 from newsdesk.classify.heads import Head
 from newsdesk.classify.result import EncodedArticles, Prediction
-from newsdesk.encoders.base import Encoder, get_encoder
+from newsdesk.encoders.base import Encoder
+from newsdesk.encoders.registry import get_encoder
 from newsdesk.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
@@ -69,7 +70,15 @@ class Classifier:
         """A classifier saved by :meth:`save` (or ``newsdesk train``); see :mod:`.saved`."""
         from newsdesk.classify.saved import load_model
 
-        return load_model(path, encoder=encoder)
+        saved = load_model(path, encoder=encoder)
+        return cls(
+            saved.taxonomy,
+            saved.encoder,
+            saved.head,
+            multi_label=saved.multi_label,
+            thresholds=saved.thresholds,
+            abstain_below=saved.abstain_below,
+        )
 
     def save(self, path: str | Path, **metadata: Any) -> Path:
         """Write this classifier to the folder ``path`` (``model.json`` + ``arrays.npz``).

@@ -178,10 +178,6 @@ class HashedNgrams:
         self._fit_counts(counts)
         return self._weigh(counts, indicators)
 
-    def document_frequency(self, rows: SparseRows) -> np.ndarray:
-        """How many rows use each bucket."""
-        return np.bincount(rows.indices, minlength=rows.n_cols)
-
     def transform(
         self, texts: Sequence[str], tags: Sequence[str | None] | None = None
     ) -> SparseRows:

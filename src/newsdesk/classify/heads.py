@@ -8,15 +8,16 @@ themselves as a JSON-ready config plus named numpy arrays, never pickle.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
 import numpy as np
 
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.errors import NotFittedError
 
-__all__ = ["Head", "check_fitted", "softmax"]
+__all__ = ["Head", "LearnedHead", "check_fitted", "softmax"]
 
 
 @runtime_checkable
@@ -35,6 +36,32 @@ class Head(Protocol):
         ...
 
     def set_state(self, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> Head: ...
+
+
+class LearnedHead:
+    """What the heads learned from examples share: a trainer configures them, never pokes them.
+
+    :meth:`set_params` is scikit-learn's: the trainer gives a head the values it chose on
+    held-out folds by their ``__init__`` names. :meth:`calibrate` sets the temperature the
+    trainer fitted on held-out scores.
+    """
+
+    temperature_: float
+
+    def set_params(self, **params: Any) -> Self:
+        """Set parameters by their ``__init__`` names; an unknown name raises ``ValueError``."""
+        known = set(inspect.signature(type(self).__init__).parameters) - {"self"}
+        for name, value in params.items():
+            if name not in known:
+                kind = type(self).__name__
+                raise ValueError(f"{kind} has no parameter {name!r}; it has {sorted(known)}")
+            setattr(self, name, value)
+        return self
+
+    def calibrate(self, temperature: float) -> Self:
+        """Divide the logits by ``temperature`` from now on."""
+        self.temperature_ = float(temperature)
+        return self
 
 
 def check_fitted(head: object, attribute: str = "classes_") -> None:

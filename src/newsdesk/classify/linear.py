@@ -24,14 +24,20 @@ import numpy as np
 
 from newsdesk.classify.calibration import sigmoid
 from newsdesk.classify.features import HashedNgrams
-from newsdesk.classify.heads import check_fitted, softmax
+from newsdesk.classify.heads import LearnedHead, check_fitted, softmax
 from newsdesk.classify.logistic import LogisticFit, balanced_weights, fit_logistic, log_softmax
 from newsdesk.classify.prototype import prior_from_state, prior_state
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.errors import ModelFormatError, TrainingError, require
 
-__all__ = ["Design", "LinearHead"]
+__all__ = ["DEFAULT_C", "DEFAULT_LEXICAL_WEIGHT", "DEFAULT_PRIOR_WEIGHT", "Design", "LinearHead"]
+
+# the head's defaults are the trainer's (TrainingOptions reads them from here): penalty 1 / C on
+# the features, the n-grams' weight against the standardized embedding, the offset's scale
+DEFAULT_C = 0.3
+DEFAULT_LEXICAL_WEIGHT = 16.0
+DEFAULT_PRIOR_WEIGHT = 1.0
 
 
 @dataclass
@@ -108,7 +114,7 @@ def centroid_scores(emb: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np
     return centered / spread, (unit - unit.mean(axis=1, keepdims=True)) / spread
 
 
-class LinearHead:
+class LinearHead(LearnedHead):
     """Logistic regression on ``[zero-shot log-probabilities (offset), embedding, n-grams]``.
 
     ``C`` is the inverse penalty on the feature weights; ``lexical`` switches the n-gram block
@@ -125,10 +131,10 @@ class LinearHead:
 
     def __init__(
         self,
-        C: float = 0.1,
+        C: float = DEFAULT_C,
         lexical: bool = True,
-        lexical_weight: float = 4.0,
-        prior_weight: float = 1.0,
+        lexical_weight: float = DEFAULT_LEXICAL_WEIGHT,
+        prior_weight: float = DEFAULT_PRIOR_WEIGHT,
         bits: int = 20,
         word_ngrams: int = 2,
         char_ngrams: tuple[int, int] | None = None,
@@ -226,7 +232,7 @@ class LinearHead:
         ``classes`` fixes the column order (a taxonomy's); sections without examples are left
         out of ``classes_``. ``prior``, a fitted zero-shot head, becomes the offset.
         """
-        require("sklearn", feature="training a linear head", extra="train")
+        require("scipy", feature="training a linear head", extra="train")
         target = self._targets(y, classes)
         self.prior_ = prior if self.prior_weight > 0 else None
         emb = np.asarray(X.embeddings, dtype=np.float32)
@@ -268,8 +274,13 @@ class LinearHead:
             zero_bias_penalty=None if prior_alone else self.zero_bias_penalty,
         )  # fmt: skip
 
-    def adopt(self, fit: LogisticFit) -> LinearHead:
-        """Take ``fit`` (solved on this head's design) as the head's weights."""
+    def adopt(self, fit: LogisticFit, *, offset: bool = True) -> LinearHead:
+        """Take ``fit`` (solved on this head's design) as the head's weights.
+
+        ``offset=False``: ``fit`` was solved without the zero-shot offset, so the head drops it.
+        """
+        if not offset:
+            self.prior_ = None
         scale = np.float32(self.scale_)
         weights = fit.dense / scale
         if self.centroids:  # the centroid scores are linear in the embedding: fold them in

@@ -10,11 +10,10 @@ their zero-shot logit alone.
 ``alpha`` is what the examples say about the taxonomy: the odds that the zero-shot head
 misfiles one of them (its error rate ``e`` on the examples, which it never saw, as
 ``e / (1 - e)``, at most 4). Where the descriptions already file the examples right, one or
-two examples are not allowed to overrule them (a single example is a noisy centroid: on the
-development sets the fixed mix this replaced, both scores standardized over the training
-articles and ``k / (k + n)`` on the zero-shot side, cost 1 to 10 points with one example a
-section); where the descriptions misfile most of them (41 headline sections named by a word
-each), the examples carry the weight.
+two examples are not allowed to overrule them (a single example is a noisy centroid, so a mix
+that does not weigh the descriptions by how well they file the examples loses to zero-shot
+at one example a section; the figures: docs/training.md); where the descriptions misfile most
+of them (as with many sections named by one word each), the examples carry the weight.
 """
 
 from __future__ import annotations
@@ -24,13 +23,17 @@ from typing import Any
 
 import numpy as np
 
-from newsdesk.classify.heads import check_fitted, softmax
+from newsdesk.classify.heads import LearnedHead, check_fitted, softmax
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.encoders.base import normalize_rows
 from newsdesk.errors import ModelFormatError, TrainingError
 
-__all__ = ["PrototypeHead", "prior_from_state", "prior_state"]
+__all__ = ["DEFAULT_PRIOR_STRENGTH", "PrototypeHead", "prior_from_state", "prior_state"]
+
+# ``k`` of ``n / (n + k)``: with k examples a section's centroid has half its full weight;
+# the head's default is the trainer's (TrainingOptions reads it from here)
+DEFAULT_PRIOR_STRENGTH = 2.0
 
 _PRIOR = "prior."
 
@@ -55,7 +58,7 @@ def prior_from_state(
     return ZeroShotHead().set_state(config, own)
 
 
-class PrototypeHead:
+class PrototypeHead(LearnedHead):
     """Example centroids added to a zero-shot head's logits when one is given."""
 
     kind = "prototype"
@@ -65,7 +68,9 @@ class PrototypeHead:
     e_mean_: np.ndarray
     e_std_: np.ndarray
 
-    def __init__(self, prior_strength: float = 2.0, other_margin: float = 0.5) -> None:
+    def __init__(
+        self, prior_strength: float = DEFAULT_PRIOR_STRENGTH, other_margin: float = 0.5
+    ) -> None:
         self.prior_strength = prior_strength
         self.other_margin = other_margin
         self.classes_: list[str] | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from newsdesk.article import Article
 
-__all__ = ["EncodedArticles", "Prediction"]
+__all__ = ["EncodedArticles", "Prediction", "margin_of"]
 
 
 @dataclass(frozen=True)
@@ -71,3 +71,11 @@ class Prediction:
             out["top"] = [{"section": s, "score": round(p, 4)} for s, p in self.top(top_k)]
         out["scores"] = {name: round(p, 4) for name, p in self.scores.items()}
         return out
+
+
+def margin_of(scores: Mapping[str, float]) -> float:
+    """How far the call is from a boundary: top probability minus the runner-up's."""
+    top = sorted(scores.values(), reverse=True)[:2]
+    if not top:
+        return 0.0
+    return float(top[0] - (top[1] if len(top) > 1 else 0.0))

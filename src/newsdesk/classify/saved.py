@@ -10,26 +10,60 @@ newsdesk version and the creation time. ``arrays.npz`` holds the head's arrays, 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
+from newsdesk._version import __version__
 from newsdesk.classify.heads import Head
-from newsdesk.encoders.base import Encoder, get_encoder
+from newsdesk.encoders.base import Encoder
+from newsdesk.encoders.registry import get_encoder
 from newsdesk.errors import ModelFormatError
 from newsdesk.taxonomy import Taxonomy
 
-if TYPE_CHECKING:
-    from newsdesk.classify.classifier import Classifier
-
-__all__ = ["FORMAT", "FORMAT_VERSION", "head_from_state", "load_model", "save_model"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "SavedModel",
+    "head_from_state",
+    "load_model",
+    "save_model",
+]
 
 FORMAT = "newsdesk-model"
 FORMAT_VERSION = 1
 MODEL_FILE = "model.json"
 ARRAYS_FILE = "arrays.npz"
+
+
+@dataclass(frozen=True)
+class SavedModel:
+    """What a saved model holds: the parts a :class:`~newsdesk.classify.Classifier` is built of.
+
+    This module reads and writes these parts and leaves building the classifier to
+    ``Classifier.load``, so the format does not import the class that uses it.
+    """
+
+    taxonomy: Taxonomy
+    encoder: Encoder
+    head: Head
+    multi_label: bool = False
+    thresholds: dict[str, float] = field(default_factory=dict)
+    abstain_below: float = 0.0
+
+
+class _Saveable(Protocol):
+    """What :func:`save_model` reads of a classifier."""
+
+    taxonomy: Taxonomy
+    encoder: Encoder
+    head: Head
+    multi_label: bool
+    thresholds: dict[str, float]
+    abstain_below: float
 
 
 def _head_classes() -> dict[str, type]:
@@ -65,7 +99,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def save_model(
-    classifier: Classifier,
+    classifier: _Saveable,
     path: str | Path,
     *,
     hyperparameters: dict[str, Any] | None = None,
@@ -73,8 +107,6 @@ def save_model(
     metrics: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``classifier`` into the folder ``path`` (created if needed) and return it."""
-    from newsdesk import __version__
-
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     config, arrays = classifier.head.get_state()
@@ -129,10 +161,8 @@ def read_model_json(path: str | Path) -> dict[str, Any]:
     return meta
 
 
-def load_model(path: str | Path, *, encoder: Encoder | str | None = None) -> Classifier:
-    """Load a saved model; the encoder must have the fingerprint the model was trained with."""
-    from newsdesk.classify.classifier import Classifier
-
+def load_model(path: str | Path, *, encoder: Encoder | str | None = None) -> SavedModel:
+    """Read a saved model; the encoder must have the fingerprint the model was trained with."""
     folder = Path(path)
     meta = read_model_json(folder)
     saved = meta["encoder"]
@@ -154,7 +184,7 @@ def load_model(path: str | Path, *, encoder: Encoder | str | None = None) -> Cla
         ) from None
     head = head_from_state(meta["head"]["kind"], meta["head"]["config"], arrays)
     taxonomy = Taxonomy.from_dict(meta["taxonomy"], source=f"{folder / MODEL_FILE} (taxonomy)")
-    return Classifier(
+    return SavedModel(
         taxonomy,
         enc,
         head,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newsdesk.classify.classifier import Classifier
-from newsdesk.encoders.base import DEFAULT_ENCODER, get_encoder
+from newsdesk.encoders.registry import DEFAULT_ENCODER, get_encoder
 
 __all__ = ["ClassifierSpec"]
 

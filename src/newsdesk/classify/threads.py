@@ -11,9 +11,9 @@ def limit_blas_threads(threads: int = 1) -> None:
     Scoring multiplies a batch's embeddings by the label vectors: products far too small to
     gain from threads. With more threads, OpenBLAS's workers wake for each product and then
     spin, waiting for more, on the cores the encoder (onnxruntime, encoding the next batch on
-    :meth:`Classifier.classify_many`'s worker thread) needs: on 400 e5 articles on two cores,
-    ``newsdesk classify`` used 20.9 CPU seconds with numpy's default threads and 17.6 with
-    one, the bare encoder 16.5. The use-m3 encoder sets its own BLAS threads as it runs.
+    :meth:`Classifier.classify_many`'s worker thread) needs, so one thread is the rule
+    wherever an encoder runs beside the scoring (the figures: docs/training.md). The use-m3
+    encoder sets its own BLAS threads as it runs.
     """
     from threadpoolctl import threadpool_limits
 

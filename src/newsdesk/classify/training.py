@@ -24,20 +24,26 @@ from newsdesk.classify.calibration import fit_temperature, sigmoid, tune_abstent
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.classify.heads import softmax
-from newsdesk.classify.linear import Design, LinearHead
+from newsdesk.classify.linear import (
+    DEFAULT_C,
+    DEFAULT_LEXICAL_WEIGHT,
+    DEFAULT_PRIOR_WEIGHT,
+    Design,
+    LinearHead,
+)
 from newsdesk.classify.logistic import LogisticFit, log_softmax
-from newsdesk.classify.prototype import PrototypeHead
+from newsdesk.classify.metrics import (
+    classification_metrics,
+    expected_calibration_error,
+    multilabel_metrics,
+)
+from newsdesk.classify.prototype import DEFAULT_PRIOR_STRENGTH, PrototypeHead
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.self_training import SelfTrainingReport, self_train
 from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.encoders.base import Encoder
 from newsdesk.encoders.onnx_text import available_cores
 from newsdesk.errors import TrainingError
-from newsdesk.eval.metrics import (
-    classification_metrics,
-    expected_calibration_error,
-    multilabel_metrics,
-)
 from newsdesk.taxonomy import Taxonomy
 
 __all__ = [
@@ -61,25 +67,23 @@ class TrainingOptions:
 
     multi_label: bool = False
     head: str = "auto"  # auto | prototype | linear
-    # below this median of examples a section, prototypes: with 4 a section they are level with
-    # the linear head or ahead on the development sets (its folds are too small to choose well;
-    # ant_multisource 0.700 vs 0.703, sib200/eng_Latn 0.846 vs 0.824); at 8 the linear head is
-    # level or ahead where zero-shot is weakest (huffpost_headlines)
+    # below this median of examples a section, prototypes: the linear head's held-out folds
+    # are then too small to choose its penalty well (the figures: docs/training.md)
     few_shot_max: int = 8
-    prior_strength: float = 2.0
+    prior_strength: float = DEFAULT_PRIOR_STRENGTH
     # a prototype head's scores are zero-shot logits (temperature 1): fitting the temperature,
     # its log is drawn toward 0 as hard as this many held-out articles (few examples all filed
     # right would otherwise make every call certain)
     temperature_pull: float = 10.0
-    C: float = 0.3  # penalty 1 / C on the features; with C_grid, only above grid_max articles
+    C: float = DEFAULT_C  # penalty 1 / C on the features; with C_grid, only above grid_max articles
     C_grid: tuple[float, ...] = (0.0, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # chosen on held-out folds
     one_standard_error: bool = True  # the strongest penalty within noise of the best, not the best
     grid_max: int = 30000  # articles x sections above which C alone (each fit costs seconds)
     lexical: bool | None = None  # n-gram features; None: from lexical_min articles on
     lexical_min: int = 100  # below this, n-grams add little to the embedding
-    lexical_weight: float = 16.0  # n-grams against the standardized embedding, without folds
+    lexical_weight: float = DEFAULT_LEXICAL_WEIGHT  # n-grams against the embedding, without folds
     lexical_weights: tuple[float, ...] = (16.0, 64.0)  # chosen on held-out folds with C
-    prior_weight: float = 1.0  # zero-shot log-probabilities as the linear heads' offset (0: off)
+    prior_weight: float = DEFAULT_PRIOR_WEIGHT  # zero-shot log-probabilities as the offset (0: off)
     prior_optional: bool = True  # held-out folds may drop the offset (when examples beat it)
     char_ngrams: tuple[int, int] | None = None
     sources: bool | None = None  # cross n-grams with articles' sources; None: when they vary
@@ -377,10 +381,8 @@ def _adopt(
     init: LogisticFit | None,
 ) -> LinearHead:  # fmt: skip
     """Fit ``head`` on all of ``design`` (one candidate's) and take the weights."""
-    head.C, head.lexical_weight = c, weight
-    if not keep:
-        head.prior_ = None
-    return head.adopt(head.solve(design, c, init=init))
+    head.set_params(C=c, lexical_weight=weight)
+    return head.adopt(head.solve(design, c, init=init), offset=keep)
 
 
 def _held_out_metrics(
@@ -507,12 +509,14 @@ def train_classifier(
             start = PrototypeHead(options.prior_strength).fit(
                 labeled, y, prior=zero_shot, other=other
             )
-            start.temperature_ = fit_temperature(
-                start.loo_decision_function(labeled, y), primary, pull=options.temperature_pull
+            start.calibrate(
+                fit_temperature(
+                    start.loo_decision_function(labeled, y), primary, pull=options.temperature_pull
+                )
             )
         # every round's labels lean on the examples' head (zero-shot corrected by the
-        # examples), not on zero-shot alone: where the descriptions misfile most examples
-        # (huffpost_headlines) zero-shot as the prior cost 2.7 points against the examples
+        # examples), not on zero-shot alone: where the descriptions misfile most examples,
+        # a zero-shot prior would teach the archive the descriptions' mistakes
         say(f"self-training on the archive ({len(options.self_training_shares)} rounds at most)")
         learned, report = self_train_from(
             start or zero_shot, archive, classes, options, labeled=labeled, labels=y or None
@@ -578,7 +582,8 @@ def train_classifier(
                     k: v for k, v in multilabel_metrics([list(t) for t in y], sets, classes).items()
                     if k != "per_section"
                 }  # fmt: skip
-    head.temperature_ = temperature
+    if kind != "zero-shot":  # a zero-shot head keeps the temperature its taxonomy fit gave it
+        head.calibrate(temperature)
     abstain = 0.0
     if (
         other is not None and metrics and kind != "self-trained" and not options.multi_label

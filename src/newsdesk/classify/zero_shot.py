@@ -49,7 +49,7 @@ from newsdesk.classify.keywords import KeywordMatcher
 from newsdesk.classify.label_prompts import label_prompts
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.encoders.background import background_mean
-from newsdesk.encoders.base import Encoder, Role, normalize_rows
+from newsdesk.encoders.base import Encoder, Role
 from newsdesk.taxonomy import Section, Taxonomy
 
 __all__ = ["SectionEvidence", "TextEvidence", "ZeroShotHead", "section_texts"]
@@ -216,14 +216,6 @@ class ZeroShotHead:
         ]
         self._matcher = KeywordMatcher(self.keywords_)
         return self
-
-    @property
-    def prototypes_(self) -> np.ndarray:
-        """One unit vector a section (taxonomy order): the mean of its label-text vectors."""
-        check_fitted(self, "label_vectors_")
-        sums = np.zeros((len(self.classes_), self.label_vectors_.shape[1]), dtype=np.float64)
-        np.add.at(sums, self.owners_, self.label_vectors_)
-        return normalize_rows(sums)
 
     def fit(self, X: EncodedArticles, y: Sequence[Any]) -> ZeroShotHead:
         raise NotImplementedError("ZeroShotHead is built from a taxonomy: use fit_taxonomy")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import typer
 from typer.core import TyperCommand
@@ -17,6 +17,8 @@ from newsdesk.classify.spec import ClassifierSpec
 from newsdesk.classify.threads import limit_blas_threads
 from newsdesk.cli.classify_adapt import adapted_classifier
 from newsdesk.cli.classify_adapt import finish as finish_adapted
+from newsdesk.cli.exits import EXIT_REJECTED, usage_error
+from newsdesk.encoders.registry import DEFAULT_ENCODER
 from newsdesk.errors import (
     EncoderError,
     MissingExtraError,
@@ -33,8 +35,6 @@ try:  # typer >= 0.20 carries its own copy of click
 except ImportError:  # pragma: no cover
     from click.exceptions import UsageError  # type: ignore[assignment]
 
-EXIT_USAGE = 2
-EXIT_REJECTED = 3
 _PATH_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".tsv", ".txt", ".gz", ".json", ".parquet")
 
 
@@ -67,12 +67,6 @@ class OneLineErrors(TyperCommand):
             usage_error(f"{exc.format_message()} (see 'newsdesk {info_name} --help')")
 
 
-def usage_error(message: str) -> NoReturn:
-    """Print ``error: message`` on one line to stderr and exit 2."""
-    typer.echo(f"error: {' '.join(message.split())}", err=True)
-    raise typer.Exit(EXIT_USAGE)
-
-
 def register(app: typer.Typer) -> None:
     """Add the ``classify`` command to ``app``."""
     app.command("classify", cls=OneLineErrors)(classify)
@@ -90,7 +84,7 @@ def classify(
     model: Path | None = typer.Option(
         None, "--model", "-m", help="A model folder from 'newsdesk train' (has its taxonomy)."
     ),
-    encoder: str = typer.Option("e5-small", "--encoder", "-e", help="Encoder name or folder."),
+    encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help="Encoder name or folder."),
     output: str = typer.Option(
         "-",
         "--output",

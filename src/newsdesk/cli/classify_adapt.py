@@ -42,7 +42,7 @@ def adapted_classifier(
     ``written`` is how many rows a resumed ``output`` already holds: a resumed run loads the
     adapted model its first run saved, and reads the input as a plain run does.
     """
-    from newsdesk.cli.classify import usage_error
+    from newsdesk.cli.exits import usage_error
 
     state = resume_folder(output)
     if state is not None and (state / "model.json").is_file():

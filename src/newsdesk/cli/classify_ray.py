@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 import typer
 
 from newsdesk.classify.spec import ClassifierSpec
-from newsdesk.encoders.base import DEFAULT_ENCODER
+from newsdesk.cli.exits import EXIT_REJECTED, usage_error
 from newsdesk.encoders.cache import CachedEncoder
+from newsdesk.encoders.registry import DEFAULT_ENCODER
 from newsdesk.errors import NewsdeskError
 from newsdesk.io import JsonLinesWriter, Rejected, count_records
 from newsdesk.io.readers import InputFormat, read_articles
@@ -55,7 +56,6 @@ def classify_on_ray(
     a model adapted to the input (:func:`adapted_spec`), saved to ``adapt_save`` or a
     temporary folder.
     """
-    from newsdesk.cli.classify import EXIT_REJECTED, usage_error
 
     if output == "-":
         if len(inputs) < 2:
@@ -113,7 +113,6 @@ def _log_path(output: str) -> Path:
 
 def _write_rejects(path: str, rejects: list[Rejected]) -> None:
     """Write every reject of the job, a resumed job's earlier ones included, afresh."""
-    from newsdesk.cli.classify import usage_error
 
     try:
         with JsonLinesWriter(path) as writer:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from newsdesk.errors import NewsdeskError
+from newsdesk.cli.exits import reported
+from newsdesk.defaults import DEFAULT_DATABASE_URL
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -17,38 +18,42 @@ T = TypeVar("T")
 app = typer.Typer(help="Set up and migrate the article store.", no_args_is_help=True)
 
 DATABASE_URL = typer.Option(
-    "sqlite:///newsdesk.db",
+    DEFAULT_DATABASE_URL,
     "--database-url",
     envvar="NEWSDESK_DATABASE_URL",
     help="sqlite:///FILE or postgresql://user@host:5432/db.",
 )
 
 
-def in_store(database_url: str, work: Callable[[Connection], T], *, write: bool = False) -> T:
-    """``work(conn)`` in one read (or ``write``) transaction of the store at ``database_url``;
-    a store error exits with status 1 and its message."""
-    from newsdesk.store import Store
+def in_store(
+    database_url: str,
+    work: Callable[[Connection], T],
+    *,
+    write: bool = False,
+) -> T:
+    """``work(conn)`` in one read (or ``write``) transaction of the store at ``database_url``.
 
-    try:
+    The schema is checked first, so a store that was never upgraded gets "run newsdesk db
+    upgrade" rather than a missing table. A store error (from ``work`` too) exits with
+    status 1 and its message.
+    """
+    from newsdesk.store import Store, migrate
+
+    with reported():
         store = Store(database_url)
+        migrate.check_schema(store)
         with store.write() if write else store.read() as conn:
             return work(conn)
-    except NewsdeskError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
 
 
 @app.command("upgrade")
 def upgrade(database_url: str = DATABASE_URL) -> None:
     """Create the tables or bring them to this newsdesk's schema."""
-    try:
-        from newsdesk.store import Store, migrate
+    from newsdesk.store import Store, migrate
 
+    with reported():
         store = Store(database_url)
         before, after = migrate.upgrade(store)
-    except NewsdeskError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
     if before == after:
         typer.echo(f"{store!r}: already at revision {after}")
     else:
@@ -58,12 +63,9 @@ def upgrade(database_url: str = DATABASE_URL) -> None:
 @app.command("current")
 def current(database_url: str = DATABASE_URL) -> None:
     """Print the database's schema revision; exit 1 when it needs an upgrade."""
-    try:
-        from newsdesk.store import Store, migrate
+    from newsdesk.store import Store, migrate
 
+    with reported():
         store = Store(database_url)
         migrate.check_schema(store)
-    except NewsdeskError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
     typer.echo(f"{store!r}: at revision {migrate.head_revision()} (up to date)")

@@ -7,7 +7,10 @@ from typing import Any
 
 import typer
 
+from newsdesk.cli.exits import EXIT_USAGE, fail
+from newsdesk.cli.inputs import FORMAT, ID_COLUMN, TEXT_COLUMN, TITLE_COLUMN, read_options
 from newsdesk.errors import NewsdeskError
+from newsdesk.io.readers import InputFormat
 
 
 def register(app: typer.Typer) -> None:
@@ -20,7 +23,9 @@ def say(message: str) -> None:
 
 
 def evaluate(
-    data: Path = typer.Argument(..., help="A labeled .jsonl, .jsonl.gz or .csv file."),
+    data: Path = typer.Argument(
+        ..., help="A labeled file (.jsonl, .csv, .tsv, .parquet, .gz), .txt folder, or - (stdin)."
+    ),
     model: Path = typer.Option(None, "--model", "-m", help="A model folder from newsdesk train."),
     taxonomy: str = typer.Option(
         None, "--taxonomy", "-t", help="Evaluate zero-shot (or --cv) with this taxonomy."
@@ -35,27 +40,32 @@ def evaluate(
     cv: int = typer.Option(None, "--cv", help="Stratified K-fold training and evaluation on DATA."),
     label_column: str = typer.Option("label", help="Column holding one section an article."),
     labels_column: str = typer.Option("labels", help="Column holding several sections."),
+    text_column: str = TEXT_COLUMN,
+    title_column: str = TITLE_COLUMN,
+    id_column: str = ID_COLUMN,
+    format: InputFormat | None = FORMAT,
     multi_label: bool = typer.Option(False, help="Score several sections an article."),
     cache: bool = typer.Option(True, help="Cache embeddings on disk (with --cv)."),
 ) -> None:
     """Print accuracy, macro-F1, per-section figures and calibration error for DATA."""
     if model is not None and (taxonomy or taxonomy_from_labels or cv):
-        say("error: --model evaluates a trained model; do not combine it with --taxonomy or --cv")
-        raise typer.Exit(2)
+        fail(
+            "--model evaluates a trained model; do not combine it with --taxonomy or --cv",
+            EXIT_USAGE,
+        )
     if model is None and not (taxonomy or taxonomy_from_labels):
-        say("error: give --model DIR, or --taxonomy FILE (zero-shot, or with --cv K)")
-        raise typer.Exit(2)
+        fail("give --model DIR, or --taxonomy FILE (zero-shot, or with --cv K)", EXIT_USAGE)
     if cv is not None and cv < 2:
-        say("error: --cv needs at least 2 folds")
-        raise typer.Exit(2)
+        fail("--cv needs at least 2 folds", EXIT_USAGE)
     try:
+        reading = read_options(text_column, title_column, id_column, format)
+        labels = {"label_column": label_column, "labels_column": labels_column}
         metrics = run(
-            data, model, taxonomy, taxonomy_from_labels, encoder, cv, label_column,
-            labels_column, multi_label, cache,
+            data, model, taxonomy, taxonomy_from_labels, encoder, cv, reading, labels,
+            multi_label, cache,
         )  # fmt: skip
     except NewsdeskError as exc:
-        say(f"error: {exc}")
-        raise typer.Exit(1) from None
+        fail(exc)
     typer.echo(render_table(metrics))
     if report is not None:
         from newsdesk.eval.report import write_report
@@ -65,23 +75,21 @@ def evaluate(
 
 
 def run(  # type: ignore[no-untyped-def]
-    data, model, taxonomy, taxonomy_from_labels, encoder, cv, label_column, labels_column,
-    multi_label, cache,
+    data, model, taxonomy, taxonomy_from_labels, encoder, cv, reading, labels, multi_label,
+    cache,
 ) -> dict[str, Any]:  # fmt: skip
     from newsdesk.classify.classifier import Classifier
-    from newsdesk.classify.dataset import read_labeled
     from newsdesk.classify.training import TrainingOptions
-    from newsdesk.encoders.base import get_encoder
     from newsdesk.encoders.cache import CachedEncoder
+    from newsdesk.encoders.registry import get_encoder
     from newsdesk.eval.evaluate import cross_validate, evaluate_articles
+    from newsdesk.io.labeled import read_labeled
     from newsdesk.taxonomy import Taxonomy, load_taxonomy
 
     if model is not None:
         clf = Classifier.load(model, encoder=encoder)
         multi_label = multi_label or clf.multi_label
-    read = read_labeled(
-        [data], label_column=label_column, labels_column=labels_column, multi_label=multi_label
-    )
+    read = read_labeled([data], **labels, **reading, multi_label=multi_label)
     about: dict[str, Any] = {"data": str(data), "articles": len(read)}
     if model is not None:
         about |= {"model": str(model), "encoder": clf.encoder.name}

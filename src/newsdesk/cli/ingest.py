@@ -10,6 +10,8 @@ from typing import Any
 
 import typer
 
+from newsdesk.cli.exits import EXIT_USAGE, fail
+from newsdesk.encoders.registry import DEFAULT_ENCODER
 from newsdesk.errors import NewsdeskError
 
 app = typer.Typer(
@@ -32,7 +34,7 @@ DATABASE = typer.Option(
     "needs the service extra and 'newsdesk db upgrade' first.",
 )
 TAXONOMY = typer.Option("default", "--taxonomy", "-t", help="Taxonomy YAML file.")
-ENCODER = typer.Option("e5-small", "--encoder", "-e", help="Encoder name or folder.")
+ENCODER = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help="Encoder name or folder.")
 TIMEOUT = typer.Option(10.0, "--timeout", help="Seconds to wait for a server.")
 TOTAL_TIMEOUT = typer.Option(
     30.0,
@@ -149,8 +151,7 @@ def _run(
             allow_private=common.allow_private,
         )
     except NewsdeskError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        fail(exc, EXIT_USAGE)
 
     def predict(batch: list[Any]) -> list[dict[str, Any]]:
         predictions = list(clf.classify_many(batch, batch_size=len(batch)))

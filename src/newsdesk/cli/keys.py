@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from newsdesk.cli.db import DATABASE_URL, in_store
-from newsdesk.errors import NewsdeskError
+from newsdesk.cli.exits import EXIT_USAGE, fail
 
 if TYPE_CHECKING:
     from newsdesk.store import KeyRole
@@ -21,8 +21,7 @@ def parse_role(role: str) -> KeyRole:
 
     roles = [r.value for r in KeyRole]
     if role not in roles:
-        typer.echo(f"error: --role must be one of {', '.join(roles)}, not {role!r}", err=True)
-        raise typer.Exit(2)
+        fail(f"--role must be one of {', '.join(roles)}, not {role!r}", EXIT_USAGE)
     return KeyRole(role)
 
 
@@ -33,19 +32,14 @@ def create(
     database_url: str = DATABASE_URL,
 ) -> None:
     """Make a key and print it (it is shown only this once; only a hash is stored)."""
-    from newsdesk.store import Store
     from newsdesk.store import keys as repository
-    from newsdesk.store.migrate import check_schema
 
     chosen = parse_role(role)
-    try:
-        store = Store(database_url)
-        check_schema(store)
-        with store.write() as conn:
-            record, key = repository.create_key(conn, chosen, name=name)
-    except NewsdeskError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+    record, key = in_store(
+        database_url,
+        lambda conn: repository.create_key(conn, chosen, name=name),
+        write=True,
+    )
     typer.echo(
         f"created {record.role.value} key '{record.name}'; keep it, it is not shown again:",
         err=True,
@@ -68,12 +62,9 @@ def revoke(
     name: str = typer.Argument(..., help="The key's name."), database_url: str = DATABASE_URL
 ) -> None:
     """Revoke a key by name."""
-    from newsdesk.store import Store
     from newsdesk.store import keys as repository
 
-    with Store(database_url).write() as conn:
-        record = repository.revoke_key(conn, name)
+    record = in_store(database_url, lambda conn: repository.revoke_key(conn, name), write=True)
     if record is None:
-        typer.echo(f"error: no API key named {name!r}", err=True)
-        raise typer.Exit(1)
+        fail(f"no API key named {name!r}")
     typer.echo(f"revoked key '{name}'")

@@ -10,6 +10,13 @@ from typing import TYPE_CHECKING
 import typer
 
 from newsdesk.cli.db import DATABASE_URL
+from newsdesk.cli.exits import fail
+from newsdesk.defaults import (
+    DEFAULT_MODELS_DIR,
+    RETRAIN_CONFIDENT_MIN,
+    RETRAIN_CONFIDENT_PER_SECTION,
+)
+from newsdesk.encoders.registry import DEFAULT_ENCODER
 from newsdesk.errors import NewsdeskError
 
 if TYPE_CHECKING:
@@ -20,7 +27,7 @@ models_app = typer.Typer(
 )
 
 MODELS_DIR = typer.Option(
-    Path("newsdesk-models"),
+    DEFAULT_MODELS_DIR,
     "--models-dir",
     envvar="NEWSDESK_MODELS_DIR",
     help="Folder where retrained models are saved.",
@@ -33,26 +40,21 @@ def register(app: typer.Typer) -> None:
     app.add_typer(models_app, name="models")
 
 
-def _fail(exc: Exception) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(1)
-
-
 def retrain(
     database_url: str = DATABASE_URL,
     models_dir: Path = MODELS_DIR,
     model: Path = typer.Option(None, "--model", help="Base model when none is active yet."),
     taxonomy: str = typer.Option(None, "--taxonomy", help="Base taxonomy (zero-shot)."),
-    encoder: str = typer.Option("e5-small", "--encoder", help="Encoder of a zero-shot base."),
+    encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder", help="Encoder of a zero-shot base."),
     confident_per_section: int = typer.Option(
-        100,
+        RETRAIN_CONFIDENT_PER_SECTION,
         "--confident-per-section",
         envvar="NEWSDESK_RETRAIN_CONFIDENT_PER_SECTION",
         help="Newest confidently called unreviewed articles a section that join the training "
         "data, labeled with their call (0: reviewed articles only).",
     ),
     confident_min: float = typer.Option(
-        0.8,
+        RETRAIN_CONFIDENT_MIN,
         "--confident-min",
         envvar="NEWSDESK_RETRAIN_CONFIDENT_MIN",
         help="Least confidence of such a call.",
@@ -84,7 +86,7 @@ def retrain(
             progress=lambda share, message: typer.echo(f"[{share:4.0%}] {message}", err=True),
         )
     except NewsdeskError as exc:
-        raise _fail(exc) from None
+        fail(exc)
     summary = {
         "version": outcome.version,
         "path": str(outcome.path),
@@ -111,7 +113,7 @@ def list_models(database_url: str = DATABASE_URL) -> None:
             previous = registry.previous_version(conn)
             records = registry.list_models(conn)
     except NewsdeskError as exc:
-        raise _fail(exc) from None
+        fail(exc)
     marks = {active: "active", previous: "rollback"}
     for m in records:
         accuracy = ""
@@ -135,7 +137,7 @@ def activate(
     try:
         _activate(Store(database_url), version, note=None)
     except NewsdeskError as exc:
-        raise _fail(exc) from None
+        fail(exc)
     typer.echo(f"{version} is the active model")
 
 
@@ -167,5 +169,5 @@ def rollback(database_url: str = DATABASE_URL) -> None:
         previous = rollback_target(store)
         _activate(store, previous, note=registry.ROLLBACK_NOTE)
     except NewsdeskError as exc:
-        raise _fail(exc) from None
+        fail(exc)
     typer.echo(f"rolled back to {previous}")

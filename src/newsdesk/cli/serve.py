@@ -7,6 +7,10 @@ from typing import Any
 
 import typer
 
+from newsdesk.cli.exits import EXIT_USAGE, fail
+from newsdesk.defaults import DEFAULT_DATABASE_URL
+from newsdesk.encoders.registry import DEFAULT_ENCODER
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``serve`` command to ``app``."""
@@ -18,9 +22,11 @@ def serve(
     port: int = typer.Option(None, "--port", help="Port to listen on [8000]."),
     model: Path = typer.Option(None, "--model", help="A saved model folder (newsdesk train)."),
     taxonomy: str = typer.Option(None, "--taxonomy", help="A taxonomy YAML, filed zero-shot."),
-    encoder: str = typer.Option(None, "--encoder", help="Encoder for zero-shot [e5-small]."),
+    encoder: str = typer.Option(
+        None, "--encoder", help=f"Encoder for zero-shot [{DEFAULT_ENCODER}]."
+    ),
     database_url: str = typer.Option(
-        None, "--database-url", help="sqlite:///FILE or postgresql://… [sqlite:///newsdesk.db]."
+        None, "--database-url", help=f"sqlite:///FILE or postgresql://… [{DEFAULT_DATABASE_URL}]."
     ),
     log_level: str = typer.Option("info", help="uvicorn's log level."),
 ) -> None:
@@ -33,8 +39,7 @@ def serve(
         from newsdesk.server import DeskSettings, Settings, create_app
         from newsdesk.store.migrate import check_schema
     except ImportError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        fail(exc)
     flags: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -53,14 +58,12 @@ def serve(
             else e["msg"]
             for e in exc.errors()
         )
-        typer.echo(f"error: {messages}", err=True)
-        raise typer.Exit(2) from None
+        fail(f"{messages}", EXIT_USAGE)
     try:
         app = create_app(settings, desk=desk)
         check_schema(app.state.newsdesk.store)
     except NewsdeskError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        fail(exc)
 
     import uvicorn
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import typer
 
 from newsdesk.article import Article
+from newsdesk.cli.exits import EXIT_USAGE, fail, fail_many
+from newsdesk.encoders.registry import DEFAULT_ENCODER
 from newsdesk.errors import MissingExtraError, NewsdeskError, TaxonomyError
 from newsdesk.io import InputFormat, Rejected, check_source
 from newsdesk.io.readers import read_articles
@@ -24,8 +26,7 @@ def show(
     try:
         taxonomy = load_taxonomy(file)
     except TaxonomyError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        fail(exc, EXIT_USAGE)
     typer.echo(taxonomy.to_yaml(), nl=False)
 
 
@@ -33,10 +34,8 @@ def show(
 def check(file: Path = typer.Argument(..., help="The taxonomy YAML file to validate.")) -> None:
     """Validate a taxonomy file: exit 0 when valid, 1 after one line for each problem."""
     problems = check_taxonomy(file)
-    for problem in problems:
-        typer.echo(f"error: {problem}", err=True)
     if problems:
-        raise typer.Exit(1)
+        fail_many(problems)
     taxonomy = load_taxonomy(file)
     other = taxonomy.other.name if taxonomy.other else "none"
     typer.echo(f"{file}: ok, {len(taxonomy)} sections (catch-all: {other})")
@@ -53,7 +52,7 @@ def suggest(
     taxonomy: str = typer.Option(..., "--taxonomy", "-t", help="The taxonomy YAML to improve."),
     output: Path = typer.Option(..., "--output", "-o", help="Write the suggested YAML here."),
     report: Path | None = typer.Option(None, "--report", help="Also write an HTML report here."),
-    encoder: str = typer.Option("e5-small", "--encoder", "-e", help="Encoder name or folder."),
+    encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help="Encoder name or folder."),
     text_column: str = typer.Option("text", "--text-column", help="Field holding the text."),
     title_column: str = typer.Option("title", "--title-column", help="Field holding the title."),
     id_column: str = typer.Option("id", "--id-column", help="Field holding the id."),
@@ -70,15 +69,14 @@ def suggest(
     """
     from newsdesk.classify.suggest import suggest_taxonomy
     from newsdesk.classify.suggest_report import suggestions_html, suggestions_yaml
-    from newsdesk.encoders.base import get_encoder
+    from newsdesk.encoders.registry import get_encoder
 
     try:
         tax = load_taxonomy(taxonomy)
         articles = list(_read_archive(archive, format, text_column, title_column, id_column))
         found = suggest_taxonomy(articles, tax, get_encoder(encoder))
     except (NewsdeskError, MissingExtraError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        fail(exc, EXIT_USAGE)
     output.write_text(suggestions_yaml(found), encoding="utf-8")
     if report is not None:
         report.write_text(suggestions_html(found), encoding="utf-8")

@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 import typer
 
 from newsdesk.cli.classify import CPUS_PER_WORKER, RAY_ADDRESS, WORKERS, Engine
+from newsdesk.cli.exits import EXIT_USAGE, fail, reported
+from newsdesk.cli.inputs import FORMAT, ID_COLUMN, TEXT_COLUMN, TITLE_COLUMN, read_options
+from newsdesk.encoders.registry import DEFAULT_ENCODER
 from newsdesk.errors import NewsdeskError
+from newsdesk.io.readers import InputFormat
 
 if TYPE_CHECKING:
+    from newsdesk.classify.training import TrainedModel
     from newsdesk.encoders.cache import CachedEncoder
     from newsdesk.scale.ray_job import RaySettings
 
@@ -30,15 +35,20 @@ def encoding_progress(done: int, total: int) -> None:
 
 
 def train(
-    data: list[Path] = typer.Argument(None, help="Labeled .jsonl, .jsonl.gz or .csv files."),
+    data: list[Path] = typer.Argument(
+        None, help="Labeled files (.jsonl, .csv, .tsv, .parquet, .gz), .txt folders, or - (stdin)."
+    ),
     output: Path = typer.Option(..., "--output", "-o", help="Folder to write the model to."),
     taxonomy: str = typer.Option(
         None, "--taxonomy", "-t", help="Taxonomy YAML (default: bundled)."
     ),
-    encoder: str = typer.Option("e5-small", "--encoder", "-e", help="Encoder name or folder."),
+    encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help="Encoder name or folder."),
     label_column: str = typer.Option("label", help="Column holding one section an article."),
     labels_column: str = typer.Option("labels", help="Column holding several sections."),
-    text_column: str = typer.Option("text", help="Column holding the article text."),
+    text_column: str = TEXT_COLUMN,
+    title_column: str = TITLE_COLUMN,
+    id_column: str = ID_COLUMN,
+    format: InputFormat | None = FORMAT,
     taxonomy_from_labels: bool = typer.Option(
         False, help="Build the taxonomy from the labels found in DATA."
     ),
@@ -70,23 +80,16 @@ def train(
     from newsdesk.classify.training import TrainingOptions, encoding_passes, train_classifier
     from newsdesk.scale.ray_job import RaySettings
 
-    if not data and unlabeled is None:
-        say("error: give labeled files (DATA...) and/or --unlabeled ARCHIVE")
-        raise typer.Exit(2)
-    if taxonomy and taxonomy_from_labels:
-        say("error: use either --taxonomy or --taxonomy-from-labels, not both")
-        raise typer.Exit(2)
-    if head not in ("auto", "prototype", "linear"):
-        say(f"error: --head must be auto, prototype or linear, not '{head}'")
-        raise typer.Exit(2)
-    if engine is Engine.RAY and not cache:
-        say("error: --engine ray encodes into the embedding cache; drop --no-cache")
-        raise typer.Exit(2)
+    flags = (bool(data), unlabeled, taxonomy, taxonomy_from_labels, head, engine, cache)
+    if problem := _flag_problem(*flags):
+        fail(problem, EXIT_USAGE)
     start = time.perf_counter()
-    try:
+    with reported():
+        reading = read_options(text_column, title_column, id_column, format)
+        labels = {"label_column": label_column, "labels_column": labels_column}
         tax, labeled, archive, enc, base = load_inputs(
-            data, taxonomy, taxonomy_from_labels, encoder, label_column, labels_column,
-            text_column, multi_label, unlabeled, unlabeled_limit, cache,
+            data, taxonomy, taxonomy_from_labels, encoder, reading, labels, multi_label,
+            unlabeled, unlabeled_limit, cache,
         )  # fmt: skip
         if engine is Engine.RAY:
             settings = RaySettings(
@@ -103,9 +106,10 @@ def train(
             training=model.data,
             metrics=model.metrics,
         )
-    except NewsdeskError as exc:
-        say(f"error: {exc}")
-        raise typer.Exit(1) from None
+    say(f"{_summary(model, output)} in {time.perf_counter() - start:.1f}s")
+
+
+def _summary(model: TrainedModel, output: Path) -> str:
     held_out = model.metrics
     summary = f"saved a {model.hyperparameters['head']} model to {output}"
     if "accuracy" in held_out:
@@ -113,7 +117,22 @@ def train(
             f" (held-out accuracy {held_out['accuracy']:.3f}, macro-F1 {held_out['macro_f1']:.3f},"
             f" ECE {held_out['ece']:.3f})"
         )
-    say(f"{summary} in {time.perf_counter() - start:.1f}s")
+    return summary
+
+
+def _flag_problem(  # type: ignore[no-untyped-def]
+    labeled, unlabeled, taxonomy, taxonomy_from_labels, head, engine, cache
+) -> str | None:
+    """What is wrong with the command line, before anything is read."""
+    if not labeled and unlabeled is None:
+        return "give labeled files (DATA...) and/or --unlabeled ARCHIVE"
+    if taxonomy and taxonomy_from_labels:
+        return "use either --taxonomy or --taxonomy-from-labels, not both"
+    if head not in ("auto", "prototype", "linear"):
+        return f"--head must be auto, prototype or linear, not '{head}'"
+    if engine is Engine.RAY and not cache:
+        return "--engine ray encodes into the embedding cache; drop --no-cache"
+    return None
 
 
 def embed_on_ray(
@@ -133,21 +152,18 @@ def embed_on_ray(
 
 
 def load_inputs(  # type: ignore[no-untyped-def]
-    data, taxonomy, taxonomy_from_labels, encoder, label_column, labels_column, text_column,
-    multi_label, unlabeled, unlabeled_limit, cache,
+    data, taxonomy, taxonomy_from_labels, encoder, reading, labels, multi_label, unlabeled,
+    unlabeled_limit, cache,
 ):  # fmt: skip
     """Read the taxonomy, the labeled files, the archive and the (cached) encoder."""
-    from newsdesk.classify.dataset import read_labeled, read_unlabeled
-    from newsdesk.encoders.base import get_encoder
     from newsdesk.encoders.cache import CachedEncoder
+    from newsdesk.encoders.registry import get_encoder
+    from newsdesk.io.labeled import read_labeled, read_unlabeled
     from newsdesk.taxonomy import Taxonomy, load_taxonomy
 
     labeled = None
     if data:
-        labeled = read_labeled(
-            data, label_column=label_column, labels_column=labels_column,
-            text_column=text_column, multi_label=multi_label,
-        )  # fmt: skip
+        labeled = read_labeled(data, **labels, **reading, multi_label=multi_label)
         say(f"read {len(labeled)} labeled articles" + (
             f" ({labeled.skipped} rows skipped)" if labeled.skipped else ""
         ))  # fmt: skip
@@ -159,7 +175,7 @@ def load_inputs(  # type: ignore[no-untyped-def]
         tax = load_taxonomy(taxonomy)
     archive = None
     if unlabeled is not None:
-        archive = read_unlabeled(unlabeled, text_column=text_column, limit=unlabeled_limit)
+        archive = read_unlabeled(unlabeled, **reading, limit=unlabeled_limit)
         say(f"read {len(archive)} unlabeled articles from {unlabeled}")
     base = get_encoder(encoder)
     enc = CachedEncoder(base, progress=encoding_progress) if cache else base

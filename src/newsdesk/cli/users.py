@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from newsdesk.cli.db import DATABASE_URL, in_store
+from newsdesk.cli.exits import fail
 from newsdesk.cli.keys import parse_role
-from newsdesk.errors import NewsdeskError
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -35,8 +35,7 @@ def _change(database_url: str, name: str, change: Callable[[Connection], User | 
     """Run ``change`` on user ``name`` in a transaction; exit 1 with a message on failure."""
     user = in_store(database_url, change, write=True)
     if user is None:
-        typer.echo(f"error: no user named {name!r}", err=True)
-        raise typer.Exit(1)
+        fail(f"no user named {name!r}")
 
 
 @app.command("create")
@@ -47,20 +46,15 @@ def create(
     database_url: str = DATABASE_URL,
 ) -> None:
     """Add a user (asks for the password twice, or reads it with --password-stdin)."""
-    from newsdesk.store import Store
     from newsdesk.store import users as repository
-    from newsdesk.store.migrate import check_schema
 
     chosen = parse_role(role)
-    try:
-        store = Store(database_url)
-        check_schema(store)
-        password = _password(password_stdin)
-        with store.write() as conn:
-            user = repository.create_user(conn, name, password, chosen)
-    except NewsdeskError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+    password = _password(password_stdin)
+    user = in_store(
+        database_url,
+        lambda conn: repository.create_user(conn, name, password, chosen),
+        write=True,
+    )
     typer.echo(f"created {user.role.value} '{user.name}'")
 
 

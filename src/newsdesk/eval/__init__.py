@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsdesk.eval.metrics import (
+from newsdesk.classify.metrics import (
     classification_metrics,
     expected_calibration_error,
     multilabel_metrics,

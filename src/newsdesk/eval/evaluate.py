@@ -9,6 +9,7 @@ import numpy as np
 
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
+from newsdesk.classify.metrics import classification_metrics, multilabel_metrics
 from newsdesk.classify.result import Prediction
 from newsdesk.classify.training import (
     TrainingOptions,
@@ -17,7 +18,6 @@ from newsdesk.classify.training import (
     train_classifier,
 )
 from newsdesk.encoders.base import Encoder
-from newsdesk.eval.metrics import classification_metrics, multilabel_metrics
 from newsdesk.taxonomy import Taxonomy
 
 __all__ = ["cross_validate", "evaluate_articles", "misfiled", "score_predictions"]

@@ -14,6 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newsdesk.defaults import (
+    DEFAULT_MODELS_DIR,
+    RETRAIN_CONFIDENT_MIN,
+    RETRAIN_CONFIDENT_PER_SECTION,
+)
 from newsdesk.errors import NewsdeskError
 from newsdesk.lifecycle.active import ActiveModel
 from newsdesk.lifecycle.retrain import Progress, compare_models, read_corrected, retrain
@@ -39,9 +44,9 @@ class JobRunning(NewsdeskError):
 class RetrainOptions:
     """Where retrained models go and which confident calls join their data (see retrain)."""
 
-    models_dir: Path = Path("newsdesk-models")
-    confident_per_section: int = 100
-    confident_min: float = 0.8
+    models_dir: Path = DEFAULT_MODELS_DIR
+    confident_per_section: int = RETRAIN_CONFIDENT_PER_SECTION
+    confident_min: float = RETRAIN_CONFIDENT_MIN
 
 
 class JobRunner:

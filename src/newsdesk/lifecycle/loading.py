@@ -12,7 +12,7 @@ from typing import Protocol
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
-from newsdesk.errors import ModelFormatError, NewsdeskError
+from newsdesk.errors import NewsdeskError
 
 __all__ = ["ModelSpec", "SpecFlags", "load_classifier", "model_version", "warm_up"]
 
@@ -51,14 +51,7 @@ class SpecFlags:
 def load_classifier(settings: ModelSpec) -> Classifier:
     """A saved model (``settings.model``) or a zero-shot classifier over ``settings.taxonomy``."""
     if settings.model is not None:
-        load = getattr(Classifier, "load", None)
-        if load is None:
-            raise ModelFormatError(
-                f"cannot serve the saved model {settings.model}: this newsdesk cannot load saved "
-                "models yet (Classifier.load is missing); serve a taxonomy zero-shot with "
-                "--taxonomy FILE instead"
-            )
-        classifier: Classifier = load(Path(settings.model))
+        classifier = Classifier.load(Path(settings.model))
         log.info("loaded the saved model %s", settings.model)
         return classifier
     classifier = Classifier.zero_shot(taxonomy=settings.taxonomy, encoder=settings.encoder)
@@ -73,12 +66,9 @@ def load_classifier(settings: ModelSpec) -> Classifier:
 def model_version(classifier: Classifier, model: Path | None = None) -> str:
     """A label for the calls a classifier makes, stored with each call.
 
-    A saved model's own version when it declares one; else the head kind, taxonomy and encoder
-    fingerprint (and the ``model`` folder's name), which changes whenever the calls could.
+    The head kind, taxonomy and encoder fingerprint (and the ``model`` folder's name), which
+    changes whenever the calls could.
     """
-    declared = getattr(classifier, "version", None)
-    if isinstance(declared, str) and declared:
-        return declared
     kind = getattr(classifier.head, "kind", type(classifier.head).__name__)
     where = f"{Path(model).name}:" if model is not None else ""
     return f"{where}{kind}:{classifier.taxonomy.name}:{classifier.encoder.fingerprint}"

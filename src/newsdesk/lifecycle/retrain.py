@@ -27,6 +27,7 @@ from typing import Any
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
+from newsdesk.defaults import RETRAIN_CONFIDENT_MIN
 from newsdesk.errors import TrainingError
 from newsdesk.eval.metrics import classification_metrics
 from newsdesk.lifecycle.slot import ServedModel
@@ -188,8 +189,8 @@ def retrain(
     by: str | None,
     progress: Progress | None = None,
     version: str | None = None,
-    confident_per_section: int = 0,
-    confident_min: float = 0.8,
+    confident_per_section: int = 0,  # called alone: the reviewed articles only
+    confident_min: float = RETRAIN_CONFIDENT_MIN,
 ) -> RetrainResult:
     """Train a candidate from every correction so far, compare it with ``base``, register it.
 

@@ -47,7 +47,7 @@ class EncodeBatch:
     """A Ray actor: loads the encoder once, then encodes one planned batch a row."""
 
     def __init__(self, encoder: str, fingerprint: str, threads: int) -> None:
-        from newsdesk.encoders.base import get_encoder
+        from newsdesk.encoders.registry import get_encoder
 
         self.encoder = get_encoder(encoder, threads=threads)
         if self.encoder.fingerprint != fingerprint:

@@ -7,8 +7,6 @@ server; the cache saves a database read on every request.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
@@ -16,6 +14,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from starlette.concurrency import run_in_threadpool
 
 from newsdesk.service.errors import ApiError
+from newsdesk.service.key_cache import KeyCache  # where create_app has always found it
 from newsdesk.service.state import ServiceState, get_state
 from newsdesk.store import keys as key_repository
 from newsdesk.store.records import ApiKey, KeyRole
@@ -24,31 +23,6 @@ __all__ = ["KeyCache", "require_role"]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key made by 'newsdesk keys create'.")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The same key.")
-
-
-class KeyCache:
-    """Checked keys, each trusted until its expiry time."""
-
-    def __init__(self, ttl_s: float) -> None:
-        self.ttl_s = ttl_s
-        self._entries: dict[str, tuple[ApiKey, float]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> ApiKey | None:
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry is None or entry[1] < time.monotonic():
-            return None
-        return entry[0]
-
-    def put(self, key: str, record: ApiKey) -> None:
-        if self.ttl_s > 0:
-            with self._lock:
-                self._entries[key] = (record, time.monotonic() + self.ttl_s)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 def _unauthorized(message: str) -> ApiError:

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from newsdesk.encoders.registry import DEFAULT_ENCODER
 from newsdesk.store.engine import DEFAULT_DATABASE_URL, Store
 
 __all__ = ["Settings"]
@@ -26,7 +27,9 @@ class Settings(BaseSettings):
     taxonomy: str | None = Field(
         default=None, description="A taxonomy YAML file for zero-shot filing."
     )
-    encoder: str = Field(default="e5-small", description="The encoder of a zero-shot classifier.")
+    encoder: str = Field(
+        default=DEFAULT_ENCODER, description="The encoder of a zero-shot classifier."
+    )
     database_connect_timeout_s: float = Field(
         default=5.0,
         gt=0,

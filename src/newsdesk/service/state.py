@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fastapi import Request
 
 from newsdesk.classify.classifier import Classifier
 from newsdesk.lifecycle.slot import ModelSlot
+from newsdesk.service.key_cache import KeyCache
 from newsdesk.service.metrics import ServiceMetrics
 from newsdesk.service.settings import Settings
 from newsdesk.store.engine import Store
 
 if TYPE_CHECKING:
-    from newsdesk.service.auth import KeyCache
     from newsdesk.service.batching import ClassifyQueue
 
 __all__ = ["ServiceState", "get_state"]
@@ -35,7 +35,6 @@ class ServiceState:
     slot: ModelSlot | None = None
     queue: ClassifyQueue | None = None
     ready: bool = False
-    problems: list[str] = field(default_factory=list)
 
     @property
     def classifier(self) -> Classifier | None:

@@ -28,11 +28,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from newsdesk.article import Article
-from newsdesk.classify.result import Prediction
+from newsdesk.classify.result import Prediction, margin_of
 from newsdesk.store.desk_tables import article_sections
 from newsdesk.store.errors import StoreError
 from newsdesk.store.records import ArticleFilter, Correction, StoredArticle, as_utc, utcnow
-from newsdesk.store.review import margin_of
 from newsdesk.store.tables import articles, corrections
 
 __all__ = [

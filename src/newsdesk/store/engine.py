@@ -22,11 +22,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
+from newsdesk.defaults import DEFAULT_DATABASE_URL
 from newsdesk.store.errors import StoreError, StoreUnavailableError
 
 __all__ = ["DEFAULT_DATABASE_URL", "Store", "normalize_url"]
 
-DEFAULT_DATABASE_URL = "sqlite:///newsdesk.db"
 _IMMEDIATE = "newsdesk_begin_immediate"
 log = logging.getLogger(__name__)
 

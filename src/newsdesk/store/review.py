@@ -7,13 +7,14 @@ indexes newest first, and the dashboard's time series reads only the days it sho
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select, tuple_
 
+from newsdesk.classify.result import margin_of  # re-exported beside the queue it orders
 from newsdesk.store.desk_tables import article_sections
 from newsdesk.store.records import as_utc, utcnow
 from newsdesk.store.tables import SEQ_MAX, articles
@@ -34,14 +35,6 @@ __all__ = [
 ]
 
 LEAD_CHARS = 280
-
-
-def margin_of(scores: Mapping[str, float]) -> float:
-    """How far the call is from a boundary: top probability minus the runner-up's."""
-    top = sorted(scores.values(), reverse=True)[:2]
-    if not top:
-        return 0.0
-    return float(top[0] - (top[1] if len(top) > 1 else 0.0))
 
 
 @dataclass(frozen=True)

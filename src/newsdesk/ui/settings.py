@@ -7,6 +7,12 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from newsdesk.defaults import (
+    DEFAULT_MODELS_DIR,
+    RETRAIN_CONFIDENT_MIN,
+    RETRAIN_CONFIDENT_PER_SECTION,
+)
+
 __all__ = ["DeskSettings"]
 
 
@@ -52,16 +58,16 @@ class DeskSettings(BaseSettings):
         "its section's page and feed (reviewed articles always are).",
     )
     models_dir: Path = Field(
-        default=Path("newsdesk-models"), description="Folder where retrained models are saved."
+        default=DEFAULT_MODELS_DIR, description="Folder where retrained models are saved."
     )
     retrain_confident_per_section: int = Field(
-        default=100,
+        default=RETRAIN_CONFIDENT_PER_SECTION,
         ge=0,
         description="Newest unreviewed articles a section, confidently called, that join a "
         "retrain's training data labeled with their call (0: reviewed articles only).",
     )
     retrain_confident_min: float = Field(
-        default=0.8,
+        default=RETRAIN_CONFIDENT_MIN,
         ge=0.0,
         le=1.0,
         description="Least confidence of a call for its article to join a retrain's data.",

@@ -1,4 +1,4 @@
-"""``newsdesk serve`` as a child process on a loopback port: for tests and benchmarks."""
+"""``newsdesk serve`` as a child process on a loopback port, for tests and ``benchmarks/load.py``."""
 
 from __future__ import annotations
 

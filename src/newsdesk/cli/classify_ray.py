@@ -2,9 +2,9 @@
 
 The contract is the local engine's: each rejected row on stderr and in ``--rejects``, exit 3
 when rows were rejected, ``--resume`` finishes a killed job. Ray's own output (its start-up
-lines, warnings, the workers' logs) goes to ``_ray.log`` in the output folder (a new
-temporary file, its path printed, for a remote one) unless
-``--verbose``, so that stderr shows newsdesk's progress.
+lines, warnings, the workers' logs) goes to ``_ray.log`` in the output folder (for a remote
+one, to a new temporary file whose path is printed) unless ``--verbose``, so that stderr
+shows newsdesk's progress.
 """
 
 from __future__ import annotations

@@ -44,6 +44,12 @@ class DeskSettings(BaseSettings):
         description="redis://host:6379/0: keep sign-in attempts and the made session key in "
         "Redis instead of the database.",
     )
+    redis_prefix: str = Field(
+        default="newsdesk:{signin}:",
+        min_length=1,
+        description="Start of every key the desk keeps in Redis; keep its {hash tag} for a "
+        "Redis Cluster. Deployments sharing one Redis database each need their own.",
+    )
     public_min_confidence: float = Field(
         default=0.6,
         ge=0.0,

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from newsdesk.cli.app import app
 from newsdesk.errors import ClusterError
 from newsdesk.scale.cluster import check_ray_address
+from services import need_ray
 
 
 def closed_port() -> int:
@@ -80,7 +81,7 @@ def test_a_host_without_port_is_asked_at_ray_default_port() -> None:
 
 
 def test_a_bad_ray_address_fails_the_command_within_seconds(tmp_path: Path) -> None:
-    pytest.importorskip("ray", reason="needs newsdesk[scale]: pip install 'newsdesk[scale]'")
+    need_ray()
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps({"id": "a", "text": "a vote"}) + "\n", encoding="utf-8")
     port = closed_port()

@@ -157,7 +157,7 @@ def test_the_desk_refuses_sign_in_after_too_many_failures(app_factory, seeded) -
             follow_redirects=False,
         )
         assert refused.status_code == 429  # even with the right password
-        assert "too many failed sign-ins" in refused.text and "15 minutes" in refused.text
+        assert "too many sign-in attempts" in refused.text and "15 minutes" in refused.text
         assert refused.headers["Retry-After"] == "900"
         clock.now += 900
         assert _attempt(client, "editor", PASSWORD) == 303

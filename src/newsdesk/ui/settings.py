@@ -34,10 +34,10 @@ class DeskSettings(BaseSettings):
         "across every service process; a successful sign-in clears its account's count).",
     )
     signin_window_s: float = Field(
-        default=900.0, gt=0, description="The window failed sign-ins are counted in."
+        default=900.0, gt=0, description="The window sign-in attempts are counted in."
     )
     signin_lockout_s: float = Field(
-        default=900.0, gt=0, description="How long sign-in is refused after too many failures."
+        default=900.0, gt=0, description="How long sign-in is refused after too many attempts."
     )
     redis_url: str | None = Field(
         default=None,

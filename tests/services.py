@@ -42,7 +42,7 @@ def missing(what: str, install: str) -> NoReturn:
     reason = f"{what}; install it with: {install}"
     if os.environ.get(REQUIRE_SERVICES, "") not in ("", "0"):
         pytest.fail(f"{reason} ({REQUIRE_SERVICES} is set: no skipping)", pytrace=False)
-    pytest.skip(reason)
+    pytest.skip(reason, allow_module_level=True)  # a module of Ray tests may ask at import
 
 
 def need_ray():  # type: ignore[no-untyped-def]

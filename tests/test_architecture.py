@@ -8,11 +8,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import importlinter  # noqa: F401  (in the test extra: pip install -e '.[test]')
 import pytest
-
-pytest.importorskip(
-    "importlinter", reason="import-linter is missing: pip install -e '.[test]' installs it"
-)
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT = (

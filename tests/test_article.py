@@ -127,6 +127,8 @@ def test_article_needs_text_or_title() -> None:
         ({"text": "ok", "source": "\x00"}, "source holds a NUL"),
         ({"text": "ok", "lang": "en\u0001"}, "lang 'en\\\\x01' is not a language code"),
         ({"text": "ok", "lang": ""}, "lang '' is not a language code"),
+        # Python's "$" would let a final newline through; the service's schema does not
+        ({"text": "ok", "lang": "en\n"}, "lang 'en\\\\n' is not a language code"),
         ({"text": "\u200b\u200c\u200d\u2060\ufeff"}, "article has no text"),
         ({"text": "\u00a0\u200b", "title": "\u200e\u00ad"}, "article has no text"),
     ],

@@ -3,6 +3,8 @@ and a throwaway PostgreSQL starts where only the server binaries are installed."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -38,3 +40,16 @@ def test_a_throwaway_postgres_cluster_starts_and_goes() -> None:
     with pytest.raises(Exception, match="Connection refused"):
         engine.connect()
     engine.dispose()
+
+
+def test_no_test_skips_a_missing_service_on_its_own() -> None:
+    """pytest.importorskip would skip even where NEWSDESK_REQUIRE_SERVICES asks for a failure;
+    the checks of tests/services.py (need_ray, ...) honour it."""
+    tests = Path(__file__).parent
+    offenders = [
+        f"{path.relative_to(tests)}:{number}"
+        for path in sorted(tests.rglob("test_*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "importorskip(" in line and path != Path(__file__)
+    ]
+    assert offenders == []

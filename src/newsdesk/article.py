@@ -29,7 +29,11 @@ __all__ = [
 NO_NUL_PATTERN = r"^[^\x00]*$"
 """No NUL: PostgreSQL text cannot hold one, and SQLite cuts a ``LIKE`` pattern at it."""
 LANG_PATTERN = r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}$"
-"""A language tag (``en``, ``ar``, ``pt-BR``, ``zh_Hant``): letters, digits and dashes only."""
+"""A language tag (``en``, ``ar``, ``pt-BR``, ``zh_Hant``): letters, digits and dashes only.
+
+Python code checks it with ``fullmatch``: in Python's ``re`` a ``$`` also matches before a final
+newline, which the schema's pattern (and pydantic) refuse.
+"""
 _BLANK_CHARS = (  # escapes, not the characters: the pattern is also read by JSON Schema tools
     r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\xad\u034f\u061c\u115f\u1160\u1680\u180e"
     r"\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\u3164\ufeff\uffa0"
@@ -73,7 +77,7 @@ def language_code(value: str | None) -> str | None:
     ``None`` when ``value`` is no language tag at all, so that a feed's broken ``<language>``
     is dropped rather than stored.
     """
-    if value is None or not _LANG.match(value.strip()):
+    if value is None or not _LANG.fullmatch(value.strip()):
         return None
     return value.strip().replace("_", "-").split("-")[0].lower()
 
@@ -105,7 +109,7 @@ class Article:
             problem = unusable_character(value)
             if problem:
                 raise ArticleError(f"article {name} holds {problem}")
-        if self.lang is not None and not _LANG.match(self.lang):
+        if self.lang is not None and not _LANG.fullmatch(self.lang):
             raise ArticleError(
                 f"article lang {self.lang!r} is not a language code such as en, ar or pt-BR"
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from dataclasses import replace
@@ -84,3 +85,17 @@ def test_missing_archive_file_exits_2(tmp_path: Path) -> None:
     result = run(str(tmp_path / "none.jsonl"), "--taxonomy", str(tax), "-o", "x.yaml")
     assert result.exit_code == 2
     assert "none.jsonl" in result.output
+
+
+def test_csv_archive_with_its_text_in_another_column(tmp_path: Path) -> None:
+    articles = archive(EN_TOPICS, "en") + archive(AR_TOPICS, "ar")
+    data = tmp_path / "archive.csv"
+    with data.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "title", "body"])
+        writer.writerows([a.id, a.title, a.text] for a in articles)
+    tax = write_taxonomy(tmp_path / "terse.yaml")
+    out = tmp_path / "out.yaml"
+    result = run(str(data), "--text-column", "body", "--taxonomy", str(tax), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"suggested from {len(articles)} articles" in result.output

@@ -8,7 +8,7 @@ import pytest
 from fixture_server import FixtureServer, Route
 
 from newsdesk.errors import FetchError
-from newsdesk.io.fetch import Fetcher
+from newsdesk.io.fetch import Fetcher, Validators
 
 
 @pytest.fixture(autouse=True)
@@ -112,6 +112,31 @@ def test_last_modified_is_sent_back() -> None:
         fetcher.fetch(server.url("/p"))
         fetcher.fetch(server.url("/p"))
     assert server.hits[1][1]["If-Modified-Since"] == stamp
+
+
+def test_validators_are_not_sent_on_to_another_host() -> None:
+    stamp = "Thu, 28 Nov 2024 09:30:00 GMT"
+    there = FixtureServer({"/feed": Route("<rss/>", etag='"v1"')})
+    with there:
+        here = FixtureServer(
+            {
+                "/feed": Route(
+                    status=301, headers={"Location": there.url("/feed"), "Last-Modified": stamp}
+                ),
+                "/same": Route(status=302, headers={"Location": "/feed-2"}),
+                "/feed-2": Route("<rss/>"),
+            }
+        )
+        with here, fast_fetcher(here, there) as fetcher:
+            fetcher.validators[here.url("/feed")] = Validators('"v1"', stamp)
+            fetcher.validators[here.url("/same")] = Validators('"v2"', stamp)
+            moved = fetcher.fetch(here.url("/feed"))
+            fetcher.fetch(here.url("/same"))
+    assert not moved.not_modified and moved.text == "<rss/>"  # not a 304 for the other host's tag
+    ((_, sent),) = there.hits
+    assert "If-None-Match" not in sent and "If-Modified-Since" not in sent
+    # a redirect on the same host keeps them: they are that site's own
+    assert here.hits[-1][0] == "/feed-2" and here.hits[-1][1]["If-None-Match"] == '"v2"'
 
 
 def test_one_request_at_a_time_per_host() -> None:

@@ -97,3 +97,16 @@ def test_http_charset_wins_over_a_meta_tag_and_a_wrong_label_is_passed_over() ->
     assert "déçus" in extract_article(page, content_type="text/html; charset=windows-1252").text
     # labelled UTF-8 twice, but not UTF-8: the bytes are guessed instead
     assert "déçus" in extract_article(page, content_type="text/html; charset=utf-8").text
+
+
+@pytest.mark.parametrize("label", ["hex", "rot13", "base64", "zlib", "utf-7", "undefined"])
+def test_a_label_that_is_no_text_encoding_is_passed_over(label: str) -> None:
+    page = FRENCH.format(meta=f'<meta charset="{label}">').encode("utf-8")
+    assert "déçus" in extract_article(page).text
+    assert "déçus" in extract_article(page, content_type=f"text/html; charset={label}").text
+
+
+def test_a_utf_7_label_is_refused_as_browsers_refuse_it() -> None:
+    page = FRENCH.format(meta='<meta charset="utf-7">').replace("déçus", "a+ADw-b")
+    ascii_page = page.encode("ascii", errors="ignore")  # which UTF-7 would decode
+    assert "a+ADw-b" in extract_article(ascii_page).text

@@ -8,6 +8,7 @@ from fixture_server import FixtureServer, Route
 from typer.testing import CliRunner
 
 from newsdesk.cli.app import app
+from newsdesk.io.dedup import canonical_url
 from newsdesk.io.fetch import Fetcher
 from newsdesk.io.ingest import Ingester, IngestReport
 
@@ -199,6 +200,16 @@ def test_max_items_fetches_a_failed_page_again_only_in_the_room_new_items_leave(
         for _ in range(4):
             list(ingester.feeds([server.url("/big.xml")], IngestReport()))
     assert story_hits(server) == ["/story/0", "/story/1", "/story/2", "/story/0"]
+
+
+def test_a_periodic_run_remembers_a_bounded_number_of_tried_pages() -> None:
+    with site() as server, fetcher(server) as f:
+        ingester = Ingester(f, max_tried=3)
+        for poll in range(4):  # as --every does: new failing pages each round
+            urls = [server.url(f"/gone/{poll}/{i}") for i in range(2)]
+            list(ingester.pages(urls, IngestReport()))
+    last = [server.url(f"/gone/{r}/{i}") for r, i in ((2, 1), (3, 0), (3, 1))]
+    assert list(ingester._tried) == [canonical_url(url) for url in last]
 
 
 def test_feed_links_to_another_private_host_are_refused() -> None:

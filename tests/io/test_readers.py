@@ -7,6 +7,7 @@ import logging
 import sys
 import tracemalloc
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import pytest
 
@@ -402,6 +403,37 @@ def test_check_source_reads_the_csv_header(tmp_path: Path) -> None:
     with pytest.raises(ReaderError, match=r"columns are: title, body; pass --text-column body$"):
         check_source(path)
     check_source(path, text_column="body")  # the right column: no error
+
+
+def test_check_source_closes_the_csv_file_it_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closed by check_source itself, not left to whenever the half-read lines are collected
+    (at once on CPython, which this test defers by keeping the CSV readers alive)."""
+    import csv
+
+    from newsdesk.io import readers
+
+    opened: list[BinaryIO] = []
+    kept: list[object] = []
+    real_open, real_reader = readers._open_binary, csv.reader
+
+    def open_binary(path: Path) -> BinaryIO:
+        opened.append(real_open(path))
+        return opened[-1]
+
+    def reader(*args: Any, **kwargs: Any) -> Any:
+        kept.append(real_reader(*args, **kwargs))
+        return kept[-1]
+
+    monkeypatch.setattr(readers, "_open_binary", open_binary)
+    monkeypatch.setattr(csv, "reader", reader)
+    path = tmp_path / "articles.csv"
+    path.write_text("title,body\nT,Some body text\n", encoding="utf-8")
+    check_source(path, text_column="body")
+    with pytest.raises(ReaderError, match="column 'text' not found"):
+        check_source(path)
+    assert len(opened) == 2 and all(stream.closed for stream in opened)
 
 
 def test_missing_text_column_without_a_guess_still_names_the_flag(tmp_path: Path) -> None:

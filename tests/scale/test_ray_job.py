@@ -119,7 +119,7 @@ def test_read_task_rows_are_the_cli_encoder_batches(articles: Path) -> None:
 
 
 def test_read_task_rows_carry_their_rejects_and_skip_done_groups(tmp_path: Path) -> None:
-    pytest.importorskip("ray", reason="needs newsdesk[scale]")
+    need_ray()
     import io
 
     from newsdesk.scale.datasource import ArticleDatasource

@@ -9,14 +9,16 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("ray", reason="needs newsdesk[scale]: pip install 'newsdesk[scale]'")
+from services import need_ray
 
-from newsdesk.classify.spec import ClassifierSpec
-from newsdesk.errors import ReaderError
-from newsdesk.io.parquet import iter_parquet_records
-from newsdesk.scale.datasource import ArticleDatasource
-from newsdesk.scale.ray_job import ClassifyBatch
-from newsdesk.scale.ray_output import RayOutput
+need_ray()
+
+from newsdesk.classify.spec import ClassifierSpec  # noqa: E402 (after the check for Ray)
+from newsdesk.errors import ReaderError  # noqa: E402 (after the check for Ray)
+from newsdesk.io.parquet import iter_parquet_records  # noqa: E402 (after the check for Ray)
+from newsdesk.scale.datasource import ArticleDatasource  # noqa: E402 (after the check for Ray)
+from newsdesk.scale.ray_job import ClassifyBatch  # noqa: E402 (after the check for Ray)
+from newsdesk.scale.ray_output import RayOutput  # noqa: E402 (after the check for Ray)
 
 
 def source_file(tmp_path: Path) -> Path:

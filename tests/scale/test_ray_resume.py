@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from newsdesk.cli.app import app
 from newsdesk.io.parquet import iter_parquet_records
+from services import need_ray
 
 pytestmark = pytest.mark.ray
 
@@ -45,7 +46,7 @@ NEWSDESK = "from newsdesk.cli.app import main; main()"
 def test_a_killed_ray_job_resumes_with_every_row_and_reject_once(
     tmp_path: Path, with_bad_rows: Callable[[int], Path]
 ) -> None:
-    pytest.importorskip("ray", reason="needs newsdesk[scale]: pip install 'newsdesk[scale]'")
+    need_ray()
     source = with_bad_rows(1200)
     local = CliRunner().invoke(app, ["classify", str(source), "-e", "lexical", "--batch-size",
                                      "20", "-o", str(tmp_path / "local.jsonl"),

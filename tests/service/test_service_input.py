@@ -120,6 +120,24 @@ def test_export_refuses_a_number_for_a_date(client: TestClient, keys: Keys) -> N
     assert response.status_code == 422
     iso = client.get("/v1/export?until=2030-01-01T00:00:00Z", headers=keys.header("reader"))
     assert iso.status_code == 200
+    for number in ("0", "1738281600", "2025"):
+        response = client.get(f"/v1/articles?since={number}", headers=keys.header("reader"))
+        assert response.status_code == 422, number
+
+
+@pytest.mark.parametrize("path", ["/v1/articles", "/v1/export"])
+def test_a_date_without_a_time_is_a_filter_from_midnight(
+    client: TestClient, keys: Keys, path: str
+) -> None:
+    submit = client.post(
+        "/v1/articles", json={"articles": [{"id": "d1", "text": "The team won the final."}]},
+        headers=keys.header("editor"),
+    )  # fmt: skip
+    assert submit.status_code in (200, 201), submit.text
+    reader = keys.header("reader")
+    assert client.get(f"{path}?since=2000-01-31", headers=reader).status_code == 200
+    assert "d1" in client.get(f"{path}?since=2000-01-31", headers=reader).text
+    assert "d1" not in client.get(f"{path}?until=2000-01-31", headers=reader).text
 
 
 @pytest.mark.parametrize("path", ["/v1/articles", "/v1/export"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,26 @@ def seed(store: Store, classifier: Classifier, items: list[Article], version: st
         insert_filed(
             conn, [FiledArticle(a, p, version) for a, p in zip(items, predictions, strict=True)]
         )
+
+
+def redis_test_prefix() -> str:
+    """A Redis key prefix of this test's own, so that it never touches another's keys (a
+    developer's, or another run's, in a shared Redis database)."""
+    return f"newsdesk-test-{uuid.uuid4().hex}:{{signin}}:"
+
+
+def delete_redis_keys(url: str, prefix: str) -> int:
+    """Delete the keys under ``prefix`` only; how many there were."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=prefix + "*"))
+        if keys:
+            client.delete(*keys)
+        return len(keys)
+    finally:
+        client.close()
 
 
 def make_users(store: Store) -> None:

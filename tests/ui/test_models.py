@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from newsdesk.classify.classifier import Classifier
 from newsdesk.lifecycle.retrain import HOLD_OUT_ONE_IN, held_out, primary_metrics, read_corrected
 from newsdesk.store import Store, registry
 from newsdesk.store.articles import add_correction
+from newsdesk.store.tables import articles
 from ui.desk_fixtures import Labeled
 
 
@@ -67,6 +69,21 @@ def test_read_corrected_takes_the_editors_sections(seeded: Store, labeled: list[
     assert all(a.source for a in data.articles)
     train, held = data.split()
     assert len(train) + len(held) == 6
+
+
+def test_read_corrected_reads_an_old_unchecked_lang_as_its_code(
+    seeded: Store, labeled: list[Labeled]
+) -> None:
+    correct_all(seeded, labeled[:2])
+    with seeded.write() as conn:
+        conn.execute(
+            update(articles).where(articles.c.id == labeled[0].article.id).values(lang="en\u0001")
+        )
+        conn.execute(
+            update(articles).where(articles.c.id == labeled[1].article.id).values(lang=" EN ")
+        )
+    data = read_corrected(seeded)
+    assert [a.lang for a in data.articles] == [None, "en"]
 
 
 def test_retrain_without_corrections_fails_with_a_message(editor: tuple[TestClient, str]) -> None:

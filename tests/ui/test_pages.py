@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from newsdesk.store import Store
 from newsdesk.store.review import QueueFilter, queue_page
+from newsdesk.store.tables import articles
 from ui.desk_fixtures import Labeled, sign_in
 
 
@@ -51,6 +53,23 @@ def test_article_page_and_passages(editor: tuple[TestClient, str], seeded: Store
     assert fragment.status_code == 200
     assert 'class="drove"' in fragment.text
     assert "Active model" in fragment.text
+
+
+def store_old_lang(store: Store, seq: int, lang: str) -> None:
+    """A lang stored before the service refused what is no language tag."""
+    with store.write() as conn:
+        conn.execute(update(articles).where(articles.c.seq == seq).values(lang=lang))
+
+
+def test_article_stored_with_an_old_unchecked_lang_still_shows(
+    editor: tuple[TestClient, str], seeded: Store
+) -> None:
+    client, _ = editor
+    seq = first_seq(seeded)
+    store_old_lang(seeded, seq, "en\u0001")
+    assert client.get(f"/desk/articles/{seq}").status_code == 200
+    fragment = client.get(f"/desk/articles/{seq}/passages")
+    assert fragment.status_code == 200 and "Active model" in fragment.text
 
 
 def test_dashboard_page(editor: tuple[TestClient, str], labeled: list[Labeled]) -> None:

@@ -21,7 +21,13 @@ from newsdesk.store import Store
 from newsdesk.store.migrate import upgrade
 from service_process import ServiceProcess
 from store.fixtures import _empty_tables
-from ui.desk_fixtures import PASSWORD, csrf_of, make_users
+from ui.desk_fixtures import (
+    PASSWORD,
+    csrf_of,
+    delete_redis_keys,
+    make_users,
+    redis_test_prefix,
+)
 
 pytestmark = pytest.mark.timeout(300)
 LIMIT = 5
@@ -37,7 +43,12 @@ LIMIT = 5
 def servers(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[list[ServiceProcess]]:
-    for name in ("NEWSDESK_SESSION_SECRET", "NEWSDESK_TRUSTED_PROXIES", "NEWSDESK_REDIS_URL"):
+    for name in (
+        "NEWSDESK_SESSION_SECRET",
+        "NEWSDESK_TRUSTED_PROXIES",
+        "NEWSDESK_REDIS_URL",
+        "NEWSDESK_REDIS_PREFIX",
+    ):
         monkeypatch.delenv(name, raising=False)
     env = dict(
         NEWSDESK_ENCODER="lexical",
@@ -54,9 +65,7 @@ def servers(
         upgrade(Store(url))
     if request.param == "redis":
         env["NEWSDESK_REDIS_URL"] = request.getfixturevalue("redis_url")
-        import redis
-
-        redis.Redis.from_url(env["NEWSDESK_REDIS_URL"]).flushdb()
+        env["NEWSDESK_REDIS_PREFIX"] = redis_test_prefix()
     store = Store(url)
     make_users(store)
     store.dispose()
@@ -68,6 +77,8 @@ def servers(
     finally:
         for server in started:
             server.stop()
+        if request.param == "redis":
+            delete_redis_keys(env["NEWSDESK_REDIS_URL"], env["NEWSDESK_REDIS_PREFIX"])
 
 
 def _form(client: httpx.Client, server: ServiceProcess) -> str:

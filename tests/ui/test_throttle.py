@@ -16,7 +16,14 @@ from newsdesk.store.migrate import upgrade
 from newsdesk.ui.signin_state import DatabaseSignInState, RedisSignInState, SignInState
 from newsdesk.ui.throttle import SignInThrottle
 from store.fixtures import _empty_tables
-from ui.desk_fixtures import PASSWORD, csrf_of, desk_settings, service_settings
+from ui.desk_fixtures import (
+    PASSWORD,
+    csrf_of,
+    delete_redis_keys,
+    desk_settings,
+    redis_test_prefix,
+    service_settings,
+)
 
 
 class Clock:
@@ -37,10 +44,11 @@ class Clock:
 def signin_state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SignInState]:
     """Empty sign-in state in a new SQLite file, the session's PostgreSQL schema, or Redis."""
     if request.param == "redis":
-        state = RedisSignInState(request.getfixturevalue("redis_url"))
-        state.client.flushdb()
+        url, prefix = request.getfixturevalue("redis_url"), redis_test_prefix()
+        state = RedisSignInState(url, prefix=prefix)
         yield state
         state.client.close()
+        delete_redis_keys(url, prefix)
         return
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'signin.db'}"
@@ -149,7 +157,7 @@ def test_the_desk_refuses_sign_in_after_too_many_failures(app_factory, seeded) -
             follow_redirects=False,
         )
         assert refused.status_code == 429  # even with the right password
-        assert "too many failed sign-ins" in refused.text and "15 minutes" in refused.text
+        assert "too many sign-in attempts" in refused.text and "15 minutes" in refused.text
         assert refused.headers["Retry-After"] == "900"
         clock.now += 900
         assert _attempt(client, "editor", PASSWORD) == 303
@@ -180,3 +188,23 @@ def test_forwarded_addresses_count_only_from_a_named_proxy(
             for n in range(4)
         ]
     assert answers == expected
+
+
+@pytest.mark.redis
+def test_redis_state_keeps_to_its_own_prefix(redis_url: str) -> None:
+    import redis
+
+    other = redis.Redis.from_url(redis_url)
+    foreign = f"someone-else:{redis_test_prefix()}"
+    other.set(foreign, "theirs")
+    prefix = redis_test_prefix()
+    state = RedisSignInState(redis_url, prefix=prefix)
+    try:
+        _throttle(state, Clock()).attempt("ann", "10.0.0.1")
+        state.shared_secret("session")
+        assert delete_redis_keys(redis_url, prefix) == 3  # account, address, secret
+        assert other.get(foreign) == b"theirs"
+    finally:
+        other.delete(foreign)
+        other.close()
+        state.client.close()

@@ -10,7 +10,7 @@ from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
 from newsdesk.store import Store
 from newsdesk.store.review import article_seq
-from newsdesk.ui.templating import safe_url, section_slug
+from newsdesk.ui.templating import safe_url, section_slug, xml_lang
 from ui.desk_fixtures import seed
 
 EVIL_TITLE = '<script>alert("t")</script><img src=x onerror="alert(1)">'
@@ -88,3 +88,14 @@ def test_hostile_article_in_a_feed_stays_text(client: TestClient, hostile: Store
     assert entry.title == EVIL_TITLE  # the title is text, exactly as written
     assert "link" not in entry or not entry.link.startswith("javascript")
     assert b"<script>" not in response.content
+
+
+def test_xml_lang_takes_a_whole_language_tag_only() -> None:
+    assert [xml_lang(v) for v in ("pt-BR", "en\n", "en\r", "en fr", "", None)] == [
+        "pt-BR",
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]

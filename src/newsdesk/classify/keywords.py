@@ -125,8 +125,6 @@ class KeywordMatcher:
         for row, text in enumerate(texts):
             # words and the spaces between them rarely average 12 characters: fold only the
             # part that is read
-            # words and the spaces between them rarely average 12 characters: fold only the
-            # part that is read
             words = _TOKEN.findall(fold_text(text[: self.max_words * 12]))[: self.max_words]
             forms = [word_forms(w) for w in words]
             found: set[tuple[int, int]] = set()

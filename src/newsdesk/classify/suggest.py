@@ -8,8 +8,9 @@ confident articles each is found in) and a few typical headlines, and for the ta
 whole the pairs of sections the archive cannot tell apart, the sections almost nothing falls
 into and the groups of articles that fit no section (drafts of a missing section).
 
-How words are counted and ranked is :mod:`newsdesk.classify.suggest_terms`; the YAML and HTML
-faces of the result are :mod:`newsdesk.classify.suggest_report`.
+How words are counted and ranked is :mod:`newsdesk.classify.suggest_terms`; how draft sections
+are found, :mod:`newsdesk.classify.suggest_drafts`; the YAML and HTML faces of the result are
+:mod:`newsdesk.classify.suggest_report`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import numpy as np
 from newsdesk.article import Article, detect_language
 from newsdesk.classify.keywords import fold_text, keyword_key
 from newsdesk.classify.result import EncodedArticles
+from newsdesk.classify.suggest_data import Keyword, ScoredArchive, SuggestSettings
+from newsdesk.classify.suggest_drafts import DraftSection, draft_sections
 from newsdesk.classify.suggest_terms import (
     TermOptions,
     article_text,
@@ -58,48 +61,6 @@ _HEADLINE_WORDS = 20
 
 
 @dataclass(frozen=True)
-class SuggestSettings:
-    """The constants of :func:`suggest`; see ``docs/taxonomy-suggest.md`` for how they were set.
-
-    ``confident_share``: of the articles a section wins, the most confident share learns its
-    words and headlines (the rest may be another section's). ``keywords``: words suggested per
-    section and language. ``examples``: headlines suggested per section. ``min_score``: the
-    least log-odds z a suggested word needs. ``rare_share``: a section winning less than this
-    share of an even split of the archive is reported as rare. ``pair_ratio`` and
-    ``pair_share``: an article is torn between its two best sections when the second has at
-    least ``pair_ratio`` of the first's probability; a pair is reported when at least
-    ``pair_share`` of the smaller section's articles are torn that way. ``unfit_quantile``:
-    an article fits no section when its closest label text is further than this quantile of
-    the confidently filed articles'. ``group_share``: a draft section needs at least this share
-    of the archive (and five articles).
-    """
-
-    confident_share: float = 1.0
-    keywords: int = 24
-    examples: int = 6
-    min_score: float = 2.0
-    min_articles: int = 3
-    max_article_share: float = 0.4
-    prior_articles: float = 10.0
-    rare_share: float = 0.2
-    pair_ratio: float = 0.5
-    pair_share: float = 0.25
-    unfit_quantile: float = 0.1
-    group_share: float = 0.02
-    shared_terms: int = 8
-
-
-@dataclass(frozen=True)
-class Keyword:
-    """A suggested keyword: the word, its language and the articles it was found in."""
-
-    word: str
-    lang: str
-    articles: int  # of the section's (or group's) articles that learned it
-    score: float  # the log-odds z
-
-
-@dataclass(frozen=True)
 class SectionSuggestion:
     """What the archive suggests for one section."""
 
@@ -119,16 +80,6 @@ class ConfusablePair:
     second: str
     articles: int
     shared: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DraftSection:
-    """A group of articles that fit no section well: a candidate for a missing section."""
-
-    name: str
-    articles: int
-    keywords: tuple[Keyword, ...]
-    headlines: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -164,19 +115,6 @@ class TaxonomySuggestions:
                 )
             )
         return replace(self.taxonomy, sections=tuple(sections))
-
-
-@dataclass(frozen=True)
-class ScoredArchive:
-    """An archive filed zero-shot once: what every setting of :func:`suggest` reads."""
-
-    taxonomy: Taxonomy
-    articles: tuple[Article, ...]
-    embeddings: np.ndarray  # (articles, dim), unit rows
-    probs: np.ndarray  # (articles, sections), taxonomy order
-    fit: np.ndarray  # (articles,): cosine to the closest label text
-    terms: tuple[frozenset[str], ...]  # per article, the keyword keys the matcher would find
-    shown: dict[str, str]  # keyword key -> the spelling most seen in the archive
 
 
 def suggest_taxonomy(
@@ -240,7 +178,13 @@ def suggest(archive: ScoredArchive, settings: SuggestSettings | None = None) -> 
         rare = not section.other and won < s.rare_share * even_split
         sections.append(SectionSuggestion(section.name, won, len(mine), keywords, examples, rare))
     pairs = _confusable_pairs(archive, winner, s)
-    drafts = _drafts(archive, confident, s)
+    drafts = draft_sections(
+        archive,
+        confident,
+        s,
+        keywords_of=lambda inside, outside: _keywords(archive, inside, outside, s, s.keywords),
+        headlines_of=lambda inside, limit: _typical_headlines(archive, inside, limit),
+    )
     logger.info("suggestions from %d articles: %d pairs, %d drafts", n, len(pairs), len(drafts))
     return TaxonomySuggestions(taxonomy, n, tuple(sections), pairs, drafts, s)
 
@@ -340,91 +284,3 @@ def _confusable_pairs(
         shared = tuple(archive.shown.get(key, key) for key, _, _ in ranked)
         pairs.append(ConfusablePair(names[a], names[b], len(idx), shared[: s.shared_terms]))
     return tuple(pairs)
-
-
-def _drafts(
-    archive: ScoredArchive, confident: list[int], s: SuggestSettings
-) -> tuple[DraftSection, ...]:
-    """Groups of articles further from every label text than nearly all filed ones."""
-    n = len(archive.articles)
-    threshold = float(np.quantile(archive.fit[confident], s.unfit_quantile))
-    unfit = np.flatnonzero(archive.fit < threshold)
-    min_group = max(5, math.ceil(s.group_share * n))
-    if len(unfit) < min_group:
-        return ()
-    winner = archive.probs.argmax(axis=1)
-    sections = [[i for i in confident if winner[i] == k] for k in range(archive.probs.shape[1])]
-    clusters = _kmeans(archive.embeddings[unfit], min(4, len(unfit) // min_group))
-    everyone = set(range(n))
-
-    def words_of(members: list[int]) -> tuple[Keyword, ...]:
-        return _keywords(archive, members, sorted(everyone - set(members)), s, s.keywords)
-
-    groups: list[tuple[list[int], tuple[Keyword, ...]]] = []
-    for c in np.argsort(-np.bincount(clusters), kind="stable"):
-        members = unfit[clusters == c].tolist()
-        if _explained(archive, members, sections):
-            continue
-        words = words_of(members)
-        top = {k.word for k in words[:5]}
-        # k-means may cut one topic in two: parts led by the same words are one group
-        same = next(
-            (j for j, (_, w) in enumerate(groups) if len(top & {k.word for k in w[:5]}) >= 2), None
-        )
-        if same is not None:
-            members = groups[same][0] + members
-            groups[same] = (members, words_of(members))
-        else:
-            groups.append((members, words))
-    drafts = []
-    for members, keywords in groups:
-        if len(members) < min_group:
-            continue
-        if len(keywords) < 3:  # no words of its own: a residue, not a topic
-            continue
-        name = " / ".join(k.word for k in keywords[:3])
-        headlines = _typical_headlines(archive, members, max(s.examples, 3))
-        drafts.append(DraftSection(name, len(members), keywords, headlines))
-    return tuple(sorted(drafts, key=lambda d: -d.articles))
-
-
-def _explained(archive: ScoredArchive, members: list[int], sections: list[list[int]]) -> bool:
-    """Whether the group's centre sits as close to a section's confident articles as they do.
-
-    Articles far from every label text may still be one section's plainer articles; a new
-    topic is a group whose centre is further from each section's centre than that section's
-    typical confident article.
-    """
-    centre = normalize_rows(archive.embeddings[members].mean(axis=0, keepdims=True))[0]
-    for inside in sections:
-        if len(inside) < 2:
-            continue
-        vectors = archive.embeddings[inside]
-        own = normalize_rows(vectors.mean(axis=0, keepdims=True))[0]
-        if float(centre @ own) >= float(np.median(vectors @ own)):
-            return True
-    return False
-
-
-def _kmeans(vectors: np.ndarray, k: int, rounds: int = 20) -> np.ndarray:
-    """Cluster unit ``vectors`` by cosine (k-means++ start, fixed seed: same input, same groups)."""
-    k = max(1, min(k, len(vectors)))
-    rng = np.random.default_rng(0)
-    centres = [vectors[rng.integers(len(vectors))]]
-    for _ in range(1, k):
-        distance = np.maximum(1.0 - (vectors @ np.array(centres).T).max(axis=1), 0.0)
-        total = distance.sum()
-        pick = (
-            rng.choice(len(vectors), p=distance / total)
-            if total > 0
-            else rng.integers(len(vectors))
-        )
-        centres.append(vectors[pick])
-    centre = np.array(centres)
-    labels = np.zeros(len(vectors), dtype=np.int64)
-    for _ in range(rounds):
-        labels = (vectors @ centre.T).argmax(axis=1)
-        for c in range(k):
-            if (labels == c).any():
-                centre[c] = normalize_rows(vectors[labels == c].mean(axis=0, keepdims=True))[0]
-    return labels

@@ -2,12 +2,14 @@
 
 The contract is the local engine's: each rejected row on stderr and in ``--rejects``, exit 3
 when rows were rejected, ``--resume`` finishes a killed job. Ray's own output (its start-up
-lines, warnings, the workers' logs) goes to ``_ray.log`` in the output folder unless
-``--verbose``, so that stderr shows newsdesk's progress.
+lines, warnings, the workers' logs) goes to ``_ray.log`` in the output folder (for a remote
+one, to a new temporary file whose path is printed) unless ``--verbose``, so that stderr
+shows newsdesk's progress.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -105,8 +107,14 @@ def classify_on_ray(
 
 
 def _log_path(output: str) -> Path:
+    """``_ray.log`` in a local output folder; for a remote one, a new file of this user's in
+    the temporary folder (a fixed name there would mix jobs, or write where another user's
+    link points), whose path is printed at once so a failed job's log can be found."""
     if "://" in output:
-        return Path(tempfile.gettempdir()) / "newsdesk-ray.log"
+        handle, name = tempfile.mkstemp(prefix="newsdesk-ray-", suffix=".log")
+        os.close(handle)
+        typer.echo(f"Ray's log: {name}", err=True)
+        return Path(name)
     Path(output).mkdir(parents=True, exist_ok=True)
     return Path(output) / RAY_LOG
 

@@ -96,7 +96,7 @@ def _read_archive(
     """Every usable article of ``sources``; rejected rows are counted on stderr, not fatal."""
     rejected: list[Rejected] = []
     for source in sources:
-        check_source(source, format=format)
+        check_source(source, format=format, text_column=text)
         yield from read_articles(
             source, format=format, text_column=text, title_column=title, id_column=id,
             on_reject=rejected.append,

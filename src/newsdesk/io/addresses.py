@@ -10,7 +10,9 @@ unspecified addresses are refused unless an entry of the allow-list names them:
 - ``any``: every address (a fetcher that runs inside the network it reads).
 
 The check is made on the addresses a name resolves to, so a public-looking name that resolves
-to a private address is refused too.
+to a private address is refused too. An IPv6 address that carries an IPv4 one (IPv4-mapped,
+IPv4-compatible, NAT64's well-known prefix, 6to4, Teredo) is judged by the IPv4 address it
+leads to, as a translator or relay would deliver the connection there.
 """
 
 from __future__ import annotations
@@ -28,11 +30,35 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+# RFC 8215's local-use translation prefix: where it embeds the IPv4 address is the network's
+# choice, and what it reaches is inside that network
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
 def is_public(address: IPAddress) -> bool:
-    """Whether ``address`` is a public unicast address (an IPv4-mapped one counts as IPv4)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Whether ``address`` is a public unicast address, and so is every IPv4 one it carries."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _NAT64_LOCAL:
+            return False
+        carried = _carried_ipv4(address)
+        if carried:
+            return all(is_public(v4) for v4 in carried)
     return address.is_global and not address.is_multicast
+
+
+def _carried_ipv4(address: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
+    """The IPv4 addresses an IPv6 one leads to (a Teredo one: its server and its client)."""
+    if address.ipv4_mapped is not None:
+        return (address.ipv4_mapped,)
+    if address.sixtofour is not None:
+        return (address.sixtofour,)
+    if address.teredo is not None:
+        return address.teredo
+    if address in _NAT64 or address in _IPV4_COMPATIBLE:
+        return (ipaddress.IPv4Address(int(address) & 0xFFFFFFFF),)
+    return ()
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ _GUESSES = (
     "cp1252", "iso8859_15", "cp1256", "iso8859_6", "cp1250", "cp1251", "koi8_r", "cp1253",
     "cp1254", "cp1255", "iso8859_8", "shift_jis", "euc_jp", "gb18030", "big5", "euc_kr",
 )  # fmt: skip
+_REFUSED = frozenset({"utf-7", "undefined"})
 _PRESCAN_BYTES = 4096  # where a page's <meta charset> must be, a little past browsers' 1024
 
 
@@ -58,7 +59,7 @@ def decode_html(content: bytes, content_type: str = "") -> str:
         if codec is not None:
             try:
                 return content.decode(codec)
-            except UnicodeDecodeError:
+            except (UnicodeError, LookupError):
                 continue  # mislabelled: the next source may know better
     try:
         return content.decode("utf-8")
@@ -75,9 +76,14 @@ def _codec(label: str | None, *, from_meta: bool) -> str | None:
     if name in _WINDOWS_1252:
         return "cp1252"
     try:
-        codec = codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
+    # hex, rot13, base64 and zlib are codecs too, but not character encodings; UTF-7 is one
+    # that browsers refuse, as it lets "+ADw-" hide a "<" from filters; "undefined" always raises
+    if not getattr(info, "_is_text_encoding", True) or info.name in _REFUSED:
+        return None
+    codec = info.name
     if from_meta and codec.startswith("utf-16"):
         return "utf-8"  # a <meta> that could be read as ASCII cannot be UTF-16 (as browsers say)
     return codec

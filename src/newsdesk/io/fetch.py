@@ -245,7 +245,11 @@ class Fetcher:
         for _ in range(self.max_redirects + 1):
             with self._client.stream("GET", target, headers=headers) as response:
                 if response.has_redirect_location:
+                    came_from = target
                     target = _redirect_target(target, response.headers["location"])
+                    if urlsplit(target).netloc.lower() != urlsplit(came_from).netloc.lower():
+                        # the validators are the first host's: another may match them by chance
+                        headers = {k: v for k, v in headers.items() if k not in _VALIDATORS}
                     continue
                 chunks: list[bytes] = []
                 size = 0
@@ -267,6 +271,9 @@ def _tls_context() -> ssl.SSLContext:
     import certifi
 
     return ssl.create_default_context(cafile=certifi.where())
+
+
+_VALIDATORS = frozenset({"If-None-Match", "If-Modified-Since"})
 
 
 class _TotalTimeout(Exception):

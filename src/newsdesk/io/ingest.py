@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
@@ -71,7 +71,9 @@ class Ingester:
     each story once; pages whose URL was seen before are not fetched again. ``max_items``
     caps the new pages fetched from one feed in one call (the first ones the feed lists, as
     feeds list the newest first); the rest wait for the next call. ``progress`` is called with
-    the report after each page.
+    the report after each page. The URLs of pages tried are remembered (to put never-tried
+    ones first) up to ``max_tried``, the least recently tried or listed forgotten first, so a
+    run that polls for weeks keeps a bounded memory.
     """
 
     def __init__(
@@ -82,13 +84,16 @@ class Ingester:
         workers: int = 4,
         max_items: int | None = None,
         progress: Callable[[IngestReport], None] | None = None,
+        max_tried: int = 100_000,
     ) -> None:
         self.fetcher = fetcher
         self.dedup = dedup if dedup is not None else Deduplicator()
         self.workers = workers
         self.max_items = max_items
         self.progress = progress
-        self._tried: set[str] = set()  # canonical URLs of the pages fetched, whatever came of it
+        self.max_tried = max_tried
+        # canonical URLs of the pages fetched, whatever came of it, least recent first
+        self._tried: OrderedDict[str, None] = OrderedDict()
 
     def feeds(self, urls: Iterable[str], report: IngestReport) -> Iterator[Article]:
         """New articles from the pages the feeds at ``urls`` link to."""
@@ -142,11 +147,20 @@ class Ingester:
         unseen = [e for e in listed if not self.dedup.seen_url(e.url)]
         new = [e for e in unseen if canonical_url(e.url) not in self._tried]
         again = [e for e in unseen if canonical_url(e.url) in self._tried]
+        self._remember(e.url for e in again)  # still listed: still worth remembering
         chosen = {id(e) for e in (new + again)[: self.max_items]}
         report.held_back += max(0, len(new) - self.max_items)
         if len(new) + len(again) > self.max_items:
             self.fetcher.validators.pop(feed, None)
         return [e for e in listed if id(e) in chosen or self.dedup.seen_url(e.url)]
+
+    def _remember(self, urls: Iterable[str]) -> None:
+        for url in urls:
+            key = canonical_url(url)
+            self._tried[key] = None
+            self._tried.move_to_end(key)
+        while len(self._tried) > self.max_tried:
+            self._tried.popitem(last=False)
 
     def _page_done(self, report: IngestReport) -> None:
         report.pages += 1
@@ -162,7 +176,7 @@ class Ingester:
                 fresh[canonical_url(entry.url)] = entry
         todo = list(fresh.values())
         report.pages_planned += len(todo)
-        self._tried.update(canonical_url(e.url) for e in todo)
+        self._remember(e.url for e in todo)
         fetched = self.fetcher.fetch_many([e.url for e in todo], workers=self.workers)
         for entry, (url, result) in zip(todo, fetched, strict=True):
             try:

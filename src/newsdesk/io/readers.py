@@ -35,7 +35,7 @@ import logging
 import re
 import sys
 import zlib
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import chain
@@ -194,8 +194,8 @@ def check_source(
 
         require_pyarrow()
     elif fmt in (InputFormat.CSV, InputFormat.TSV):
-        records = _open_records(path, fmt, _Columns(text=text_column))  # raises on a bad header
-        cast(Generator[Any, None, None], records).close()
+        with _open_binary(path) as stream:  # closed here, not when the lines are collected
+            _stream_records(stream, path.name, str(path), fmt, _Columns(text=text_column))
     elif not path.is_dir():
         _open_binary(path).close()
 

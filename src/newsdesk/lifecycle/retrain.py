@@ -33,6 +33,7 @@ from newsdesk.eval.metrics import classification_metrics
 from newsdesk.lifecycle.slot import ServedModel
 from newsdesk.store import registry
 from newsdesk.store.engine import Store
+from newsdesk.store.records import as_article
 from newsdesk.store.review import confident_articles, reviewed_articles
 
 __all__ = [
@@ -85,7 +86,7 @@ class CorrectedArticles:
 
 def _article(row: Any) -> Article:
     """A stored article as training sees it (its source too: a model may learn its habits)."""
-    return Article(text=row.text, title=row.title, id=row.id, lang=row.lang, source=row.source)
+    return as_article(row)
 
 
 def read_corrected(store: Store, sections: Sequence[str] | None = None) -> CorrectedArticles:

@@ -5,10 +5,12 @@ so a writer waits for the lock (``busy_timeout``) up front instead of failing wh
 transaction tries to become a write transaction after another writer committed.
 
 Nothing waits on the database for ever: PostgreSQL connections give up connecting after
-``connect_timeout_s`` (a server that accepts TCP but never answers included), statements
-after ``statement_timeout_s``, and waiting for a pooled connection after ``pool_timeout_s``.
-A database that cannot be reached, or stops answering, raises
-:class:`~newsdesk.store.errors.StoreUnavailableError` with one line saying why.
+``connect_timeout_s`` (a server that accepts TCP but never answers included), and waiting for
+a pooled connection after ``pool_timeout_s``. Statements run as long as they need (a
+migration or a retraining may take minutes) unless ``statement_timeout_s`` is given, as the
+service gives it. A database that cannot be reached, or stops answering, raises
+:class:`~newsdesk.store.errors.StoreUnavailableError` with one line saying why; so does a
+statement the server cancelled at the timeout, saying so.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class Store:
         url: str = DEFAULT_DATABASE_URL,
         *,
         connect_timeout_s: float = 5.0,
-        statement_timeout_s: float = 30.0,
+        statement_timeout_s: float | None = None,
         pool_timeout_s: float = 10.0,
         **engine_options: Any,
     ) -> None:
@@ -66,14 +68,15 @@ class Store:
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if not self.is_sqlite:
-            options = parsed.query.get("options", "")
-            statement_ms = math.ceil(statement_timeout_s * 1000)
-            connect_args = {
+            connect_args: dict[str, Any] = {
                 # libpq's least is 2 s; it bounds the whole start-up exchange, not only TCP
                 "connect_timeout": max(2, math.ceil(connect_timeout_s)),
-                "options": f"{options} -c statement_timeout={statement_ms}".strip(),
-                **engine_options.pop("connect_args", {}),
             }
+            if statement_timeout_s is not None:
+                options = parsed.query.get("options", "")
+                statement_ms = math.ceil(statement_timeout_s * 1000)
+                connect_args["options"] = f"{options} -c statement_timeout={statement_ms}".strip()
+            connect_args.update(engine_options.pop("connect_args", {}))
             engine_options = {
                 "pool_timeout": pool_timeout_s,
                 "connect_args": connect_args,
@@ -92,6 +95,11 @@ class Store:
         except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as error:
             if not _unavailable(error, sqlite=self.is_sqlite):
                 raise
+            if not self.is_sqlite and _cancelled(error):
+                raise StoreUnavailableError(
+                    f"the database {self!r} cancelled a statement that took longer than the "
+                    f"statement timeout: {_one_line(error)}"
+                ) from error
             raise StoreUnavailableError(
                 f"cannot reach the database {self!r}: {_one_line(error)}"
             ) from error
@@ -130,6 +138,13 @@ def _unavailable(error: exc.SQLAlchemyError, *, sqlite: bool) -> bool:
     if not sqlite:  # psycopg's OperationalError: connecting, the connection, a timeout
         return True
     return any(text in str(getattr(error, "orig", error)).lower() for text in _SQLITE_UNAVAILABLE)
+
+
+def _cancelled(error: exc.SQLAlchemyError) -> bool:
+    """Whether PostgreSQL cancelled the statement (``statement_timeout``) and is still there."""
+    from psycopg.errors import QueryCanceled
+
+    return isinstance(getattr(error, "orig", None), QueryCanceled)
 
 
 def _one_line(error: exc.SQLAlchemyError) -> str:

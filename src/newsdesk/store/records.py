@@ -7,12 +7,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from newsdesk.article import Article, language_code
+
 __all__ = [
     "ApiKey",
     "ArticleFilter",
     "Correction",
     "KeyRole",
     "StoredArticle",
+    "as_article",
     "as_utc",
     "utcnow",
 ]
@@ -103,6 +106,23 @@ class StoredArticle:
         if self.corrected_section:
             return self.corrected_sections or (self.corrected_section,)
         return self.sections or (self.section,)
+
+
+def as_article(row: Any, *, source: bool = True) -> Article:
+    """A stored article (a :class:`StoredArticle` or a row of ``articles``) as an
+    :class:`~newsdesk.article.Article` to classify or train on.
+
+    Rows filed before ``lang`` had to be a language tag may hold anything there; it is read
+    through :func:`~newsdesk.article.language_code`, so one old row cannot stop a page or a
+    retraining. ``source=False`` leaves the source out.
+    """
+    return Article(
+        text=row.text,
+        title=row.title,
+        id=row.id,
+        lang=language_code(row.lang),
+        source=row.source if source else None,
+    )
 
 
 @dataclass(frozen=True)

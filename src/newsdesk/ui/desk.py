@@ -29,7 +29,7 @@ class Desk:
         self.settings = settings
         self.store = store
         self.lifecycle = lifecycle
-        self.signin_state = open_signin_state(store, settings.redis_url)
+        self.signin_state = open_signin_state(store, settings.redis_url, settings.redis_prefix)
         self._signer = (
             self._make_signer(settings.session_secret) if settings.session_secret else None
         )

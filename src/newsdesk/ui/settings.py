@@ -40,15 +40,21 @@ class DeskSettings(BaseSettings):
         "across every service process; a successful sign-in clears its account's count).",
     )
     signin_window_s: float = Field(
-        default=900.0, gt=0, description="The window failed sign-ins are counted in."
+        default=900.0, gt=0, description="The window sign-in attempts are counted in."
     )
     signin_lockout_s: float = Field(
-        default=900.0, gt=0, description="How long sign-in is refused after too many failures."
+        default=900.0, gt=0, description="How long sign-in is refused after too many attempts."
     )
     redis_url: str | None = Field(
         default=None,
         description="redis://host:6379/0: keep sign-in attempts and the made session key in "
         "Redis instead of the database.",
+    )
+    redis_prefix: str = Field(
+        default="newsdesk:{signin}:",
+        min_length=1,
+        description="Start of every key the desk keeps in Redis; keep its {hash tag} for a "
+        "Redis Cluster. Deployments sharing one Redis database each need their own.",
     )
     public_min_confidence: float = Field(
         default=0.6,

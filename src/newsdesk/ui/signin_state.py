@@ -92,15 +92,21 @@ end
 
 
 class RedisSignInState:
-    """Sign-in state in Redis, under keys starting ``newsdesk:{signin}:``."""
+    """Sign-in state in Redis, under keys starting ``prefix`` (``newsdesk:{signin}:``).
+
+    The ``{signin}`` hash tag keeps every key on one node of a Redis Cluster, as the scripts
+    that count attempts need; a prefix of one's own lets deployments (or test runs) share a
+    Redis database.
+    """
 
     PREFIX = "newsdesk:{signin}:"
 
-    def __init__(self, url: str, *, timeout_s: float = 5.0) -> None:
+    def __init__(self, url: str, *, prefix: str = PREFIX, timeout_s: float = 5.0) -> None:
         require("redis", feature="sign-in state in Redis (NEWSDESK_REDIS_URL)", extra="service")
         import redis
 
         self.url = url
+        self.prefix = prefix
         self.client: redis.Redis = redis.Redis.from_url(
             url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
@@ -119,23 +125,28 @@ class RedisSignInState:
             ) from exc
 
     def count_attempt(self, keys: Sequence[str], now: float, rules: LockoutRules) -> float:
-        names = [self.PREFIX + key for key in keys]
+        names = [self.prefix + key for key in keys]
         args = [repr(now), rules.max_attempts, repr(rules.window_s), repr(rules.lockout_s)]
         return float(self._call(self._count, keys=names, args=args))
 
     def forget_attempts(self, key: str) -> None:
-        self._call(self.client.delete, self.PREFIX + key)
+        self._call(self.client.delete, self.prefix + key)
 
     def take_back_attempt(self, key: str) -> None:
-        self._call(self._take_back, keys=[self.PREFIX + key])
+        self._call(self._take_back, keys=[self.prefix + key])
 
     def shared_secret(self, name: str) -> str:
-        key = f"{self.PREFIX}secret:{name}"
+        key = f"{self.prefix}secret:{name}"
         self._call(self.client.set, key, signin.new_secret(), nx=True)
         value = self._call(self.client.get, key)
         return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def open_signin_state(store: Store, redis_url: str | None) -> SignInState:
-    """Redis when ``redis_url`` is given, else the database of ``store``."""
-    return RedisSignInState(redis_url) if redis_url else DatabaseSignInState(store)
+def open_signin_state(
+    store: Store, redis_url: str | None, redis_prefix: str = RedisSignInState.PREFIX
+) -> SignInState:
+    """Redis (keys under ``redis_prefix``) when ``redis_url`` is given, else the database of
+    ``store``."""
+    if redis_url:
+        return RedisSignInState(redis_url, prefix=redis_prefix)
+    return DatabaseSignInState(store)

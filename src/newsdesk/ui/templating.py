@@ -46,7 +46,7 @@ def xml_text(text: str | None) -> str:
 
 def xml_lang(lang: str | None) -> str | None:
     """``lang`` when it is a language tag fit for ``lang=``/``xml:lang``, else ``None``."""
-    return lang if lang and _LANG.match(lang) else None
+    return lang if lang and _LANG.fullmatch(lang) else None
 
 
 def _printable(value: Any) -> Any:

@@ -100,13 +100,16 @@ def _store(
         return created, repository.get_articles(conn, ids)
 
 
-_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d:\d\d)?")
+_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d([Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d:\d\d)?)?")
 
 
 def _date_time(value: object) -> object:
-    # pydantic alone reads "0.5" as a Unix time; the schema promises an ISO 8601 date-time.
+    # pydantic alone reads "0.5" as a Unix time; the schema promises ISO 8601, where a date
+    # alone (midnight) is as valid as a date-time
     if isinstance(value, str) and not _DATE_TIME.fullmatch(value):
-        raise ValueError("expected an ISO 8601 date-time such as 2025-01-31T00:00:00Z")
+        raise ValueError(
+            "expected an ISO 8601 date or date-time such as 2025-01-31 or 2025-01-31T00:00:00Z"
+        )
     return value
 
 

@@ -10,9 +10,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from newsdesk.article import Article
 from newsdesk.store.articles import add_correction, get_article
-from newsdesk.store.records import KeyRole, StoredArticle
+from newsdesk.store.records import KeyRole, StoredArticle, as_article
 from newsdesk.store.review import QueueFilter, article_id_by_seq, queue_page
 from newsdesk.ui.auth import (
     DeskError,
@@ -91,9 +90,7 @@ async def article_passages(
         if passages is None:
             passages = score_passages(model.classifier, article.text, article.section)
             desk.passages.put(key, passages)
-        live = model.classifier.classify(
-            Article(text=article.text, title=article.title, id=article.id, lang=article.lang)
-        )
+        live = model.classifier.classify(as_article(article, source=False))
         return passages, live
 
     passages, live = await run_in_threadpool(work)

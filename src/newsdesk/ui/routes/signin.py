@@ -45,7 +45,7 @@ async def signin(
     if wait:
         minutes = max(1, round(wait / 60))
         error = (
-            "too many failed sign-ins for this account or from this address; "
+            "too many sign-in attempts for this account or from this address; "
             f"try again in {minutes} minute{'s' if minutes != 1 else ''}"
         )
         context = {"next": _next(next), "error": error, "name": name}

@@ -132,12 +132,11 @@ def test_retrain_compare_activate_and_roll_back(
     )
     assert response.status_code == 303
     assert desk.slot.current.version == version
-    # The retrained model files the articles it learned from as the editors did (but for a
-    # few that the lexical test encoder's zero-shot prior, which the trained head keeps, holds)
+    # The retrained model files the articles it learned from as the editors did.
     trained = [i for i in labeled if not held_out(i.article.id or "")]
     calls = desk.slot.current.classifier.classify_many([i.article for i in trained])
     right = sum(p.section == i.label for p, i in zip(calls, trained, strict=True))
-    assert right / len(trained) >= 0.85
+    assert right / len(trained) >= 0.9
 
     response = client.post(f"/desk/models/{version}/compare", data={"csrf_token": token})
     assert response.status_code == 200  # compared with itself is allowed, but pointless

@@ -339,7 +339,7 @@ def _fit_linear(
     prior_alone = c == 0 and best[:2] in alone and alone_losses[best[:2]] <= losses[best]
     if prior_alone:
         held[best] = alone[best[:2]]
-        head.centroids_at_zero, head.zero_bias_penalty = False, None
+        head.set_params(centroids_at_zero=False, zero_bias_penalty=None)
     if len(candidates) > 1:
         say(
             f"chosen on held-out folds: C={c:g}, n-gram weight {weight:g}, zero-shot offset "

@@ -11,7 +11,8 @@ How an article is scored against a section:
    An encoder that counts words (``bag_of_words``, the lexical one) gets no prompts.
 2. **Relative similarity.** Raw cosines of e5 all sit in 0.7-0.9, and some prototypes are
    close to every news text. A prototype's cosine is lowered by part (``background``) of its
-   cosine to the encoder's mean news article (:mod:`newsdesk.encoders.background`) and by part
+   cosine to the encoder's mean news article (:mod:`newsdesk.encoders.background`; for an
+   encoder that ships none, its mean cosine to the label texts) and by part
    (``centering``) of its mean cosine to the label texts of every section (embedded as
    passages), and divided by ``scale`` times the typical spread of those cosines, so one
    setting suits encoders whose cosines spread narrowly (e5) or widely (USE). It is then
@@ -200,9 +201,10 @@ class ZeroShotHead:
         self.label_vectors_ = vectors.astype(np.float32)
         self.owners_ = np.asarray(owners, dtype=np.int64)
         self.mean_ = sims.mean(axis=0).astype(np.float32)
-        # a label's cosine to the encoder's mean news article, where the encoder ships one
+        # a label's cosine to the encoder's mean news article where the encoder ships one,
+        # else its mean cosine to the label texts (the nearest thing to news it has)
         mean_article = background_mean(encoder)
-        pull = vectors @ mean_article if mean_article is not None else np.zeros(len(texts))
+        pull = vectors @ mean_article if mean_article is not None else self.mean_
         self.pull_ = (pull - pull.mean()).astype(np.float32)
         self.spread_ = float(max(sims.std(axis=0).mean(), 1e-4))
         self.classes_ = taxonomy.names

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 
 from newsdesk.lifecycle.active import ActiveModel
 from newsdesk.lifecycle.jobs import JobRunner, RetrainOptions
@@ -26,37 +25,38 @@ def test_a_restart_ends_the_job_it_interrupted(store: Store) -> None:
 
 
 def test_the_watcher_checks_until_stopped() -> None:
-    checked = threading.Event()
     calls: list[int] = []
 
-    def check() -> None:
-        calls.append(1)
-        checked.set()
-        if len(calls) == 1:
-            raise RuntimeError("one check fails; the watcher keeps watching")
+    async def run() -> tuple[int, bool]:
+        loop = asyncio.get_running_loop()
+        second = asyncio.Event()
 
-    async def run() -> int:
+        def check() -> None:  # on the watcher's worker thread
+            calls.append(1)
+            if len(calls) == 2:
+                loop.call_soon_threadsafe(second.set)
+            if len(calls) == 1:
+                raise RuntimeError("one check fails; the watcher keeps watching")
+
         watcher = RegistryWatcher(check, 0.01)
         await watcher.start()
-        while len(calls) < 2:
-            await asyncio.sleep(0.01)
+        await second.wait()  # a second check came after the one that failed
         await watcher.stop()
-        seen = len(calls)
-        await asyncio.sleep(0.05)
-        return len(calls) - seen
+        task = watcher._task
+        return len(calls), task is not None and task.done()
 
-    assert asyncio.run(asyncio.wait_for(run(), 30)) == 0
-    assert checked.is_set()
+    seen, stopped = asyncio.run(asyncio.wait_for(run(), 30))
+    assert seen >= 2
+    assert stopped  # its loop has ended: no check can follow
 
 
 def test_a_watcher_at_zero_never_checks() -> None:
-    calls: list[int] = []
-
-    async def run() -> None:
-        watcher = RegistryWatcher(lambda: calls.append(1), 0)
+    async def run() -> int:
+        before = len(asyncio.all_tasks())
+        watcher = RegistryWatcher(lambda: None, 0)
         await watcher.start()
-        await asyncio.sleep(0.05)
+        started = len(asyncio.all_tasks()) - before
         await watcher.stop()
+        return started
 
-    asyncio.run(run())
-    assert calls == []
+    assert asyncio.run(run()) == 0  # nothing was scheduled to check

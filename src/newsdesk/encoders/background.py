@@ -10,6 +10,7 @@ weighing the same); an encoder without one is centred on its label texts instead
 
 from __future__ import annotations
 
+import functools
 import logging
 from importlib import resources
 
@@ -31,14 +32,24 @@ def background_mean(encoder: Encoder) -> np.ndarray | None:
     base = str(getattr(encoder, "name", "")).split(":", 1)[0]
     if not base or not base.replace("-", "").replace("_", "").isalnum():
         return None
-    resource = resources.files("newsdesk.encoders").joinpath("background", f"{base}.npy")
-    if not resource.is_file():
+    vector = _shipped(base)
+    if vector is None:
         return None
-    with resource.open("rb") as handle:
-        vector = np.load(handle, allow_pickle=False)
     if vector.shape != (encoder.dim,) or not np.isfinite(vector).all():
         logger.warning(
             "ignoring background/%s.npy: shape %s, not (%d,)", base, vector.shape, encoder.dim
         )
         return None
     return vector.astype(np.float32)
+
+
+@functools.cache
+def _shipped(base: str) -> np.ndarray | None:
+    """The vector shipped for ``base``, read once a process."""
+    resource = resources.files("newsdesk.encoders").joinpath("background", f"{base}.npy")
+    if not resource.is_file():
+        return None
+    with resource.open("rb") as handle:
+        vector: np.ndarray = np.load(handle, allow_pickle=False)
+    vector.setflags(write=False)  # shared by every caller
+    return vector

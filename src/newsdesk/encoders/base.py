@@ -28,6 +28,9 @@ class Encoder(Protocol):
 
     ``fingerprint`` identifies the exact weights and settings: two encoders with the same
     fingerprint give the same vectors, and saved models refuse to load under another one.
+    Optional attributes, read with ``getattr``: ``cacheable`` (same fingerprint, same vectors:
+    label vectors may be kept on disk) and ``bag_of_words`` (it counts words rather than reads
+    sentences: the zero-shot head gives it no label prompts).
     """
 
     @property

@@ -27,7 +27,7 @@ from cached_encoder import CachedEncoder
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
-from newsdesk.classify.training import TrainingOptions
+from newsdesk.classify.options import TrainingOptions
 from newsdesk.encoders.base import Encoder
 from newsdesk.encoders.registry import get_encoder
 from newsdesk.taxonomy import Taxonomy, load_taxonomy

@@ -45,7 +45,8 @@ from setfit_gpu import SETS
 
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
-from newsdesk.classify.training import TrainingOptions, train_classifier
+from newsdesk.classify.options import TrainingOptions
+from newsdesk.classify.training import train_classifier
 from newsdesk.encoders.base import Role
 from newsdesk.encoders.cache import CachedEncoder
 from newsdesk.encoders.registry import get_encoder

@@ -43,8 +43,10 @@ import numpy as np
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
+from newsdesk.classify.folds import stratified_folds
 from newsdesk.classify.metrics import classification_metrics, multilabel_metrics
-from newsdesk.classify.training import TrainingOptions, stratified_folds, train_classifier
+from newsdesk.classify.options import TrainingOptions
+from newsdesk.classify.training import train_classifier
 from newsdesk.encoders.base import Encoder, normalize_rows
 from newsdesk.encoders.cache import CachedEncoder
 from newsdesk.encoders.registry import get_encoder, register_encoder

@@ -26,7 +26,7 @@ from background import mean_without, set_means
 from cached_encoder import CachedEncoder
 from tune_zero_shot import SETS, prepare
 
-from newsdesk.classify.training import stratified_folds
+from newsdesk.classify.folds import stratified_folds
 from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.encoders.registry import get_encoder
 

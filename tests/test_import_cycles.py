@@ -100,22 +100,9 @@ def test_the_graph_sees_lazy_imports() -> None:
     assert SRC / "newsdesk" / "encoders" / "e5.py" in graph[registry]
 
 
-# Known and accepted: Classifier.adapt (the public method issue 15 asks for) hands its work to
-# classify/adapt.py, which self-trains through classify/training.py, which builds a Classifier;
-# both of the classifier's imports are lazy or for type checking only. Moving the seeding
-# functions out of training.py and as_article out of classifier.py would remove it.
-ACCEPTED = [
-    [
-        "newsdesk/classify/adapt.py",
-        "newsdesk/classify/classifier.py",
-        "newsdesk/classify/training.py",
-    ]
-]
-
-
 def test_no_import_cycle_between_files_of_src() -> None:
     found = [[str(p.relative_to(SRC)) for p in group] for group in cycles(import_graph())]
-    assert found == ACCEPTED
+    assert found == []
 
 
 def _top(path: Path) -> str:

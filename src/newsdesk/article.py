@@ -16,6 +16,7 @@ __all__ = [
     "NO_NUL_PATTERN",
     "VISIBLE_PATTERN",
     "Article",
+    "as_article",
     "detect_language",
     "is_blank",
     "language_code",
@@ -301,3 +302,9 @@ def _latin_language(sample: str) -> str | None:
     if best < 1 or (best < 2 and second > 0) or best < 1.25 * second:
         return None
     return ranked[0]
+
+
+def as_article(item: Article | str) -> Article:
+    """Accept an :class:`Article` or a bare text; ``lang`` is detected when not given."""
+    article = item if isinstance(item, Article) else Article(text=item)
+    return article if article.lang else article.with_lang(detect_language(article.content))

@@ -9,8 +9,8 @@ import pytest
 
 from newsdesk.classify import training
 from newsdesk.classify.linear import LinearHead
+from newsdesk.classify.options import TrainingOptions
 from newsdesk.classify.prototype import PrototypeHead
-from newsdesk.classify.training import TrainingOptions
 
 
 def _defaults(cls: type) -> dict[str, object]:

@@ -13,8 +13,9 @@ from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.classify.features import HashedNgrams, ngram_buckets, tag_bucket
 from newsdesk.classify.linear import LinearHead
+from newsdesk.classify.options import TrainingOptions, uses_sources
 from newsdesk.classify.result import EncodedArticles
-from newsdesk.classify.training import TrainingOptions, train_classifier, uses_sources
+from newsdesk.classify.training import train_classifier
 from newsdesk.encoders.lexical import LexicalEncoder
 from newsdesk.io.labeled import read_labeled
 from newsdesk.taxonomy import load_taxonomy

@@ -14,10 +14,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from newsdesk.classify import training
+from newsdesk.classify import self_training, training
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
-from newsdesk.classify.training import TrainingOptions, train_classifier
+from newsdesk.classify.logistic import log_softmax
+from newsdesk.classify.options import TrainingOptions
+from newsdesk.classify.training import train_classifier
 from newsdesk.cli.app import app
 from newsdesk.encoders.lexical import LexicalEncoder
 from newsdesk.encoders.registry import register_encoder
@@ -246,13 +248,13 @@ def test_with_examples_self_training_leans_on_the_examples_head_not_zero_shot(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: dict[str, np.ndarray] = {}
-    real = training.self_train
+    real = self_training.self_train
 
     def spy(archive, initial, prior, *args, **kwargs):  # type: ignore[no-untyped-def]
         seen["initial"], seen["prior"] = initial, prior
         return real(archive, initial, prior, *args, **kwargs)
 
-    monkeypatch.setattr(training, "self_train", spy)
+    monkeypatch.setattr(self_training, "self_train", spy)
     data = read_labeled([DATA / "labeled.jsonl"])
     examples = LabeledArticles(data.articles[:6], data.labels[:6])
     train_classifier(
@@ -266,9 +268,7 @@ def test_with_examples_self_training_leans_on_the_examples_head_not_zero_shot(
     train_classifier(TAXONOMY, ENCODER, None, unlabeled=data.articles[6:], options=SMALL_ARCHIVE)
     zero = Classifier.zero_shot(TAXONOMY, ENCODER).head
     expected = zero.decision_function(training._encode(ENCODER, data.articles[6:]))
-    np.testing.assert_allclose(
-        seen["prior"], training.log_softmax(expected / zero.temperature), rtol=1e-6
-    )
+    np.testing.assert_allclose(seen["prior"], log_softmax(expected / zero.temperature), rtol=1e-6)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -3,10 +3,11 @@
 A taxonomy written as one short line a section reads an outlet's articles only roughly, but
 the articles themselves cluster by topic. :func:`adapt` encodes them once, self-trains a
 linear head on them from the classifier's own reading (zero-shot, or a trained model's head:
-:func:`~newsdesk.classify.training.self_train_from`, the machinery of
-``newsdesk train --unlabeled``), and returns a classifier with the learned head, or with the
-head it had when self-training's gates refuse the archive. The returned classifier remembers
-the embeddings, so filing the same articles afterwards does not encode them again.
+:func:`~newsdesk.classify.self_training.self_train_from`, the machinery of
+``newsdesk train --unlabeled``), and returns the learned head, or none when self-training's
+gates refuse the archive (:meth:`Classifier.adapt` then keeps the classifier's head), with an
+encoder that remembers the embeddings, so filing the same articles afterwards does not encode
+them again.
 """
 
 from __future__ import annotations
@@ -15,16 +16,17 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import numpy as np
 
-from newsdesk.article import Article
-from newsdesk.classify.training import TrainingOptions
+from newsdesk.article import Article, as_article
+from newsdesk.classify.heads import Head
+from newsdesk.classify.linear import LinearHead
+from newsdesk.classify.options import TrainingOptions
+from newsdesk.classify.result import EncodedArticles
+from newsdesk.encoders.base import Encoder
 from newsdesk.encoders.remembered import RememberedEncoder
-
-if TYPE_CHECKING:
-    from newsdesk.classify.classifier import Classifier
 
 __all__ = ["ADAPT_LIMIT", "ADAPT_OPTIONS", "AdaptationReport", "adapt"]
 
@@ -94,39 +96,37 @@ def _sample(count: int, limit: int) -> np.ndarray:
 
 
 def adapt(
-    classifier: Classifier,
+    head: Head,
+    encoder: Encoder,
+    classes: list[str],
     articles: Sequence[Article | str],
     *,
+    multi_label: bool = False,
     options: TrainingOptions | None = None,
     progress: Callable[[str], None] | None = None,
     limit: int = ADAPT_LIMIT,
-) -> Classifier:
-    """See :meth:`Classifier.adapt`."""
-    from newsdesk.classify.classifier import Classifier, as_article
-    from newsdesk.classify.linear import LinearHead
+) -> tuple[LinearHead | None, Encoder, AdaptationReport]:
+    """The head learned from ``articles`` (``None``: keep ``head``), the encoder to file them
+    with, and the report; see :meth:`Classifier.adapt`."""
     from newsdesk.classify.prototype import PrototypeHead
-    from newsdesk.classify.training import self_train_from
+    from newsdesk.classify.self_training import self_train_from
     from newsdesk.classify.zero_shot import ZeroShotHead
 
     options = options or ADAPT_OPTIONS
     say = progress or (lambda message: log.info("%s", message))
-    head = classifier.head
     chosen = _sample(len(articles), limit)
     arts = [as_article(articles[i]) for i in chosen]
     kept = AdaptationReport(articles=len(arts), start=head.kind)
-    if classifier.multi_label:
+    if multi_label:
         reason = "multi-label classifiers are not adapted (self-training learns one section each)"
-        return _keep(classifier, kept, reason)
+        return _keep(encoder, kept, reason)
     if not isinstance(head, ZeroShotHead | LinearHead | PrototypeHead):
-        return _keep(classifier, kept, f"a '{head.kind}' head cannot be adapted")
-    say(f"encoding {len(arts)} articles with {classifier.encoder.name} to adapt to them")
-    encoded = classifier.encode(arts)
-    remembered = RememberedEncoder(
-        classifier.encoder, [a.content for a in arts], encoded.embeddings
-    )
+        return _keep(encoder, kept, f"a '{head.kind}' head cannot be adapted")
+    say(f"encoding {len(arts)} articles with {encoder.name} to adapt to them")
+    encoded = EncodedArticles(arts, encoder.encode([a.content for a in arts]))
+    remembered = RememberedEncoder(encoder, [a.content for a in arts], encoded.embeddings)
     say(f"self-training on them ({len(options.self_training_shares)} rounds at most)")
     began = time.perf_counter()
-    classes = classifier.taxonomy.names
     learned, trace = self_train_from(head, encoded, classes, options)
     rounds: tuple[dict[str, Any], ...] = tuple(cast(list[dict[str, Any]], trace["rounds"]))
     kept_rounds = cast(int, trace["kept"])
@@ -142,33 +142,18 @@ def adapt(
         reason = str(
             trace.get("declined") or _gate_failure(rounds, options.self_training_agreement)
         )
-        return _keep(classifier, report, reason, remembered)
+        return _keep(remembered, report, reason)
     prior = head if isinstance(head, ZeroShotHead) else head.prior_
     weight = options.self_training_prior_weight
     if prior is not None and weight > 0:  # a trained head's zero-shot offset, if it kept one
         learned.with_offset(prior, weight)
-    adapted = Classifier(classifier.taxonomy, remembered, learned)
-    adapted.adaptation = report
-    return adapted
+    return learned, remembered, report
 
 
 def _keep(
-    classifier: Classifier,
-    report: AdaptationReport,
-    reason: str,
-    encoder: RememberedEncoder | None = None,
-) -> Classifier:
-    """A copy of ``classifier`` with its own head (and ``encoder``, when the articles were
-    encoded), and the reason it was kept."""
-    from newsdesk.classify.classifier import Classifier
-
+    encoder: Encoder, report: AdaptationReport, reason: str
+) -> tuple[None, Encoder, AdaptationReport]:
+    """No head learned: ``encoder`` (remembering the articles, when they were encoded), and
+    the reason the classifier keeps its head."""
     log.info("adaptation kept the %s head: %s", report.start, reason)
-    out = Classifier(
-        classifier.taxonomy,
-        classifier.encoder if encoder is None else encoder,
-        classifier.head,
-        multi_label=classifier.multi_label, thresholds=classifier.thresholds,
-        abstain_below=classifier.abstain_below,
-    )  # fmt: skip
-    out.adaptation = replace(report, kept_head_because=reason)
-    return out
+    return None, encoder, replace(report, kept_head_because=reason)

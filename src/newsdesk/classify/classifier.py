@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from newsdesk.article import Article, detect_language
+from newsdesk.article import Article, as_article
 from newsdesk.classify.heads import Head
 from newsdesk.classify.result import EncodedArticles, Prediction
 from newsdesk.encoders.base import Encoder
@@ -21,7 +21,7 @@ from newsdesk.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
     from newsdesk.classify.adapt import AdaptationReport
-    from newsdesk.classify.training import TrainingOptions
+    from newsdesk.classify.options import TrainingOptions
 
 __all__ = ["Classifier"]
 
@@ -29,12 +29,6 @@ __all__ = ["Classifier"]
 READ_AHEAD = 2048
 # primary probabilities, and independent section probabilities from a multi-label head
 _Scored = tuple[np.ndarray, np.ndarray | None]
-
-
-def as_article(item: Article | str) -> Article:
-    """Accept an :class:`Article` or a bare text; ``lang`` is detected when not given."""
-    article = item if isinstance(item, Article) else Article(text=item)
-    return article if article.lang else article.with_lang(detect_language(article.content))
 
 
 class Classifier:
@@ -127,7 +121,19 @@ class Classifier:
         """
         from newsdesk.classify.adapt import adapt
 
-        return adapt(self, articles, options=options, progress=progress)
+        learned, encoder, report = adapt(
+            self.head, self.encoder, self.taxonomy.names, articles,
+            multi_label=self.multi_label, options=options, progress=progress,
+        )  # fmt: skip
+        if learned is None:  # this classifier's head, the encoder remembering the articles
+            adapted = Classifier(
+                self.taxonomy, encoder, self.head, multi_label=self.multi_label,
+                thresholds=self.thresholds, abstain_below=self.abstain_below,
+            )  # fmt: skip
+        else:
+            adapted = Classifier(self.taxonomy, encoder, learned)
+        adapted.adaptation = report
+        return adapted
 
     def encode(self, articles: Sequence[Article]) -> EncodedArticles:
         """Embed ``articles`` with this classifier's encoder."""

@@ -17,7 +17,7 @@ import numpy as np
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.errors import NotFittedError
 
-__all__ = ["Head", "LearnedHead", "check_fitted", "softmax"]
+__all__ = ["Head", "LearnedHead", "check_fitted", "in_columns", "softmax"]
 
 
 @runtime_checkable
@@ -77,3 +77,14 @@ def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
     shifted = logits - logits.max(axis=axis, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=axis, keepdims=True)
+
+
+def in_columns(
+    scores: np.ndarray, head_classes: Sequence[str], classes: Sequence[str]
+) -> np.ndarray:
+    """``scores`` (one column a head class) laid out in ``classes`` order, ``-30`` in the
+    columns of sections the head has none for (a learned head lacks those it saw no example of).
+    """
+    out = np.full((len(scores), len(classes)), -30.0)
+    out[:, [list(classes).index(c) for c in head_classes]] = scores
+    return out

@@ -15,6 +15,10 @@ from the embedding and n-grams alone (``min_agreement``): pseudo-labels that the
 bear out are the taxonomy's guesses, not a pattern to learn. A round that fails is dropped with
 the rounds after it. When no round
 passes, the result is ``None``: keep the zero-shot head.
+
+:func:`self_train_from` seeds it from a head (:func:`starting_point`) with the settings of
+:class:`~newsdesk.classify.options.TrainingOptions`: ``newsdesk train --unlabeled`` and
+:meth:`Classifier.adapt <newsdesk.classify.classifier.Classifier.adapt>` both learn through it.
 """
 
 from __future__ import annotations
@@ -22,15 +26,26 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from newsdesk.classify.heads import softmax
+from newsdesk.classify.heads import in_columns, softmax
 from newsdesk.classify.linear import LinearHead
 from newsdesk.classify.logistic import log_softmax
+from newsdesk.classify.options import TrainingOptions, linear_head
+from newsdesk.classify.prototype import PrototypeHead
 from newsdesk.classify.result import EncodedArticles
+from newsdesk.classify.zero_shot import ZeroShotHead
 
-__all__ = ["SelfTrainingReport", "confident_subset", "self_train"]
+__all__ = [
+    "SelfTrainingReport",
+    "confident_subset",
+    "self_train",
+    "self_train_from",
+    "starting_point",
+    "without_fallback",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +69,41 @@ class SelfTrainingReport(dict[str, object]):
 def _full(head: LinearHead, X: EncodedArticles, classes: Sequence[str]) -> np.ndarray:
     """The head's log-probabilities in ``classes`` order (``-30`` for sections it lacks)."""
     assert head.classes_ is not None
-    out = np.full((len(X), len(classes)), -30.0)
-    out[:, [list(classes).index(c) for c in head.classes_]] = log_softmax(head.decision_function(X))
-    return out
+    return in_columns(log_softmax(head.decision_function(X)), head.classes_, classes)
+
+
+def _check(
+    archive: EncodedArticles, rows: np.ndarray, pseudo: np.ndarray, half: np.ndarray,
+    classes: Sequence[str], make_head: Callable[[], LinearHead], round_number: int,
+) -> dict[str, Any]:  # fmt: skip
+    """A round's entry in the report: learn from one half of its pseudo-labels (``half``) and
+    measure how many of the other half's the features reproduce (``agreement``)."""
+    if len(set(pseudo[half])) < 2:  # nothing to tell apart: the archive reads as one section
+        why = "its pseudo-labels name fewer than two sections"
+        log.info("self-training round %d dropped: %s", round_number, why)
+        return {"round": round_number, "pseudo_labels": len(rows), "dropped": why, "agreement": 0.0}
+    check = make_head().fit(archive.subset(rows[half]), list(pseudo[half]), classes=classes)
+    heard = _full(check, archive.subset(rows[~half]), classes)  # the examples' own reading
+    agreement = float(np.mean(np.array(classes)[heard.argmax(axis=1)] == pseudo[~half]))
+    return {
+        "round": round_number,
+        "pseudo_labels": len(rows),
+        "agreement": agreement,
+        "per_section": {c: int(n) for c, n in Counter(pseudo).most_common()},
+    }
+
+
+def _with_examples(
+    data: EncodedArticles, targets: list[Any], weights: np.ndarray, labeled: EncodedArticles,
+    labels: Sequence[str], labeled_weight: float,
+) -> tuple[EncodedArticles, list[Any], np.ndarray]:  # fmt: skip
+    """A round's pseudo-labeled articles joined by the real examples, which weigh more."""
+    data = EncodedArticles(
+        [*data.articles, *labeled.articles],
+        np.vstack([data.embeddings, labeled.embeddings]),
+    )
+    weights = np.concatenate([weights, np.full(len(labels), labeled_weight)])
+    return data, [*targets, *labels], weights
 
 
 def self_train(
@@ -104,45 +151,87 @@ def self_train(
             rows = rows[probs[rows].argmax(axis=1) == prior_pred[rows]]
         pseudo = np.array([classes[i] for i in probs[rows].argmax(axis=1)], dtype=object)
         half = rng.permutation(len(rows)) < len(rows) // 2
-        if len(set(pseudo[half])) < 2:  # nothing to tell apart: the archive reads as one section
-            why = "its pseudo-labels name fewer than two sections"
-            dropped = {"round": round_number, "pseudo_labels": len(rows), "dropped": why}
-            report["rounds"].append(dropped | {"agreement": 0.0})  # type: ignore[attr-defined]
-            log.info("self-training round %d dropped: %s", round_number, why)
-            break
-        # the check: learn from one half, predict the other half's pseudo-labels
-        check = make_head().fit(archive.subset(rows[half]), list(pseudo[half]), classes=classes)
-        heard = _full(check, archive.subset(rows[~half]), classes)  # the examples' own reading
-        agreement = float(np.mean(np.array(classes)[heard.argmax(axis=1)] == pseudo[~half]))
-        entry = {
-            "round": round_number,
-            "pseudo_labels": len(rows),
-            "agreement": agreement,
-            "per_section": {c: int(n) for c, n in Counter(pseudo).most_common()},
-        }
+        entry = _check(archive, rows, pseudo, half, classes, make_head, round_number)
         report["rounds"].append(entry)  # type: ignore[attr-defined]
-        if agreement < min_agreement:
+        if "dropped" in entry:
+            break
+        if entry["agreement"] < min_agreement:
             log.info(
                 "self-training round %d dropped: held-out agreement %.1f%% < %.0f%%",
-                round_number, 100 * agreement, 100 * min_agreement,
+                round_number, 100 * entry["agreement"], 100 * min_agreement,
             )  # fmt: skip
             break
-        data = archive.subset(rows)
-        targets = list(pseudo)
-        weights = np.ones(len(rows))
+        data, targets, weights = archive.subset(rows), list(pseudo), np.ones(len(rows))
         if has_labels:
             assert labeled is not None and labels is not None
-            data = EncodedArticles(
-                [*data.articles, *labeled.articles],
-                np.vstack([data.embeddings, labeled.embeddings]),
+            data, targets, weights = _with_examples(
+                data, targets, weights, labeled, labels, labeled_weight
             )
-            targets = [*targets, *labels]
-            weights = np.concatenate([weights, np.full(len(labels), labeled_weight)])
         head = make_head().fit(data, targets, classes=classes, sample_weight=weights)
         probs = softmax(_full(head, archive, classes) + prior_weight * prior_log_probs)
         report["kept"] = round_number
         log.info(
             "self-training round %d: %d pseudo-labels, held-out agreement %.1f%%",
-            round_number, len(rows), 100 * agreement,
+            round_number, len(rows), 100 * entry["agreement"],
         )  # fmt: skip
     return head, report
+
+
+def without_fallback(head: ZeroShotHead) -> ZeroShotHead:
+    """A copy of ``head`` whose catch-all wins only by its own description, never by default.
+
+    Self-training seeds from it: the articles that fall to the catch-all only because no
+    section stands out are the least certain ones, not examples of a topic.
+    """
+    config, arrays = head.get_state()
+    config = config | {"params": config["params"] | {"fallback": -np.inf}}
+    return ZeroShotHead().set_state(config, arrays)
+
+
+def starting_point(
+    head: ZeroShotHead | LinearHead | PrototypeHead,
+    archive: EncodedArticles,
+    classes: Sequence[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Self-training's first pseudo-label probabilities and its prior's log-probabilities on
+    ``archive`` (``classes`` columns), read from ``head``.
+
+    A zero-shot head seeds from its copy without the catch-all's default win
+    (:func:`without_fallback`); any other head (the examples' prototypes, a trained model's
+    head) seeds from its own calibrated probabilities, which are also the prior.
+    """
+    if isinstance(head, ZeroShotHead):
+        evidence = head.evidence(archive)  # keyword hits measured once, for both heads
+        first = without_fallback(head)
+        initial = softmax(first.combine(evidence) / first.temperature)
+        return initial, log_softmax(head.combine(evidence) / head.temperature)
+    assert head.classes_ is not None
+    logits = in_columns(head.decision_function(archive), head.classes_, classes)
+    prior_log_probs = log_softmax(logits / head.temperature_)
+    return np.exp(prior_log_probs), prior_log_probs
+
+
+def self_train_from(
+    start: ZeroShotHead | LinearHead | PrototypeHead,
+    archive: EncodedArticles,
+    classes: Sequence[str],
+    options: TrainingOptions,
+    *,
+    labeled: EncodedArticles | None = None,
+    labels: Sequence[Any] | None = None,
+) -> tuple[LinearHead | None, SelfTrainingReport]:
+    """Self-train a linear head on ``archive`` from ``start``'s reading of it
+    (:func:`self_train`, with ``options``' settings)."""
+    initial, prior_log_probs = starting_point(start, archive, classes)
+    return self_train(
+        archive, initial, prior_log_probs, classes,
+        lambda: linear_head(
+            options, len(archive), lexical=options.self_training_lexical,
+            C=options.self_training_C, prior_weight=0.0,
+        ),
+        labeled=labeled, labels=labels, shares=options.self_training_shares,
+        min_per_section=options.self_training_min,
+        min_agreement=options.self_training_agreement,
+        prior_weight=options.self_training_prior_weight,
+        agree_with_prior=options.self_training_agree, seed=options.seed,
+    )  # fmt: skip

@@ -79,7 +79,7 @@ def run(  # type: ignore[no-untyped-def]
     cache,
 ) -> dict[str, Any]:  # fmt: skip
     from newsdesk.classify.classifier import Classifier
-    from newsdesk.classify.training import TrainingOptions
+    from newsdesk.classify.options import TrainingOptions
     from newsdesk.encoders.cache import CachedEncoder
     from newsdesk.encoders.registry import get_encoder
     from newsdesk.eval.evaluate import cross_validate, evaluate_articles

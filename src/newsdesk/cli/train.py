@@ -77,7 +77,8 @@ def train(
     cpus_per_worker: int = CPUS_PER_WORKER,
 ) -> None:
     """Train a classifier and save it to --output (model.json + arrays.npz)."""
-    from newsdesk.classify.training import TrainingOptions, encoding_passes, train_classifier
+    from newsdesk.classify.options import TrainingOptions
+    from newsdesk.classify.training import encoding_passes, train_classifier
     from newsdesk.scale.ray_job import RaySettings
 
     flags = (bool(data), unlabeled, taxonomy, taxonomy_from_labels, head, engine, cache)

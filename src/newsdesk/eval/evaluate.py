@@ -9,14 +9,11 @@ import numpy as np
 
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
+from newsdesk.classify.folds import stratified_folds
 from newsdesk.classify.metrics import classification_metrics, multilabel_metrics
+from newsdesk.classify.options import TrainingOptions
 from newsdesk.classify.result import Prediction
-from newsdesk.classify.training import (
-    TrainingOptions,
-    check_labels,
-    stratified_folds,
-    train_classifier,
-)
+from newsdesk.classify.training import check_labels, train_classifier
 from newsdesk.encoders.base import Encoder
 from newsdesk.taxonomy import Taxonomy
 

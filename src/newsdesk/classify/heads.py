@@ -1,9 +1,12 @@
 """The head contract every classifier kind follows (scikit-learn's estimator habits).
 
-``__init__`` only stores keyword arguments; ``fit(X, y)`` returns ``self``; learned state ends
-in ``_``; ``predict_proba(X)`` returns one column per entry of ``classes_``, rows summing to 1;
-using a head before ``fit`` raises :class:`~newsdesk.errors.NotFittedError`. Heads save
-themselves as a JSON-ready config plus named numpy arrays, never pickle.
+``__init__`` only stores keyword arguments; fitting returns ``self`` and sets the learned
+state, whose names end in ``_`` (a head has none before); ``predict_proba(X)`` returns one
+column per entry of ``classes_``, rows summing to 1; using a head before it is fitted raises
+:class:`~newsdesk.errors.NotFittedError`. A learned head fits on examples, ``fit(X, y)``; the
+zero-shot head's data is the taxonomy, so it fits with ``fit_taxonomy(taxonomy, encoder)`` and
+has no ``fit``. Heads save themselves as a JSON-ready config plus named numpy arrays, never
+pickle; ``set_state`` restores a saved head into a new one.
 """
 
 from __future__ import annotations
@@ -22,12 +25,10 @@ __all__ = ["Head", "LearnedHead", "check_fitted", "in_columns", "softmax"]
 
 @runtime_checkable
 class Head(Protocol):
-    """Maps encoded articles to section probabilities."""
+    """Maps encoded articles to section probabilities: what a classifier files and saves with."""
 
     kind: str
     classes_: Any
-
-    def fit(self, X: EncodedArticles, y: Sequence[Any]) -> Head: ...
 
     def predict_proba(self, X: EncodedArticles) -> np.ndarray: ...
 
@@ -40,6 +41,8 @@ class Head(Protocol):
 
 class LearnedHead:
     """What the heads learned from examples share: a trainer configures them, never pokes them.
+
+    ``fit(X, y, ...)`` learns from examples and returns the head.
 
     :meth:`set_params` is scikit-learn's: the trainer gives a head the values it chose on
     held-out folds by their ``__init__`` names. :meth:`calibrate` sets the temperature the

@@ -54,6 +54,10 @@ class LinearHead(LearnedHead):
     """
 
     kind = "linear"
+    # learned by fit (or restored by set_state); absent before
+    classes_: list[str] | None
+    temperature_: float
+    prior_: ZeroShotHead | None
 
     def __init__(
         self,
@@ -87,12 +91,14 @@ class LinearHead(LearnedHead):
         self.multi_label = multi_label
         self.max_iter = max_iter
         self.sources = sources
-        self.centroids = centroids and not multi_label
+        self.centroids = centroids
         self.centroids_at_zero = centroids_at_zero
         self.zero_bias_penalty = zero_bias_penalty
-        self.classes_: list[str] | None = None
-        self.temperature_: float = 1.0
-        self.prior_: ZeroShotHead | None = None
+
+    @property
+    def _centroid_offset(self) -> bool:
+        """Whether the centroid offset is used: ``centroids``, and single-label only."""
+        return self.centroids and not self.multi_label
 
     def _targets(self, y: Sequence[Any], classes: Sequence[str] | None) -> np.ndarray:
         if self.multi_label:
@@ -178,11 +184,11 @@ class LinearHead(LearnedHead):
             sw = np.asarray(sample_weight, dtype=np.float64)
             weights = weights * (sw[:, None] if weights.ndim == 2 else sw)
         centroids = None
-        if self.centroids:
+        if self._centroid_offset:
             centroids, self.centroid_matrix_ = centroid_scores(emb, target)
         return Design(
             dense.astype(np.float32), sparse, offset, target, weights, centroids,
-            emb if self.centroids else None,
+            emb if self._centroid_offset else None,
         )  # fmt: skip
 
     def solve(
@@ -209,7 +215,7 @@ class LinearHead(LearnedHead):
             self.prior_ = None
         scale = np.float32(self.scale_)
         weights = fit.dense / scale
-        if self.centroids:  # the centroid scores are linear in the embedding: fold them in
+        if self._centroid_offset:  # the centroid scores are linear in the embedding: fold them
             weights = weights + fit.centroid_scale * self.centroid_matrix_
         self.embedding_weights_ = np.ascontiguousarray(weights, dtype=np.float32)
         self.intercept_ = fit.bias - (self.mean_ / scale) @ fit.dense

@@ -62,6 +62,10 @@ class PrototypeHead(LearnedHead):
     """Example centroids added to a zero-shot head's logits when one is given."""
 
     kind = "prototype"
+    # learned by fit (or restored by set_state); absent before
+    classes_: list[str] | None
+    temperature_: float
+    mix_: str  # "logits"; models saved before it: "standardized" (see _standardized_mix)
     # the standardized mix of models saved before the logit mix: its statistics, set on load
     z_mean_: np.ndarray
     z_std_: np.ndarray
@@ -73,9 +77,6 @@ class PrototypeHead(LearnedHead):
     ) -> None:
         self.prior_strength = prior_strength
         self.other_margin = other_margin
-        self.classes_: list[str] | None = None
-        self.temperature_: float = 1.0
-        self.mix_ = "logits"  # models saved before it: "standardized" (see _standardized_mix)
 
     def fit(
         self,

@@ -219,9 +219,6 @@ class ZeroShotHead:
         self._matcher = KeywordMatcher(self.keywords_)
         return self
 
-    def fit(self, X: EncodedArticles, y: Sequence[Any]) -> ZeroShotHead:
-        raise NotImplementedError("ZeroShotHead is built from a taxonomy: use fit_taxonomy")
-
     # -- scoring ----------------------------------------------------------------------------
 
     def decision_function(self, X: EncodedArticles) -> np.ndarray:

@@ -102,38 +102,64 @@ def fit_logistic(
     ``zero_bias_penalty`` frees the bias at ``C = 0`` too, under that penalty (a prior that
     leans toward some sections throughout, as a thin description does).
     """
-    n, k = target.shape
-    d = dense.shape[1]
-    m = 0 if sparse is None else sparse.shape[1]
-    Y = target.astype(np.float64)
+    n = target.shape[0]
     S = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
-    S2 = S[:, None] if S.ndim == 1 else S
     off = None if offset is None else np.asarray(offset, dtype=np.float64)
-    cen = None if centroids is None else np.asarray(centroids, dtype=np.float64)
     frozen = C <= 0  # no feature weights (and, with an offset, no bias)
     penalty = 0.0 if frozen else 1.0 / C
     bias_penalty = penalty if off is not None else 0.0
     bias_at_zero = frozen and off is not None and zero_bias_penalty is not None
     if bias_at_zero:
         bias_penalty = float(zero_bias_penalty or 0.0)
-    n_w = (d + m) * k
-    sparse_t = None if sparse is None else sparse.T.tocsr()  # X.T @ G as a row-major product
+    objective = _Objective(
+        dense, sparse, target.astype(np.float64), S, off,
+        None if centroids is None else np.asarray(centroids, dtype=np.float64),
+        multi_label, frozen, penalty, bias_penalty, offset_penalty,
+    )  # fmt: skip
+    # the prior alone, recalibrated: C = 0 holds the centroid scale at 0 unless told otherwise
+    theta0, free = _start(objective, init, bias_at_zero, frozen and not centroids_at_zero)
+    theta, iterations = lbfgs(objective, theta0, free, max_iter=max_iter, gtol=tol * n)
+    W, V, b, a, c = objective.unpack(theta)
+    return LogisticFit(W.copy(), V.copy(), b.copy(), a, iterations, c)
 
-    def unpack(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+
+class _Objective:
+    """The penalized loss of :func:`fit_logistic` and its gradient, over the parameters packed
+    as ``[W, V, b, a, c]`` (the solver sees one vector)."""
+
+    def __init__(
+        self, dense: np.ndarray, sparse: Any, Y: np.ndarray, S: np.ndarray,
+        off: np.ndarray | None, cen: np.ndarray | None, multi_label: bool, frozen: bool,
+        penalty: float, bias_penalty: float, offset_penalty: float,
+    ) -> None:  # fmt: skip
+        self.dense, self.sparse, self.Y, self.S, self.off, self.cen = dense, sparse, Y, S, off, cen
+        self.S2 = S[:, None] if S.ndim == 1 else S
+        self.multi_label, self.frozen = multi_label, frozen
+        self.penalty, self.bias_penalty, self.offset_penalty = penalty, bias_penalty, offset_penalty
+        self.k = Y.shape[1]
+        self.d = dense.shape[1]
+        self.m = 0 if sparse is None else sparse.shape[1]
+        self.n_w = (self.d + self.m) * self.k
+        self.sparse_t = None if sparse is None else sparse.T.tocsr()  # X.T @ G, row-major
+
+    def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+        d, k, n_w = self.d, self.k, self.n_w
         W = theta[: d * k].reshape(d, k)
-        V = theta[d * k : n_w].reshape(m, k)
+        V = theta[d * k : n_w].reshape(self.m, k)
         return W, V, theta[n_w : n_w + k], float(theta[-2]), float(theta[-1])
 
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        W, V, b, a, c = unpack(theta)
-        z = (dense @ W.astype(np.float32)).astype(np.float64) + b
+    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        W, V, b, a, c = self.unpack(theta)
+        d, k, m, n_w = self.d, self.k, self.m, self.n_w
+        off, cen, S, S2, Y = self.off, self.cen, self.S, self.S2, self.Y
+        z = (self.dense @ W.astype(np.float32)).astype(np.float64) + b
         if m:
-            z += sparse @ V.astype(np.float32)
+            z += self.sparse @ V.astype(np.float32)
         if off is not None:
             z += a * off
         if cen is not None:
             z += c * cen
-        if multi_label:
+        if self.multi_label:
             loss = float((S2 * (np.logaddexp(0.0, z) - Y * z)).sum())
             P = np.exp(-np.logaddexp(0.0, -z))
         else:
@@ -143,11 +169,12 @@ def fit_logistic(
             P = np.exp(z - lse[:, None])
         G = S2 * (P - Y)
         grad = np.zeros_like(theta)
-        if not frozen:
-            gW = (dense.T @ G.astype(np.float32)).astype(np.float64) + penalty * W
+        penalty, bias_penalty, offset_penalty = self.penalty, self.bias_penalty, self.offset_penalty
+        if not self.frozen:
+            gW = (self.dense.T @ G.astype(np.float32)).astype(np.float64) + penalty * W
             grad[: d * k] = gW.ravel()
             if m:
-                gV = sparse_t @ G.astype(np.float32)
+                gV = self.sparse_t @ G.astype(np.float32)
                 grad[d * k : n_w] = (gV + penalty * V).ravel()
             loss += 0.5 * penalty * (float((W * W).sum()) + float((V * V).sum()))
         grad[n_w : n_w + k] = G.sum(axis=0) + bias_penalty * b
@@ -160,21 +187,26 @@ def fit_logistic(
             loss += 0.5 * offset_penalty * c * c
         return loss, grad
 
+
+def _start(
+    objective: _Objective, init: LogisticFit | None, bias_at_zero: bool, centroids_held: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The starting point (``init``'s solution, or no weights and the offset at scale 1) and
+    which parameters are free; what does not take part stays put at 0."""
+    n_w, k, off = objective.n_w, objective.k, objective.off
     theta0 = np.zeros(n_w + k + 2)
     theta0[-2] = 1.0 if off is not None else 0.0
     if init is not None:
         theta0 = init.pack().astype(np.float64)
-    free = np.ones(len(theta0), dtype=bool)  # what does not take part stays put
-    if frozen:
+    free = np.ones(len(theta0), dtype=bool)
+    if objective.frozen:
         free[: n_w + (k if off is not None and not bias_at_zero else 0)] = False
     if off is None:
         free[-2] = False
-    if cen is None or (frozen and not centroids_at_zero):  # the prior alone, recalibrated
+    if objective.cen is None or centroids_held:
         free[-1], theta0[-1] = False, 0.0
     theta0[~free & (np.arange(len(theta0)) < n_w + k)] = 0.0
-    theta, iterations = lbfgs(objective, theta0, free, max_iter=max_iter, gtol=tol * n)
-    W, V, b, a, c = unpack(theta)
-    return LogisticFit(W.copy(), V.copy(), b.copy(), a, iterations, c)
+    return theta0, free
 
 
 def lbfgs(

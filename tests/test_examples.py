@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.io.readers import Rejected, read_articles
+from newsdesk.io.readers import read_articles
+from newsdesk.io.records import Rejected
 
 EXAMPLES = Path(__file__).parents[1] / "examples" / "articles.jsonl"
 SEED_REPORT = (

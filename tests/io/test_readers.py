@@ -13,7 +13,8 @@ import pytest
 
 from newsdesk.article import Article
 from newsdesk.errors import ReaderError
-from newsdesk.io.readers import Rejected, check_source, count_records, read_articles
+from newsdesk.io.readers import check_source, count_records, read_articles
+from newsdesk.io.records import Rejected
 
 EN = "The government said on Monday that the election will be held in May."
 AR = "أعلنت الحكومة أن الانتخابات ستجرى في شهر مايو المقبل."

@@ -12,7 +12,8 @@ from typing import Any
 
 import typer
 
-from newsdesk.io.readers import InputFormat, Rejected
+from newsdesk.io.readers import InputFormat
+from newsdesk.io.records import Rejected
 
 __all__ = ["FORMAT", "ID_COLUMN", "TEXT_COLUMN", "TITLE_COLUMN", "read_options", "say_rejected"]
 

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from newsdesk.io.readers import (
-    STDIN,
-    InputFormat,
-    Rejected,
-    check_source,
-    count_records,
-    read_articles,
-)
+from newsdesk.io.readers import STDIN, InputFormat, check_source, count_records, read_articles
+from newsdesk.io.records import Rejected
 from newsdesk.io.writers import JsonLinesWriter
 
 __all__ = [

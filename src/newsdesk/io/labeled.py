@@ -21,7 +21,8 @@ from typing import Any
 from newsdesk.article import Article
 from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.errors import TrainingError
-from newsdesk.io.readers import InputFormat, Rejected, RejectHandler, read_articles
+from newsdesk.io.readers import InputFormat, read_articles
+from newsdesk.io.records import Rejected, RejectHandler
 
 __all__ = ["LabeledArticles", "read_labeled", "read_unlabeled"]
 

@@ -22,7 +22,8 @@ from typing import Any
 
 from newsdesk.classify.spec import ClassifierSpec
 from newsdesk.errors import ClusterError, require
-from newsdesk.io.readers import InputFormat, Rejected
+from newsdesk.io.readers import InputFormat
+from newsdesk.io.records import Rejected
 from newsdesk.scale.cluster import check_ray_address
 from newsdesk.scale.inputs import resolve_inputs
 

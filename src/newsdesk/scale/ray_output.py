@@ -22,7 +22,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from newsdesk.errors import ReaderError
-from newsdesk.io.readers import Rejected
+from newsdesk.io.records import Rejected
 
 __all__ = ["GroupKey", "RayOutput"]
 

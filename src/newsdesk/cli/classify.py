@@ -55,6 +55,46 @@ CPUS_PER_WORKER = typer.Option(
 )
 
 
+# classify's longer options
+_INPUTS = typer.Argument(
+    None,
+    metavar="[INPUT]...",
+    help="Quoted texts, files (.jsonl, .jsonl.gz, .csv, .tsv, .txt), folders of .txt files, "
+    "or '-' for stdin (read when no INPUT is given and stdin is not a terminal).",
+    show_default=False,
+)
+_OUTPUT = typer.Option(
+    "-",
+    "--output",
+    "-o",
+    help="Write the JSON lines here (.gz compresses, .parquet writes Parquet); '-' is stdout."
+    " With --engine ray: the output folder.",
+)
+_REJECTS = typer.Option(
+    None,
+    "--rejects",
+    help="Write rejected rows here as JSON lines (source, line, reason, raw).",
+)
+_ENGINE = typer.Option(
+    Engine.LOCAL,
+    "--engine",
+    case_sensitive=False,
+    help="local: this process, streaming. ray: a Ray Data job writing Parquet files to "
+    "an output folder (the last INPUT, or --output); needs newsdesk[scale].",
+)
+_VERBOSE = typer.Option(
+    False,
+    "--verbose",
+    help="With --engine ray: show Ray's own output, not keep it in OUTPUT/_ray.log.",
+)
+_ADAPT = typer.Option(
+    False,
+    "--adapt",
+    help="Self-train on the input (no labels) before filing it: reads the whole input "
+    "into memory, encodes it once, and files it with the adapted head.",
+)
+
+
 class OneLineErrors(TyperCommand):
     """Usage errors print one ``error: ...`` line and exit 2, instead of a usage box."""
 
@@ -73,25 +113,13 @@ def register(app: typer.Typer) -> None:
 
 
 def classify(
-    inputs: list[str] | None = typer.Argument(
-        None,
-        metavar="[INPUT]...",
-        help="Quoted texts, files (.jsonl, .jsonl.gz, .csv, .tsv, .txt), folders of .txt files, "
-        "or '-' for stdin (read when no INPUT is given and stdin is not a terminal).",
-        show_default=False,
-    ),
+    inputs: list[str] | None = _INPUTS,
     taxonomy: str = typer.Option("default", "--taxonomy", "-t", help="Taxonomy YAML file."),
     model: Path | None = typer.Option(
         None, "--model", "-m", help="A model folder from 'newsdesk train' (has its taxonomy)."
     ),
     encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help="Encoder name or folder."),
-    output: str = typer.Option(
-        "-",
-        "--output",
-        "-o",
-        help="Write the JSON lines here (.gz compresses, .parquet writes Parquet); '-' is stdout."
-        " With --engine ray: the output folder.",
-    ),
+    output: str = _OUTPUT,
     resume: bool = typer.Option(
         False, "--resume", help="Continue an interrupted run: skip what --output already holds."
     ),
@@ -101,11 +129,7 @@ def classify(
     multi_label: bool = typer.Option(
         False, "--multi-label", help="Also list every section that passes its threshold."
     ),
-    rejects: str | None = typer.Option(
-        None,
-        "--rejects",
-        help="Write rejected rows here as JSON lines (source, line, reason, raw).",
-    ),
+    rejects: str | None = _REJECTS,
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Articles encoded at once."),
     text_column: str = typer.Option("text", "--text-column", help="Field holding the text."),
     title_column: str = typer.Option("title", "--title-column", help="Field holding the title."),
@@ -113,13 +137,7 @@ def classify(
     format: InputFormat | None = typer.Option(
         None, "--format", "-f", case_sensitive=False, help="Input format, when names don't say."
     ),
-    engine: Engine = typer.Option(
-        Engine.LOCAL,
-        "--engine",
-        case_sensitive=False,
-        help="local: this process, streaming. ray: a Ray Data job writing Parquet files to "
-        "an output folder (the last INPUT, or --output); needs newsdesk[scale].",
-    ),
+    engine: Engine = _ENGINE,
     ray_address: str | None = RAY_ADDRESS,
     workers: int = WORKERS,
     cpus_per_worker: int = CPUS_PER_WORKER,
@@ -129,17 +147,8 @@ def classify(
     overwrite: bool = typer.Option(
         False, "--overwrite", help="With --engine ray: replace Parquet files in the folder."
     ),
-    verbose: bool = typer.Option(
-        False,
-        "--verbose",
-        help="With --engine ray: show Ray's own output, not keep it in OUTPUT/_ray.log.",
-    ),
-    adapt: bool = typer.Option(
-        False,
-        "--adapt",
-        help="Self-train on the input (no labels) before filing it: reads the whole input "
-        "into memory, encodes it once, and files it with the adapted head.",
-    ),
+    verbose: bool = _VERBOSE,
+    adapt: bool = _ADAPT,
     adapt_save: Path | None = typer.Option(
         None, "--adapt-save", help="With --adapt: also save the adapted model here (--model)."
     ),
@@ -166,7 +175,19 @@ def classify(
                         resume=resume, rejects=rejects, verbose=verbose, adapt=adapt,
                         adapt_save=adapt_save)  # fmt: skip
         return
-    sources = _sources(inputs or ([] if stdin_is_terminal() else [STDIN]), format, text_column)
+    _classify_here(
+        inputs or ([] if stdin_is_terminal() else [STDIN]), spec, output, resume, top_k, rejects,
+        batch_size, format, read, adapt, adapt_save,
+    )  # fmt: skip
+
+
+def _classify_here(
+    inputs: list[str], spec: ClassifierSpec, output: str, resume: bool, top_k: int,
+    rejects: str | None, batch_size: int, format: InputFormat | None, read: dict[str, str],
+    adapt: bool, adapt_save: Path | None,
+) -> None:  # fmt: skip
+    """``classify`` in this process, streaming (``--engine local``)."""
+    sources = _sources(inputs, format, read["text_column"])
     # before the model is built: its label vectors come out the same to the last bit in every
     # process, whatever ran before in it (products summed over two threads differ in the last
     # bits), so a resumed run writes what an uninterrupted one writes
@@ -182,7 +203,7 @@ def classify(
 
     with ExitStack() as stack:
         sink = _open_sink(output, resume)
-        progress = stack.enter_context(_Progress(sources, format, text_column))
+        progress = stack.enter_context(_Progress(sources, format, read["text_column"]))
         report = stack.enter_context(_RejectReport(rejects, progress, resumed=sink.done))
         articles = _read_all(sources, dict(read, format=format), report)
         if adapt:

@@ -6,8 +6,9 @@ The HTTP API alone; :func:`newsdesk.server.create_app` adds the review desk.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -54,34 +55,28 @@ submit and correct, `admin` keys also manage keys. Errors are JSON:
 """
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    classifier: Classifier | None = None,
-    store: Store | None = None,
-    lifecycle: LifecycleOptions | None = None,
-) -> FastAPI:
-    """Build the service. ``classifier`` and ``store`` replace the ones ``settings`` name.
+# the error answers every route may give, for the OpenAPI schema
+_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": ErrorBody,
+        "description": "Malformed request: a body that is not JSON, an invalid page "
+        "cursor, or a NUL character in the path, query or form.",
+    },
+    401: {"model": ErrorBody, "description": "Missing, invalid or revoked API key."},
+    403: {"model": ErrorBody, "description": "The key's role does not allow this."},
+    422: {"model": ErrorBody, "description": "Invalid request; `errors` names fields."},
+}
 
-    The model's lifecycle (registration, activations, retrain jobs, the registry watcher) is
-    configured by ``lifecycle``; it is ``app.state.lifecycle``.
 
-    The store's schema is checked and the model loaded when the app starts (its lifespan),
-    once; a database on an old schema stops the start with a message to run
-    ``newsdesk db upgrade``.
-    """
-    settings = settings or Settings()
-    metrics = ServiceMetrics()
-    state = ServiceState(
-        settings=settings,
-        metrics=metrics,
-        keys=KeyCache(settings.key_cache_s),
-        store=store or settings.open_store(),
-    )
-    models = ModelLifecycle(state.store, lifecycle)
+def _lifespan(
+    state: ServiceState, models: ModelLifecycle, classifier: Classifier | None, *, own_store: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's start and stop: the schema checked, the model loaded and warmed, the queue
+    and the model's lifecycle started; all stopped (and ``own_store`` closed) at the end."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings, metrics = state.settings, state.metrics
         await run_in_threadpool(check_schema, state.store)
         served: Classifier = (
             classifier
@@ -112,24 +107,44 @@ def create_app(
             state.ready = False
             await models.stop()
             await state.queue.stop()
-            if store is None:
+            if own_store:
                 state.store.dispose()
+
+    return lifespan
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    classifier: Classifier | None = None,
+    store: Store | None = None,
+    lifecycle: LifecycleOptions | None = None,
+) -> FastAPI:
+    """Build the service. ``classifier`` and ``store`` replace the ones ``settings`` name.
+
+    The model's lifecycle (registration, activations, retrain jobs, the registry watcher) is
+    configured by ``lifecycle``; it is ``app.state.lifecycle``.
+
+    The store's schema is checked and the model loaded when the app starts (its lifespan),
+    once; a database on an old schema stops the start with a message to run
+    ``newsdesk db upgrade``.
+    """
+    settings = settings or Settings()
+    metrics = ServiceMetrics()
+    state = ServiceState(
+        settings=settings,
+        metrics=metrics,
+        keys=KeyCache(settings.key_cache_s),
+        store=store or settings.open_store(),
+    )
+    models = ModelLifecycle(state.store, lifecycle)
 
     app = FastAPI(
         title="newsdesk",
         version=__version__,
         description=_DESCRIPTION,
-        lifespan=lifespan,
-        responses={
-            400: {
-                "model": ErrorBody,
-                "description": "Malformed request: a body that is not JSON, an invalid page "
-                "cursor, or a NUL character in the path, query or form.",
-            },
-            401: {"model": ErrorBody, "description": "Missing, invalid or revoked API key."},
-            403: {"model": ErrorBody, "description": "The key's role does not allow this."},
-            422: {"model": ErrorBody, "description": "Invalid request; `errors` names fields."},
-        },
+        lifespan=_lifespan(state, models, classifier, own_store=store is None),
+        responses=_ERROR_RESPONSES,
     )
     app.state.newsdesk = state
     app.state.lifecycle = models

@@ -7,10 +7,12 @@ import base64
 import pytest
 from fastapi.testclient import TestClient
 
+from newsdesk.classify.classifier import Classifier
+from newsdesk.service import create_app
 from newsdesk.store import Store
 from newsdesk.store.queue_cursor import decode_queue_key, encode_queue_key
 from newsdesk.store.review import QueueFilter, queue_page
-from service.conftest import Keys
+from service.conftest import Keys, settings_for
 
 ARTICLES = [
     {"id": "e1", "title": "Rates rise", "text": "The central bank raised rates.", "lang": "en"},
@@ -129,6 +131,23 @@ def test_readers_and_up_may_read_the_queue(client: TestClient, keys: Keys) -> No
     assert anonymous.status_code == 401 and "missing API key" in anonymous.json()["message"]
     forged = client.get("/v1/queue", headers={"X-API-Key": "nd_not-a-key"})
     assert forged.status_code == 401 and "invalid or revoked" in forged.json()["message"]
+
+
+def test_pages_are_no_longer_than_the_servers_max_page(
+    database_url: str, classifier: Classifier, keys: Keys
+) -> None:
+    app = create_app(settings_for(database_url, max_page=3), classifier=classifier)
+    with TestClient(app) as client:
+        fill(client, keys)
+        reader = keys.header("reader")
+        default = client.get("/v1/queue", headers=reader).json()
+        assert len(default["articles"]) == 3 and default["next"]
+        too_long = client.get("/v1/queue?limit=4", headers=reader).json()
+        assert too_long["errors"][0] == {
+            "field": "limit",
+            "message": "limit: 4 is more than the page limit of 3",
+            "limit": 3,
+        }
 
 
 def _token(text: str) -> str:

@@ -103,6 +103,7 @@ def queue_filter(
 
 @router.get("/v1/queue", response_model=QueuePage)
 async def review_queue(
+    request: Request,
     where: Annotated[QueueFilter, Depends(queue_filter)],
     state: State,
     _key: Reader,
@@ -121,6 +122,8 @@ async def review_queue(
     The order is the review desk's queue order; reviewed articles leave the queue, so a
     plugin that pages with ``after`` while editors work never shows one twice.
     """
+    if "limit" not in request.query_params:  # the default, on a server with smaller pages
+        limit = min(limit, state.settings.max_page)
     if limit > state.settings.max_page:
         raise ApiError(
             422,

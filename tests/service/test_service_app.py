@@ -125,6 +125,7 @@ def test_the_openapi_schema_is_valid_and_documents_every_route(client: TestClien
         "/v1/taxonomy",
         "/v1/stats",
         "/v1/export",
+        "/v1/queue",
         "/healthz",
         "/readyz",
         "/metrics",

@@ -23,14 +23,18 @@ from schemathesis.config import SchemathesisConfig
 from newsdesk.classify.classifier import Classifier
 from newsdesk.service import create_app
 from newsdesk.store.articles import encode_cursor
+from newsdesk.store.queue_cursor import encode_queue_key
 from service.conftest import Keys, settings_for
 
 EXAMPLES = int(os.environ.get("NEWSDESK_CONTRACT_EXAMPLES", "15"))
 CONFIG = SchemathesisConfig.from_dict(
     {
         # A page cursor is opaque: no fuzzer can make a valid one, so it is given one the
-        # service made (any other value is a documented 400).
-        "parameters": {"query.cursor": encode_cursor(1_000)},
+        # service made (any other value is a documented 400); the queue's token too.
+        "parameters": {
+            "query.cursor": encode_cursor(1_000),
+            "query.after": encode_queue_key((0.5, 1_000)),
+        },
         # 413 (a batch over max_batch) refuses a schema-violating request as surely as a 422.
         "checks": {
             "negative_data_rejection": {
@@ -98,10 +102,9 @@ def test_the_schema_states_the_served_limits_and_sections(contract_app: Served) 
     models = schema["components"]["schemas"]
     assert models["ArticleIn"]["properties"]["text"]["maxLength"] == 2_000
     assert models["ArticleBatch"]["properties"]["articles"]["maxItems"] == 8
-    (limit,) = [
-        p for p in schema["paths"]["/v1/articles"]["get"]["parameters"] if p["name"] == "limit"
-    ]
-    assert limit["schema"]["maximum"] == 200
+    for path in ("/v1/articles", "/v1/queue"):
+        (limit,) = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == "limit"]
+        assert limit["schema"]["maximum"] == 200, path
     section = models["CorrectionIn"]["properties"]["section"]["anyOf"][0]
     assert section["enum"] == contract_app.app.state.newsdesk.classifier.taxonomy.names
     submit = schema["paths"]["/v1/articles"]["post"]["responses"]

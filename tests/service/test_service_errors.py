@@ -12,6 +12,7 @@ ROUTES_BY_ROLE = [
     ("get", "/v1/taxonomy", None, "reader"),
     ("get", "/v1/stats", None, "reader"),
     ("get", "/v1/export", None, "reader"),
+    ("get", "/v1/queue", None, "reader"),
     ("post", "/v1/articles", {"text": "x"}, "editor"),
     ("post", "/v1/articles/a/corrections", {"section": "Art"}, "editor"),
     ("get", "/v1/keys", None, "admin"),

@@ -2,7 +2,8 @@
 
 Sign in, open the queue, correct three articles by keyboard, confirm two, see the dashboard
 counts change, retrain, activate the new model, and see a previously wrong article filed
-right. A screenshot of each page is saved under the test's tmp_path. The server is a real
+right. A screenshot of each page is saved under the test's tmp_path, and axe-core checks each
+page it shows (no serious or critical violation). The server is a real
 uvicorn on 127.0.0.1 (a free port), with the lexical encoder and SQLite in tmp_path.
 """
 
@@ -22,6 +23,7 @@ from newsdesk.store import Store
 from newsdesk.store.review import article_seq
 from newsdesk.ui.templating import shortcut_keys
 from services import missing
+from ui.axe_check import assert_accessible, axe_report, serious_violations
 from ui.desk_fixtures import PASSWORD, Labeled, desk_settings, seed, service_settings
 from ui.test_xss import EVIL
 
@@ -34,6 +36,12 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 def _chromium() -> None:
     if not Path(CHROMIUM).exists():
         missing(f"Debian's Chromium not found at {CHROMIUM}", "apt-get install chromium")
+
+
+def look(page, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Screenshot the page to ``path`` and check it with axe (see ``axe_check``)."""
+    page.screenshot(path=str(path), full_page=True)
+    assert_accessible(page, path.stem)
 
 
 @pytest.fixture
@@ -105,20 +113,20 @@ def test_editor_walk(
         # Sign in (the queue sends us to the sign-in form first).
         page.goto(f"{server}/desk/queue")
         assert "/desk/signin" in page.url
-        page.screenshot(path=str(shots / "01-signin.png"))
+        look(page, shots / "01-signin.png")
         page.fill("input[name=name]", "editor")
         page.fill("input[name=password]", PASSWORD)
         page.click("#signin button[type=submit]")
         page.wait_for_url("**/desk/queue")
         assert page.locator("li.item").count() == 25
-        page.screenshot(path=str(shots / "02-queue.png"), full_page=True)
+        look(page, shots / "02-queue.png")
         page.click("li.item:first-child a.title")
         page.wait_for_selector("#article")
         assert "/desk/articles/" in page.url
 
         page.goto(f"{server}/desk/dashboard")
         assert page.inner_text("#count-reviewed") == "0"
-        page.screenshot(path=str(shots / "03-dashboard-before.png"), full_page=True)
+        look(page, shots / "03-dashboard-before.png")
 
         # Correct three articles and confirm two, by keyboard.
         for n, item in enumerate(to_correct + to_confirm):
@@ -126,7 +134,7 @@ def test_editor_walk(
             page.wait_for_selector("#text[data-loaded='1']")
             if n == 0:
                 assert page.locator("mark.drove").count() >= 1
-                page.screenshot(path=str(shots / "04-article.png"), full_page=True)
+                look(page, shots / "04-article.png")
             before = page.url
             page.keyboard.press("Enter" if item in to_confirm else keys[item.label])
             page.wait_for_url(lambda url, before=before: url != before)
@@ -135,18 +143,18 @@ def test_editor_walk(
         page.goto(f"{server}/desk/dashboard")
         assert page.inner_text("#count-reviewed") == "5"
         assert page.inner_text("#count-changed") == "3"
-        page.screenshot(path=str(shots / "05-dashboard-after.png"), full_page=True)
+        look(page, shots / "05-dashboard-after.png")
 
         # Retrain in the background, then activate the new model.
         page.goto(f"{server}/desk/models")
         page.click("#retrain")
         page.wait_for_selector("tr[data-version^='retrained-'] button.activate", timeout=120_000)
-        page.screenshot(path=str(shots / "06-models-trained.png"), full_page=True)
+        look(page, shots / "06-models-trained.png")
         version = page.get_attribute("tr[data-version^='retrained-']", "data-version")
         page.click("tr[data-version^='retrained-'] button.activate")
         page.wait_for_selector(f"tr.active[data-version='{version}']")
         assert page.inner_text("#active-version") == version
-        page.screenshot(path=str(shots / "07-models-activated.png"), full_page=True)
+        look(page, shots / "07-models-activated.png")
 
         # A previously wrong article is now filed right by the active model.
         refiled = []
@@ -158,7 +166,7 @@ def test_editor_walk(
             if live.get_attribute("data-live-section") == item.label:
                 refiled.append(item.article.id)
                 if len(refiled) == 1:
-                    page.screenshot(path=str(shots / "08-article-refiled.png"), full_page=True)
+                    look(page, shots / "08-article-refiled.png")
         assert refiled, "the new model files none of the corrected articles as the editor did"
 
         # Hostile text stays text: no script ran, no dialog opened.
@@ -167,12 +175,12 @@ def test_editor_walk(
         assert page.title() != "pwned" and not dialogs
         assert "<script>" in page.inner_text("h1")
         assert page.locator("a[href^='javascript'], img, [onerror], #article script").count() == 0
-        page.screenshot(path=str(shots / "09-hostile.png"), full_page=True)
+        look(page, shots / "09-hostile.png")
 
         # The public section page: Arabic articles right-to-left.
         page.goto(f"{server}/sections/sports")
         assert page.locator("#articles li[dir=rtl][lang=ar]").count() >= 1
-        page.screenshot(path=str(shots / "10-section.png"), full_page=True)
+        look(page, shots / "10-section.png")
         browser.close()
 
     assert len(list(shots.glob("*.png"))) == 10
@@ -210,3 +218,82 @@ def test_enter_on_a_focused_section_button_files_it_there(
         found = get_article(conn, item.article.id or "")
     store.dispose()
     assert found is not None and found.corrected_section == other
+
+
+def test_every_page_passes_axe_in_english_and_arabic(
+    server: str, database_url: str, labeled: list[Labeled]
+) -> None:
+    """The pages the walk does not show, Arabic ones among them, with no request leaving the
+    test's server (axe comes from the installed package, not from the network)."""
+    from playwright.sync_api import sync_playwright
+
+    store = Store(database_url)
+    with store.read() as conn:
+        arabic = [article_seq(conn, i.article.id or "") for i in labeled if i.article.lang == "ar"]
+    store.dispose()
+    elsewhere: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.route(
+            lambda url: not url.startswith(server),
+            lambda route: (elsewhere.append(route.request.url), route.abort()),
+        )
+        page.goto(f"{server}/desk/signin")
+        page.fill("input[name=name]", "editor")
+        page.fill("input[name=password]", "not the password")
+        page.click("#signin button[type=submit]")
+        page.wait_for_selector(".error")
+        assert_accessible(page, "sign-in refused")
+        page.fill("input[name=name]", "editor")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("#signin button[type=submit]")
+        page.wait_for_url("**/desk/queue")
+        page.goto(f"{server}/desk/queue?lang=ar")
+        assert page.locator("li.item a.title[dir=rtl][lang=ar]").count() == len(arabic)
+        assert_accessible(page, "queue of Arabic articles")
+        page.goto(f"{server}/desk/articles/{arabic[0]}")
+        page.wait_for_selector("#text[data-loaded='1']")
+        assert page.evaluate("getComputedStyle(document.querySelector('h1')).direction") == "rtl"
+        assert_accessible(page, "an Arabic article")
+        page.goto(f"{server}/desk/models")
+        page.click("#models a[href^='/desk/models/']")
+        page.wait_for_url("**/desk/models/*")
+        assert_accessible(page, "a model")
+        for path, status in (
+            ("/sections", 200),
+            ("/sections/sports", 200),
+            ("/sections/nope", 404),
+        ):
+            response = page.goto(f"{server}{path}")
+            assert response is not None and response.status == status, path
+            assert_accessible(page, path)
+        browser.close()
+    assert not elsewhere, f"pages asked for something outside the test's server: {elsewhere}"
+
+
+def test_the_axe_check_names_each_rule_impact_and_element(server: str) -> None:
+    """The check can fail: a page made to break two rules is reported rule by rule."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.goto(f"{server}/sections")
+        page.evaluate(
+            """() => {
+                const faint = document.createElement('p');
+                faint.id = 'faint';
+                faint.style.color = '#bbb';
+                faint.textContent = 'hard to read';
+                const button = document.createElement('button');
+                button.id = 'nameless';
+                document.querySelector('main').append(faint, button);
+            }"""
+        )
+        found = serious_violations(page)
+        browser.close()
+    report = axe_report(found)
+    assert {v["id"] for v in found} == {"color-contrast", "button-name"}, report
+    assert "color-contrast (serious)" in report and "#faint" in report
+    assert "button-name (critical)" in report and "#nameless" in report

@@ -33,6 +33,7 @@ from newsdesk.service.routers import (
     export,
     health,
     keys,
+    queue,
     stats,
     taxonomy,
 )
@@ -60,7 +61,8 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {
         "model": ErrorBody,
         "description": "Malformed request: a body that is not JSON, an invalid page "
-        "cursor, or a NUL character in the path, query or form.",
+        "cursor, a NUL character in the path, query or form, or a query value that "
+        "is not UTF-8.",
     },
     401: {"model": ErrorBody, "description": "Missing, invalid or revoked API key."},
     403: {"model": ErrorBody, "description": "The key's role does not allow this."},
@@ -153,6 +155,7 @@ def create_app(
         classify.router,
         articles.router,
         corrections.router,
+        queue.router,
         taxonomy.router,
         stats.router,
         export.router,

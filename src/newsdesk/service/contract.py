@@ -43,9 +43,10 @@ def _fill_limits(schema: OpenApi, state: ServiceState) -> None:
     article["text"]["maxLength"] = settings.max_text_chars
     article["title"]["maxLength"] = settings.max_title_chars
     models["ArticleBatch"]["properties"]["articles"]["maxItems"] = settings.max_batch
-    for parameter in schema["paths"]["/v1/articles"]["get"]["parameters"]:
-        if parameter["name"] == "limit":
-            parameter["schema"]["maximum"] = settings.max_page
+    for path in ("/v1/articles", "/v1/queue"):
+        for parameter in schema["paths"][path]["get"]["parameters"]:
+            if parameter["name"] == "limit":
+                parameter["schema"]["maximum"] = settings.max_page
 
 
 def _fill_sections(schema: OpenApi, names: list[str]) -> None:

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from newsdesk.article import Article
+from newsdesk.classify.adapt import ADAPT_OPTIONS
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
+from newsdesk.classify.options import linear_head
+from newsdesk.classify.propagation import spread_labels
+from newsdesk.classify.self_training import self_train, self_train_from, starting_point
 from newsdesk.classify.training import train_classifier
+from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.encoders.base import Role
 from newsdesk.encoders.lexical import LexicalEncoder
 from newsdesk.taxonomy import load_taxonomy
@@ -109,3 +115,27 @@ def test_adapting_a_trained_model_starts_from_its_head() -> None:
     assert adapted.adaptation is not None and adapted.adaptation.adapted
     assert adapted.adaptation.start == "prototype"
     assert accuracy(adapted, articles, gold) >= max(0.85, accuracy(trained, articles, gold))
+
+
+def test_the_reading_is_checked_before_it_is_spread() -> None:
+    """Labels spread over the articles' neighbours agree with the features by construction,
+    so on an off-topic archive they would pass the check the reading itself fails."""
+    articles, _ = archive("off-topic-archive.jsonl")
+    zero = Classifier.zero_shot(TERSE, ENCODER)
+    encoded = zero.encode(articles)
+    classes = TERSE.names
+    assert isinstance(zero.head, ZeroShotHead)
+    initial, prior = starting_point(zero.head, encoded, classes)
+    spread = spread_labels(
+        encoded.embeddings, initial, neighbours=ADAPT_OPTIONS.self_training_neighbours,
+        spread=ADAPT_OPTIONS.self_training_spread,
+    )  # fmt: skip
+    make_head = partial(linear_head, ADAPT_OPTIONS, len(articles), prior_weight=0.0)
+    _, unchecked = self_train(
+        encoded, spread, prior, classes, make_head, prior_weight=0.0, agree_with_prior=False
+    )
+    assert unchecked["rounds"][0]["agreement"] >= 0.85  # type: ignore[index]
+    learned, report = self_train_from(zero.head, encoded, classes, ADAPT_OPTIONS)
+    assert learned is None and report["kept"] == 0
+    assert report["rounds"][0]["before_spreading"] is True  # type: ignore[index]
+    assert report["rounds"][0]["agreement"] < 0.85  # type: ignore[index]

@@ -38,8 +38,15 @@ log = logging.getLogger(__name__)
 ADAPT_LIMIT = 20000
 # self-training's settings for adaptation, chosen by leave-one-set-out over the development
 # sets with one-line taxonomies (benchmarks/tune_adapt.py): the taxonomy only seeds the first
-# pseudo-labels; later rounds, and the adapted head, follow what the articles bear out
-ADAPT_OPTIONS = TrainingOptions(self_training_prior_weight=0.0, self_training_agree=False)
+# pseudo-labels, spread first over each article's nearest neighbours among the articles (an
+# article whose closest neighbours read as one section probably is of it too); later rounds,
+# and the adapted head, follow what the articles bear out
+ADAPT_OPTIONS = TrainingOptions(
+    self_training_prior_weight=0.0,
+    self_training_agree=False,
+    self_training_neighbours=5,
+    self_training_spread=0.7,
+)
 
 
 @dataclass(frozen=True)

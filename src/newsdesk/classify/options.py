@@ -66,6 +66,10 @@ class TrainingOptions:
     # round's relabelling and in the final head (its offset scale)
     self_training_prior_weight: float = 1.0
     self_training_agree: bool = True  # rounds after the first: only labels the prior gives too
+    # the first pseudo-labels spread over each article's nearest neighbours in the archive
+    # (:mod:`.propagation`; 0 neighbours: each article's own reading) ...
+    self_training_neighbours: int = 0
+    self_training_spread: float = 0.5  # ... keeping 1 - this share of its own reading
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,7 @@ from newsdesk.classify.heads import in_columns, softmax
 from newsdesk.classify.linear import LinearHead
 from newsdesk.classify.logistic import log_softmax
 from newsdesk.classify.options import TrainingOptions, linear_head
+from newsdesk.classify.propagation import spread_labels
 from newsdesk.classify.prototype import PrototypeHead
 from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.zero_shot import ZeroShotHead
@@ -211,6 +213,22 @@ def starting_point(
     return np.exp(prior_log_probs), prior_log_probs
 
 
+def _first_check(
+    archive: EncodedArticles, probs: np.ndarray, classes: Sequence[str],
+    make_head: Callable[[], LinearHead], options: TrainingOptions,
+) -> dict[str, Any] | None:  # fmt: skip
+    """The first round's check on ``probs`` as they are: its report entry when it fails
+    (labelled ``before_spreading``), ``None`` when it passes."""
+    rows = confident_subset(probs, options.self_training_shares[0])
+    pseudo = np.array([classes[i] for i in probs[rows].argmax(axis=1)], dtype=object)
+    half = np.random.default_rng(options.seed).permutation(len(rows)) < len(rows) // 2
+    entry = _check(archive, rows, pseudo, half, classes, make_head, 1)
+    if "dropped" not in entry and entry["agreement"] >= options.self_training_agreement:
+        return None
+    log.info("self-training declined: the reading before spreading failed round 1's check")
+    return entry | {"before_spreading": True}
+
+
 def self_train_from(
     start: ZeroShotHead | LinearHead | PrototypeHead,
     archive: EncodedArticles,
@@ -221,14 +239,27 @@ def self_train_from(
     labels: Sequence[Any] | None = None,
 ) -> tuple[LinearHead | None, SelfTrainingReport]:
     """Self-train a linear head on ``archive`` from ``start``'s reading of it
-    (:func:`self_train`, with ``options``' settings)."""
+    (:func:`self_train`, with ``options``' settings); the first pseudo-labels are spread over
+    the archive's neighbour graph when ``options.self_training_neighbours`` is set."""
     initial, prior_log_probs = starting_point(start, archive, classes)
+    make_head = partial(
+        linear_head, options, len(archive), lexical=options.self_training_lexical,
+        C=options.self_training_C, prior_weight=0.0,
+    )  # fmt: skip
+    if options.self_training_neighbours and len(archive) >= options.self_training_min * len(
+        classes
+    ):
+        # spread labels agree with the features by construction: the reading itself must
+        # pass the first round's check first, or an off-topic archive would pass it
+        entry = _first_check(archive, initial, classes, make_head, options)
+        if entry is not None:
+            return None, SelfTrainingReport(rounds=[entry], kept=0)
+        initial = spread_labels(
+            archive.embeddings, initial,
+            neighbours=options.self_training_neighbours, spread=options.self_training_spread,
+        )  # fmt: skip
     return self_train(
-        archive, initial, prior_log_probs, classes,
-        lambda: linear_head(
-            options, len(archive), lexical=options.self_training_lexical,
-            C=options.self_training_C, prior_weight=0.0,
-        ),
+        archive, initial, prior_log_probs, classes, make_head,
         labeled=labeled, labels=labels, shares=options.self_training_shares,
         min_per_section=options.self_training_min,
         min_agreement=options.self_training_agreement,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from newsdesk.article import Article
 from newsdesk.classify.adapt import ADAPT_OPTIONS
@@ -139,3 +141,26 @@ def test_the_reading_is_checked_before_it_is_spread() -> None:
     assert learned is None and report["kept"] == 0
     assert report["rounds"][0]["before_spreading"] is True  # type: ignore[index]
     assert report["rounds"][0]["agreement"] < 0.85  # type: ignore[index]
+
+
+def test_spread_labels_that_fail_the_check_give_way_to_the_reading(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    articles, _ = archive("terse-archive.jsonl")
+    zero = Classifier.zero_shot(TERSE, ENCODER)
+    encoded = zero.encode(articles)
+    assert isinstance(zero.head, ZeroShotHead)
+    plain = replace(ADAPT_OPTIONS, self_training_neighbours=0)
+    expected, _ = self_train_from(zero.head, encoded, TERSE.names, plain)
+    learned, report = self_train_from(zero.head, encoded, TERSE.names, ADAPT_OPTIONS)
+    assert report["spread"] is True and learned is not None
+
+    def scrambled(embeddings: np.ndarray, probs: np.ndarray, **_: object) -> np.ndarray:
+        return np.random.default_rng(0).permutation(probs)  # labels no feature bears out
+
+    monkeypatch.setattr("newsdesk.classify.self_training.spread_labels", scrambled)
+    learned, report = self_train_from(zero.head, encoded, TERSE.names, ADAPT_OPTIONS)
+    assert report["spread"] is False and learned is not None and expected is not None
+    np.testing.assert_array_equal(
+        learned.decision_function(encoded), expected.decision_function(encoded)
+    )

@@ -46,6 +46,7 @@ from cached_encoder import CachedEncoder
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
+from newsdesk.classify.saved import read_model_json
 from newsdesk.defaults import RETRAIN_CONFIDENT_MIN, RETRAIN_CONFIDENT_PER_SECTION
 from newsdesk.encoders.base import Encoder
 from newsdesk.encoders.registry import get_encoder
@@ -95,10 +96,10 @@ def review_next(store: Store, gold: dict[str, str], count: int) -> None:
 
 
 def build(
-    encoder: Encoder, data: Path, articles: list[Article], labels: list[str], folder: Path
+    encoder: Encoder, data: Path, articles: list[Article], gold: dict[str, str], folder: Path
 ) -> Newsroom:
     taxonomy = restricted(
-        load_taxonomy(data.parent / "taxonomies" / "terse" / TAXONOMY), set(labels)
+        load_taxonomy(data.parent / "taxonomies" / "terse" / TAXONOMY), set(gold.values())
     )
     start = time.perf_counter()
     zero_shot = Classifier.zero_shot(taxonomy, encoder=encoder)
@@ -110,7 +111,6 @@ def build(
         insert_filed(
             conn, [FiledArticle(a, p, "zero-shot") for a, p in zip(articles, calls, strict=True)]
         )
-    gold = {a.id or "": label for a, label in zip(articles, labels, strict=True)}
     models = folder / "models"
     zero_shot.save(models / "zero-shot")
     return Newsroom(store, gold, models)
@@ -197,7 +197,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     articles, labels = read_set(args.data, args.articles + args.filed)
     more = articles[args.articles :]
     with tempfile.TemporaryDirectory(prefix="newsdesk-retrain-") as tmp:
-        room = build(shared, args.data, articles[: args.articles], labels, Path(tmp))
+        gold = {a.id or "": label for a, label in zip(articles, labels, strict=True)}
+        room = build(shared, args.data, articles[: args.articles], gold, Path(tmp))
         review_next(room.store, room.gold, args.reviewed)
         served = get_encoder(args.encoder)  # as the service holds it: loaded, no cache
         base = load_saved("zero-shot", str(room.models / "zero-shot"), served)
@@ -210,31 +211,37 @@ def main(argv: Sequence[str] | None = None) -> None:
         active = load_saved(first.version, str(first.path), served)
         file_more(room, active, shared, more)
         review_next(room.store, room.gold, args.new)
-        cache = room.models / EMBEDDINGS_FOLDER
-        shutil.copytree(cache, Path(tmp) / "cache-then")
+        cache, then = room.models / EMBEDDINGS_FOLDER, Path(tmp) / "cache-then"
+        shutil.copytree(cache, then) if cache.exists() else then.mkdir()  # lexical: no cache
         reviewed = {a.id for a in read_corrected(room.store).articles}
         pool = [a for a in articles[: args.articles] if a.id not in reviewed]
         sample = random.Random(2).sample(pool, min(args.score, len(pool)))
         rows = []
         for way in WAYS:
-            shutil.rmtree(cache)  # each way finds the cache as the last retrain left it
-            shutil.copytree(Path(tmp) / "cache-then", cache)
+            shutil.rmtree(cache, ignore_errors=True)  # each finds it as the last retrain left it
+            shutil.copytree(then, cache)
             profile = args.profile and way is WAYS[-1]
             timing, result = timed(lambda way=way: run_retrain(room, active, way), profile)
             held = result.comparison["candidate"]
             score = unreviewed_accuracy(room, result, shared, sample)
-            rows.append((way.name, timing, held["accuracy"], result.comparison["n"], score))
+            hyper = read_model_json(result.path)["hyperparameters"]
+            chosen = f"C={hyper.get('C')}, n-grams x{hyper.get('lexical_weight')}, offset " + (
+                "kept" if hyper.get("zero_shot_offset") else "dropped"
+            )
+            rows.append((way.name, timing, held["accuracy"], result.comparison["n"], score, chosen))
             print(f"{way.name}: {timing.wall:.1f} s", flush=True)
         print(f"\nretrain after {args.new} new corrections ({args.reviewed + args.new} reviewed, "
               f"{args.articles + args.filed:,} articles, {args.filed} of them filed since the "
               f"last retrain, {args.encoder}):\n")  # fmt: skip
         print(f"load average while it ran: {os.getloadavg()[0]:.1f} (1 min)\n")
-        print("| retrain | seconds | CPU seconds | held-out accuracy | unreviewed accuracy |")
-        print("|---|---:|---:|---:|---:|")
-        for name, timing, accuracy, n, score in rows:
+        print(
+            "| retrain | seconds | CPU seconds | held-out accuracy | unreviewed accuracy | head |"
+        )
+        print("|---|---:|---:|---:|---:|---|")
+        for name, timing, accuracy, n, score, chosen in rows:
             print(
                 f"| {name} | {timing.wall:.1f} | {timing.cpu:.1f} | {accuracy:.3f} (of {n}) "
-                f"| {score:.3f} |"
+                f"| {score:.3f} | {chosen} |"
             )
         room.store.dispose()
 

@@ -11,11 +11,20 @@ from newsdesk.lifecycle.slot import ServedModel
 from newsdesk.lifecycle.warm_start import (
     EMBEDDINGS_FOLDER,
     SEARCH_AGAIN_GROWTH,
+    neighbours,
     settings_search,
 )
 from newsdesk.store import Store, registry
 
 LINEAR = {"head": "linear", "C": 0.1, "lexical_weight": 64.0, "zero_shot_offset": False}
+
+
+def test_neighbours_on_the_grid() -> None:
+    grid = (0.0, 0.003, 0.01, 0.1)
+    assert neighbours(0.0, grid) == (0.0, 0.003)
+    assert neighbours(0.01, grid) == (0.003, 0.01, 0.1)
+    assert neighbours(0.1, grid) == (0.01, 0.1)
+    assert neighbours(0.5, grid) == (0.5,)  # a penalty the grid does not hold: alone
 
 
 def test_no_settings_known_means_a_full_search() -> None:
@@ -29,7 +38,8 @@ def test_no_settings_known_means_a_full_search() -> None:
 def test_the_base_settings_are_reused_until_the_data_grows() -> None:
     warm = settings_search(False, 110, "base", LINEAR, {"searched_on": 100})
     assert warm.warm_from == "base" and warm.searched_on == 100  # counted from the last search
-    assert warm.options.C_grid == (0.1,) and warm.options.lexical_weights == (64.0,)
+    assert warm.options.C_grid == (0.03, 0.1, 0.3)  # the base's penalty and its neighbours
+    assert warm.options.lexical_weights == (64.0,)
     assert warm.options.prior_weight == 0.0  # the base dropped the zero-shot offset
     grown = int(100 * SEARCH_AGAIN_GROWTH) + 1
     again = settings_search(False, grown, "base", LINEAR, {"searched_on": 100})

@@ -9,8 +9,9 @@ schema change: the store keeps texts, the cache keeps vectors, keyed by the text
 
 Most of a linear head's training time is the search of its settings (penalty, n-gram weight,
 zero-shot offset) on held-out folds. Ten corrections more rarely change what that search
-finds, so a retrain starts from the active model's settings and fits only those (still on
-folds: they calibrate the temperature), until the reviewed articles it trains on have grown by
+finds, so a retrain starts from the active model's settings: its n-gram weight and offset, and
+its penalty with the one on either side of it (the folds still choose among those three, and
+calibrate the temperature), until the reviewed articles it trains on have grown by
 :data:`SEARCH_AGAIN_GROWTH` since the last full search; then it searches again.
 """
 
@@ -33,6 +34,7 @@ __all__ = [
     "SEARCH_AGAIN_GROWTH",
     "SettingsSearch",
     "cached_encoder",
+    "neighbours",
     "settings_search",
     "with_encoder",
 ]
@@ -80,6 +82,16 @@ class SettingsSearch:
         return {"searched_on": self.searched_on, "warm_from": self.warm_from}
 
 
+def neighbours(c: float, grid: tuple[float, ...]) -> tuple[float, ...]:
+    """``c`` and the penalties beside it on ``grid``: new corrections move the best penalty a
+    step at most, and three fits cost little more than one."""
+    ordered = sorted(grid)
+    if c not in ordered:
+        return (c,)
+    at = ordered.index(c)
+    return tuple(ordered[max(at - 1, 0) : at + 2])
+
+
 def settings_search(
     multi_label: bool,
     reviewed: int,
@@ -106,7 +118,7 @@ def settings_search(
     options = TrainingOptions(
         multi_label=multi_label,
         C=c if c > 0 else defaults.C,
-        C_grid=(c,),
+        C_grid=neighbours(c, defaults.C_grid),
         lexical_weights=(float(weight),) if weight else defaults.lexical_weights,
         prior_optional=False,
         prior_weight=defaults.prior_weight if hyper.get("zero_shot_offset", True) else 0.0,

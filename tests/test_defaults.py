@@ -7,8 +7,10 @@ from pathlib import Path
 from newsdesk.defaults import (
     DEFAULT_DATABASE_URL,
     DEFAULT_MODELS_DIR,
+    RETRAIN_ACTIVATE_MARGIN,
     RETRAIN_CONFIDENT_MIN,
     RETRAIN_CONFIDENT_PER_SECTION,
+    RETRAIN_EVERY,
 )
 from newsdesk.encoders import DEFAULT_ENCODER
 
@@ -45,3 +47,5 @@ def test_the_settings_show_the_same_defaults() -> None:
     assert desk["models_dir"].default == DEFAULT_MODELS_DIR
     assert desk["retrain_confident_per_section"].default == RETRAIN_CONFIDENT_PER_SECTION
     assert desk["retrain_confident_min"].default == RETRAIN_CONFIDENT_MIN
+    assert desk["retrain_every"].default == RETRAIN_EVERY
+    assert desk["retrain_activate_margin"].default == RETRAIN_ACTIVATE_MARGIN

@@ -13,8 +13,11 @@ from pathlib import Path
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "DEFAULT_MODELS_DIR",
+    "RETRAIN_ACTIVATE_MARGIN",
+    "RETRAIN_ACTIVATE_MIN_HELD_OUT",
     "RETRAIN_CONFIDENT_MIN",
     "RETRAIN_CONFIDENT_PER_SECTION",
+    "RETRAIN_EVERY",
 ]
 
 DEFAULT_DATABASE_URL = "sqlite:///newsdesk.db"
@@ -23,3 +26,10 @@ DEFAULT_MODELS_DIR = Path("newsdesk-models")
 RETRAIN_CONFIDENT_PER_SECTION = 100
 # the least confidence of such a call
 RETRAIN_CONFIDENT_MIN = 0.8
+# new corrections after which the desk retrains in the background (0: only when asked)
+RETRAIN_EVERY = 0
+# how much better (held-out accuracy, 0.02: two points) a background retrain's candidate must
+# be to be activated on its own; None: it is suggested on the models page, never switched to
+RETRAIN_ACTIVATE_MARGIN: float | None = None
+# held-out reviewed articles below which a candidate is only suggested, whatever its gain
+RETRAIN_ACTIVATE_MIN_HELD_OUT = 20

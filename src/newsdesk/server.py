@@ -31,6 +31,8 @@ def lifecycle_options(desk: DeskSettings) -> LifecycleOptions:
             models_dir=desk.models_dir,
             confident_per_section=desk.retrain_confident_per_section,
             confident_min=desk.retrain_confident_min,
+            every=desk.retrain_every,
+            activate_margin=desk.retrain_activate_margin,
         ),
         model_check_s=desk.model_check_s,
     )

@@ -13,6 +13,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,6 +74,28 @@ def server(
         uv.should_exit = True
         thread.join(30)
         sock.close()
+
+
+def check_learning_curve(page: Any, *, models: int, shot: Path) -> None:
+    """The curve is drawn (a line a reviewed model), its table opens, and on a right-to-left
+    page its axes still read left to right."""
+    chart = page.locator("#learning-curve svg[role=img]")
+    assert chart.is_visible()
+    assert page.locator("#learning-curve polyline").count() == models
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 100
+    page.click("#learning-curve summary")
+    assert page.is_visible("#curve-table") and page.locator("#curve-table tbody tr").count() >= 1
+    page.evaluate("document.documentElement.dir = 'rtl'")  # as an Arabic page sets it
+    direction = "e => getComputedStyle(e).direction"
+    assert page.eval_on_selector("#learning-curve figure", direction) == "ltr"
+    label = page.locator("#learning-curve svg text").first.bounding_box()  # the "0%" label
+    line = page.locator("#learning-curve polyline").first.bounding_box()
+    assert label is not None and line is not None
+    assert label["x"] + label["width"] <= line["x"]  # left of the lines, not flipped
+    assert page.eval_on_selector("#learning-curve ul.legend", direction) == "ltr"
+    page.screenshot(path=str(shot), full_page=True)
+    page.evaluate("document.documentElement.dir = 'ltr'")
 
 
 def test_editor_walk(
@@ -144,6 +167,7 @@ def test_editor_walk(
         assert page.inner_text("#count-reviewed") == "5"
         assert page.inner_text("#count-changed") == "3"
         look(page, shots / "05-dashboard-after.png")
+        check_learning_curve(page, models=1, shot=shots / "05b-learning-curve-rtl.png")
 
         # Retrain in the background, then activate the new model.
         page.goto(f"{server}/desk/models")
@@ -155,6 +179,7 @@ def test_editor_walk(
         page.wait_for_selector(f"tr.active[data-version='{version}']")
         assert page.inner_text("#active-version") == version
         look(page, shots / "07-models-activated.png")
+        assert page.locator("#learning-curve polyline").count() == 1  # on the models page too
 
         # A previously wrong article is now filed right by the active model.
         refiled = []
@@ -183,7 +208,7 @@ def test_editor_walk(
         look(page, shots / "10-section.png")
         browser.close()
 
-    assert len(list(shots.glob("*.png"))) == 10
+    assert len(list(shots.glob("*.png"))) == 11
 
 
 def test_enter_on_a_focused_section_button_files_it_there(

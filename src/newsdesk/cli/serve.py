@@ -28,6 +28,18 @@ def serve(
     database_url: str = typer.Option(
         None, "--database-url", help=f"sqlite:///FILE or postgresql://… [{DEFAULT_DATABASE_URL}]."
     ),
+    retrain_every: int = typer.Option(
+        None,
+        "--retrain-every",
+        help="Retrain in the background after this many new corrections "
+        "(NEWSDESK_RETRAIN_EVERY) [0: only when an editor asks].",
+    ),
+    retrain_activate_margin: float = typer.Option(
+        None,
+        "--retrain-activate-margin",
+        help="Activate such a retrain when it beats the active model by this much held-out "
+        "accuracy, 0.02 = two points (NEWSDESK_RETRAIN_ACTIVATE_MARGIN) [unset: suggest only].",
+    ),
     log_level: str = typer.Option("info", help="uvicorn's log level."),
 ) -> None:
     """Serve the HTTP API. Flags override NEWSDESK_* environment variables."""
@@ -50,7 +62,12 @@ def serve(
     }
     try:
         settings = Settings(**{k: v for k, v in flags.items() if v is not None})
-        desk = DeskSettings()  # the review desk's settings: NEWSDESK_* variables only
+        desk_flags: dict[str, Any] = {
+            "retrain_every": retrain_every,
+            "retrain_activate_margin": retrain_activate_margin,
+        }
+        # the review desk's settings: NEWSDESK_* variables, and these two flags
+        desk = DeskSettings(**{k: v for k, v in desk_flags.items() if v is not None})
     except ValidationError as exc:
         messages = "; ".join(
             f"{e['loc'][0]} (NEWSDESK_{str(e['loc'][0]).upper()}): {e['msg']}"

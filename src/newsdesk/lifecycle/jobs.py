@@ -1,7 +1,9 @@
 """Retraining and comparing in the background, one job at a time.
 
 Jobs run on one background thread (the machine's cores stay free for filing); their progress
-is written to ``desk_jobs`` so any page, in any service process, can show it.
+is written to ``desk_jobs`` so any page, in any service process, can show it. With
+``RetrainOptions.every`` set, :meth:`JobRunner.retrain_if_due` starts a retrain once that many
+corrections have come since the last one (:mod:`newsdesk.lifecycle.auto_retrain`).
 """
 
 from __future__ import annotations
@@ -16,16 +18,28 @@ from typing import Any
 
 from newsdesk.defaults import (
     DEFAULT_MODELS_DIR,
+    RETRAIN_ACTIVATE_MARGIN,
+    RETRAIN_ACTIVATE_MIN_HELD_OUT,
     RETRAIN_CONFIDENT_MIN,
     RETRAIN_CONFIDENT_PER_SECTION,
+    RETRAIN_EVERY,
 )
 from newsdesk.errors import NewsdeskError
 from newsdesk.lifecycle.active import ActiveModel
-from newsdesk.lifecycle.retrain import Progress, compare_models, read_corrected, retrain
+from newsdesk.lifecycle.auto_retrain import AUTO_RETRAINER, corrections_at_last_retrain, judge
+from newsdesk.lifecycle.retrain import (
+    Progress,
+    RetrainResult,
+    compare_models,
+    read_corrected,
+    retrain,
+)
 from newsdesk.lifecycle.slot import ServedModel
+from newsdesk.lifecycle.warm_start import cached_encoder, with_encoder
 from newsdesk.store import registry
 from newsdesk.store.engine import Store
 from newsdesk.store.errors import StoreError
+from newsdesk.store.learning import corrections_made
 
 __all__ = ["JobRunner", "JobRunning", "RetrainOptions"]
 
@@ -42,11 +56,17 @@ class JobRunning(NewsdeskError):
 
 @dataclass(frozen=True)
 class RetrainOptions:
-    """Where retrained models go and which confident calls join their data (see retrain)."""
+    """Where retrained models go and which confident calls join their data (see retrain);
+    ``every``: retrain in the background after that many new corrections (0: never), and
+    activate the candidate when better by ``activate_margin`` (None: suggest it only) on at
+    least ``activate_min_held_out`` held-out articles (see :mod:`.auto_retrain`)."""
 
     models_dir: Path = DEFAULT_MODELS_DIR
     confident_per_section: int = RETRAIN_CONFIDENT_PER_SECTION
     confident_min: float = RETRAIN_CONFIDENT_MIN
+    every: int = RETRAIN_EVERY
+    activate_margin: float | None = RETRAIN_ACTIVATE_MARGIN
+    activate_min_held_out: int = RETRAIN_ACTIVATE_MIN_HELD_OUT
 
 
 class JobRunner:
@@ -60,6 +80,7 @@ class JobRunner:
         self._jobs: dict[int, Future[None]] = {}
         # Held from checking that no job runs to queueing a new one (one job at a time).
         self._job_lock = threading.Lock()
+        self._auto_mark = 0  # corrections counted when this process last started a retrain
 
     def end_interrupted(self) -> None:
         """Mark a job a restart interrupted as failed, and the model it was training."""
@@ -85,6 +106,28 @@ class JobRunner:
         """
         base = self.active.slot.current
         return self._start("retrain", by, None, self._retrain_job, base, by)
+
+    def retrain_if_due(self) -> int | None:
+        """Start a background retrain when ``options.every`` corrections have come since the
+        last retrain; its job id, or None (not due, switched off, or another job runs)."""
+        every = self.options.every
+        if every <= 0:
+            return None
+        with self.store.read() as conn:
+            made = corrections_made(conn)
+            last = max(corrections_at_last_retrain(conn), self._auto_mark)
+        if made - last < every:
+            return None
+        base = self.active.slot.current
+        try:
+            job_id = self._start(
+                "retrain", AUTO_RETRAINER, None, self._retrain_job, base, AUTO_RETRAINER, True
+            )
+        except JobRunning:
+            return None  # due still: the next check starts it once that job has ended
+        self._auto_mark = made
+        log.info("%d corrections since the last retrain: retraining (job %d)", made - last, job_id)
+        return job_id
 
     def start_compare(self, version: str, *, by: str | None) -> int:
         """Queue a comparison of ``version`` with the active model on held-out corrections.
@@ -138,7 +181,9 @@ class JobRunner:
         with self.store.write() as conn:
             registry.finish_job(conn, job_id, result=result, message=message)
 
-    def _retrain_job(self, job_id: int, base: ServedModel, by: str | None) -> tuple[dict, str]:
+    def _retrain_job(
+        self, job_id: int, base: ServedModel, by: str | None, auto: bool = False
+    ) -> tuple[dict, str]:
         outcome = retrain(
             self.store,
             base,
@@ -150,7 +195,31 @@ class JobRunner:
         )
         with self.store.write() as conn:
             registry.update_job(conn, job_id, model_version=outcome.version)
+        if auto:
+            return self._decide(outcome, base)
         return {"version": outcome.version}, f"model {outcome.version} is ready"
+
+    def _decide(self, outcome: RetrainResult, base: ServedModel) -> tuple[dict, str]:
+        """Activate a background retrain's candidate when :func:`judge` says so and the model
+        it was compared with is still the active one."""
+        options = self.options
+        verdict = judge(
+            outcome.version, outcome.comparison, options.activate_margin,
+            options.activate_min_held_out,
+        )  # fmt: skip
+        activated = False
+        message = verdict.message
+        if verdict.activate:
+            with self.store.read() as conn:
+                still = registry.active_version(conn) == base.version
+            if still and self.active.slot.current.version == base.version:
+                note = f"retrained in the background; better by {verdict.gain:.1%} held out"
+                self.active.activate(outcome.version, by=AUTO_RETRAINER, note=note)
+                activated = True
+            else:
+                message = f"{message.rsplit(';', 1)[0]}; another model was activated meanwhile"
+        result = {"version": outcome.version, "auto": True, "activated": activated}
+        return result | {"gain": verdict.gain}, message
 
     def _compare_job(self, job_id: int, version: str) -> tuple[dict, str]:
         report = self._progress(job_id)
@@ -159,7 +228,12 @@ class JobRunner:
         report(0.2, "reading held-out corrected articles")
         _, held = read_corrected(self.store, active.classifier.taxonomy.names).split()
         report(0.4, f"classifying {len(held)} held-out articles with both models")
-        comparison = compare_models(candidate.classifier, active.classifier, held)
+        folder = self.options.models_dir
+        candidate_cached, active_cached = (
+            with_encoder(model, cached_encoder(model.encoder, folder))
+            for model in (candidate.classifier, active.classifier)
+        )
+        comparison = compare_models(candidate_cached, active_cached, held)
         comparison["active_version"] = active.version
         with self.store.write() as conn:
             registry.update_model(conn, version, comparison=comparison)

@@ -13,6 +13,12 @@ the training data, labeled with that call (``confident_per_section`` a section, 
 ``confident_min`` sure): they anchor what each section already looks like, and the editors'
 corrections move the sections they touch. Set ``confident_per_section=0`` to train on reviewed
 articles alone.
+
+A retrain after a few more corrections is quick: the vectors of what it trains on are kept
+beside the models, and the active model's settings are reused while the data has grown little
+(:mod:`newsdesk.lifecycle.warm_start`). Each retrained model records how many corrections
+editors had made when it read them (``training["corrections"]``): the background retrainer
+(:mod:`newsdesk.lifecycle.auto_retrain`) counts from there.
 """
 
 from __future__ import annotations
@@ -27,22 +33,34 @@ from typing import Any
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
+from newsdesk.classify.saved import read_model_json
 from newsdesk.defaults import RETRAIN_CONFIDENT_MIN
-from newsdesk.errors import TrainingError
+from newsdesk.encoders.base import Encoder
+from newsdesk.errors import NewsdeskError, TrainingError
 from newsdesk.eval.metrics import classification_metrics
 from newsdesk.lifecycle.slot import ServedModel
+from newsdesk.lifecycle.warm_start import (
+    SettingsSearch,
+    cached_encoder,
+    settings_search,
+    with_encoder,
+)
 from newsdesk.store import registry
 from newsdesk.store.engine import Store
+from newsdesk.store.learning import corrections_made
 from newsdesk.store.records import as_article
 from newsdesk.store.review import confident_articles, reviewed_articles
 
 __all__ = [
     "CorrectedArticles",
     "RetrainResult",
+    "TrainingData",
+    "base_settings",
     "compare_models",
     "held_out",
     "read_confident",
     "read_corrected",
+    "read_training_data",
     "retrain",
     "score",
 ]
@@ -182,6 +200,71 @@ def new_version() -> str:
     return "retrained-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")[:-3]
 
 
+@dataclass(frozen=True)
+class TrainingData:
+    """What a retrain learns from: reviewed articles (less the held-out fifth), the confident
+    calls that anchor the sections, and how many corrections editors had made by then."""
+
+    training: CorrectedArticles
+    held: CorrectedArticles
+    anchors: CorrectedArticles
+    corrections: int
+
+    def record(self, base_version: str) -> dict[str, Any]:
+        """The registry's ``training`` entry of the model trained on it."""
+        return {
+            "articles": len(self.training),
+            "held_out": len(self.held),
+            "confident": len(self.anchors),
+            "per_section": self.training.sections(),
+            "base_version": base_version,
+            "corrections": self.corrections,
+        }
+
+
+def read_training_data(
+    store: Store, sections: Sequence[str], *, confident_per_section: int, confident_min: float
+) -> TrainingData:
+    """Every reviewed article, split, and the confident unreviewed calls (see the module's
+    docstring); :class:`TrainingError` when no article has been reviewed yet."""
+    with store.read() as conn:
+        corrections = corrections_made(conn)
+    data = read_corrected(store, sections)
+    if not len(data):
+        raise TrainingError(
+            "no reviewed articles yet: confirm or correct some calls on the review desk, "
+            "then retrain"
+        )
+    training, held = data.split()
+    if not len(training):
+        training, held = data, CorrectedArticles([], [])
+    reviewed = {article.id for article in data.articles}
+    anchors = read_confident(
+        store, sections, per_section=confident_per_section, min_confidence=confident_min
+    )
+    keep = [i for i, article in enumerate(anchors.articles) if article.id not in reviewed]
+    anchors = CorrectedArticles(
+        [anchors.articles[i] for i in keep], [anchors.labels[i] for i in keep]
+    )
+    return TrainingData(training, held, anchors, corrections)
+
+
+def base_settings(store: Store, base: ServedModel, reviewed: int) -> SettingsSearch:
+    """The training options a retrain from ``base`` on ``reviewed`` articles starts from
+    (:func:`~newsdesk.lifecycle.warm_start.settings_search`)."""
+    with store.read() as conn:
+        record = registry.get_model(conn, base.version)
+    hyper: dict[str, Any] | None = None
+    if record is not None and record.path:
+        try:
+            hyper = read_model_json(record.path).get("hyperparameters")
+        except (NewsdeskError, OSError) as exc:  # an unreadable base: search afresh
+            log.warning("cannot read the settings of %s (%s)", base.version, exc)
+    search = (record.training or {}).get("search") if record is not None else None
+    multi_label = base.classifier.taxonomy.multi_label
+    return settings_search(multi_label, reviewed, base.version, hyper, search)
+
+
 def retrain(
     store: Store,
     base: ServedModel,
@@ -192,95 +275,93 @@ def retrain(
     version: str | None = None,
     confident_per_section: int = 0,  # called alone: the reviewed articles only
     confident_min: float = RETRAIN_CONFIDENT_MIN,
+    cache_embeddings: bool = True,
+    warm_start: bool = True,
 ) -> RetrainResult:
     """Train a candidate from every correction so far, compare it with ``base``, register it.
 
     ``base`` is the active model: the candidate keeps its taxonomy and encoder. Confidently
-    called unreviewed articles join the training data (see the module's docstring). Raises
+    called unreviewed articles join the training data (see the module's docstring). With
+    ``cache_embeddings`` the vectors are kept beside the models, and with ``warm_start`` the
+    base's settings are reused while the data has grown little (:mod:`.warm_start`). Raises
     :class:`TrainingError` when the corrections cannot train a model (none yet, one section).
     """
-    from newsdesk.classify.dataset import LabeledArticles
-    from newsdesk.classify.training import TrainingOptions, train_classifier
-
     say = progress or (lambda share, message: log.info("%s", message))
     version = version or new_version()
     taxonomy = base.classifier.taxonomy
-    say(0.02, "reading corrections")
-    data = read_corrected(store, taxonomy.names)
-    if not len(data):
-        raise TrainingError(
-            "no reviewed articles yet: confirm or correct some calls on the review desk, "
-            "then retrain"
-        )
-    training, held = data.split()
-    if not len(training):
-        training, held = data, CorrectedArticles([], [])
-    say(0.05, "reading confidently called articles")
-    reviewed = {article.id for article in data.articles}
-    anchors = read_confident(
-        store, taxonomy.names, per_section=confident_per_section, min_confidence=confident_min
-    )
-    keep = [i for i, article in enumerate(anchors.articles) if article.id not in reviewed]
-    anchors = CorrectedArticles(
-        [anchors.articles[i] for i in keep], [anchors.labels[i] for i in keep]
+    say(0.02, "reading corrections and confidently called articles")
+    data = read_training_data(
+        store, taxonomy.names, confident_per_section=confident_per_section,
+        confident_min=confident_min,
+    )  # fmt: skip
+    search = (
+        base_settings(store, base, len(data.training))
+        if warm_start
+        else settings_search(taxonomy.multi_label, len(data.training), base.version, None, None)
     )
     with store.write() as conn:
         registry.register_model(
-            conn,
-            version,
-            kind="retrained",
-            status="training",
-            created_by=by,
-            training={
-                "articles": len(training),
-                "held_out": len(held),
-                "confident": len(anchors),
-                "per_section": training.sections(),
-                "base_version": base.version,
-            },
-        )
+            conn, version, kind="retrained", status="training", created_by=by,
+            training=data.record(base.version) | {"search": search.record()},
+        )  # fmt: skip
+    encoder = base.classifier.encoder
+    if cache_embeddings:
+        encoder = cached_encoder(encoder, models_dir)
     try:
-        say(
-            0.1,
-            f"training on {len(training)} reviewed articles ({len(held)} held out) and "
-            f"{len(anchors)} confidently called ones",
-        )
-        steps = iter((0.25, 0.45, 0.6, 0.7, 0.75))
-        trained = train_classifier(
-            taxonomy,
-            base.classifier.encoder,
-            LabeledArticles(
-                training.articles + anchors.articles,
-                training.labels + anchors.labels,
-                sources=["review desk: reviewed", "review desk: confident calls"],
-            ),
-            options=TrainingOptions(multi_label=taxonomy.multi_label),
-            progress=lambda message: say(next(steps, 0.78), message),
-        )
-        say(0.8, f"comparing with {base.version} on {len(held)} held-out corrected articles")
-        comparison = compare_models(trained.classifier, base.classifier, held)
-        comparison["active_version"] = base.version
-        say(0.92, "saving the model")
         path = Path(models_dir) / version
-        metrics = {"held_out": comparison["candidate"], "training": trained.metrics}
-        trained.classifier.save(
-            path,
-            hyperparameters=trained.hyperparameters,
-            training=trained.data | {"held_out_articles": len(held)},
-            metrics=metrics,
-        )
+        metrics, comparison = _train_compare_save(base, data, search, encoder, path, say)
         with store.write() as conn:
             registry.update_model(
-                conn,
-                version,
-                status="ready",
-                path=str(path.resolve()),
-                metrics=metrics,
+                conn, version, status="ready", path=str(path.resolve()), metrics=metrics,
                 comparison=comparison,
-            )
+            )  # fmt: skip
     except Exception as exc:
         with store.write() as conn:
             registry.update_model(conn, version, status="failed", error=str(exc))
         raise
     say(1.0, f"model {version} is ready to compare and activate")
     return RetrainResult(version, path, metrics, comparison)
+
+
+def _train_compare_save(
+    base: ServedModel, data: TrainingData, search: SettingsSearch, encoder: Encoder,
+    path: Path, say: Progress,
+) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """Train on ``data`` encoding through ``encoder``, compare with ``base``, save to ``path``."""
+    from newsdesk.classify.dataset import LabeledArticles
+    from newsdesk.classify.training import train_classifier
+
+    training, held, anchors = data.training, data.held, data.anchors
+    reused = f", the settings of {search.warm_from}" if search.warm_from else ""
+    say(
+        0.1,
+        f"training on {len(training)} reviewed articles ({len(held)} held out) and "
+        f"{len(anchors)} confidently called ones{reused}",
+    )
+    steps = iter((0.25, 0.45, 0.6, 0.7, 0.75))
+    trained = train_classifier(
+        base.classifier.taxonomy,
+        encoder,
+        LabeledArticles(
+            training.articles + anchors.articles,
+            training.labels + anchors.labels,
+            sources=["review desk: reviewed", "review desk: confident calls"],
+        ),
+        options=search.options,
+        progress=lambda message: say(next(steps, 0.78), message),
+        final_encoder=base.classifier.encoder,
+    )
+    say(0.8, f"comparing with {base.version} on {len(held)} held-out corrected articles")
+    comparison = compare_models(
+        with_encoder(trained.classifier, encoder), with_encoder(base.classifier, encoder), held
+    )
+    comparison["active_version"] = base.version
+    say(0.92, "saving the model")
+    metrics = {"held_out": comparison["candidate"], "training": trained.metrics}
+    trained.classifier.save(
+        path,
+        hyperparameters=trained.hyperparameters,
+        training=trained.data | {"held_out_articles": len(held), "search": search.record()},
+        metrics=metrics,
+    )
+    return metrics, comparison

@@ -17,11 +17,15 @@ log = logging.getLogger(__name__)
 
 
 class RegistryWatcher:
-    """Runs ``check`` on a worker thread every ``interval_s`` seconds (0: never)."""
+    """Runs ``check`` on a worker thread every ``interval_s`` seconds (0: never); ``what``
+    names the check in the log when one fails."""
 
-    def __init__(self, check: Callable[[], None], interval_s: float) -> None:
+    def __init__(
+        self, check: Callable[[], None], interval_s: float, what: str = "checking the active model"
+    ) -> None:
         self._check = check
         self.interval_s = interval_s
+        self.what = what
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -40,4 +44,4 @@ class RegistryWatcher:
             try:
                 await asyncio.to_thread(self._check)
             except Exception:  # keep watching whatever one check hit
-                log.exception("checking the active model failed")
+                log.exception("%s failed", self.what)

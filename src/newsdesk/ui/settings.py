@@ -9,8 +9,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newsdesk.defaults import (
     DEFAULT_MODELS_DIR,
+    RETRAIN_ACTIVATE_MARGIN,
     RETRAIN_CONFIDENT_MIN,
     RETRAIN_CONFIDENT_PER_SECTION,
+    RETRAIN_EVERY,
 )
 
 __all__ = ["DeskSettings"]
@@ -77,6 +79,20 @@ class DeskSettings(BaseSettings):
         ge=0.0,
         le=1.0,
         description="Least confidence of a call for its article to join a retrain's data.",
+    )
+    retrain_every: int = Field(
+        default=RETRAIN_EVERY,
+        ge=0,
+        description="Retrain in the background once this many corrections have come since the "
+        "last retrain (checked every model_check_s; 0: only when an editor asks).",
+    )
+    retrain_activate_margin: float | None = Field(
+        default=RETRAIN_ACTIVATE_MARGIN,
+        ge=0.0,
+        le=1.0,
+        description="Activate a background retrain's candidate when its accuracy on the "
+        "held-out reviewed articles beats the active model's by at least this (0.02: two "
+        "points); unset, it is only suggested on the models page.",
     )
     queue_page_size: int = Field(
         default=25, gt=0, le=500, description="Articles on a page of the queue."

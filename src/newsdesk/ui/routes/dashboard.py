@@ -17,6 +17,7 @@ from newsdesk.store.review import (
     review_counts,
 )
 from newsdesk.ui.auth import DeskState, PageVisit, Reader
+from newsdesk.ui.curve import read_curve
 from newsdesk.ui.desk import Desk
 from newsdesk.ui.pages import render
 
@@ -33,6 +34,7 @@ def dashboard_figures(desk: Desk) -> dict[str, Any]:
         waiting = queue_size(conn, QueueFilter())
         active = registry.active_version(conn)
         record = registry.get_model(conn, active) if active else None
+        curve = read_curve(conn)
     sections = list(desk.slot.current.classifier.taxonomy.names)
     extra = sorted({*counts.filed, *series} - set(sections))
     sections += extra
@@ -52,6 +54,7 @@ def dashboard_figures(desk: Desk) -> dict[str, Any]:
         "confusion_cols": corrected,
         "confusion_peak": max(confusion.values(), default=0),
         "model": record,
+        "curve": curve,
     }
 
 

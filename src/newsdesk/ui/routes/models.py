@@ -21,6 +21,7 @@ from newsdesk.ui.auth import (
     PageVisit,
     Reader,
 )
+from newsdesk.ui.curve import read_curve
 from newsdesk.ui.pages import finish, redirect, render
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
@@ -42,6 +43,7 @@ async def models_page(
                 "history": registry.activation_history(conn, limit=10),
                 "job": registry.latest_job(conn),
                 "reviewed": reviewed_count(conn),
+                "curve": read_curve(conn),
             }
 
     context = await run_in_threadpool(read)

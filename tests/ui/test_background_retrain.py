@@ -1,0 +1,70 @@
+"""The service retrains in the background once editors have made enough corrections."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from newsdesk.cli.app import app
+from newsdesk.server import DeskSettings, lifecycle_options
+from newsdesk.store import Store, registry
+from newsdesk.store.review import article_seq
+from ui.desk_fixtures import Labeled, sign_in
+
+
+def latest_job(store: Store) -> registry.DeskJob | None:
+    with store.read() as conn:
+        return registry.latest_job(conn)
+
+
+def test_corrections_on_the_desk_start_a_background_retrain(
+    app_factory,  # type: ignore[no-untyped-def]
+    seeded: Store,
+    labeled: list[Labeled],
+) -> None:
+    app = app_factory(retrain_every=6, model_check_s=0.05, retrain_confident_per_section=0)
+    with TestClient(app, base_url="https://testserver") as client:
+        token = sign_in(client, "editor")
+        for n, item in enumerate(labeled[:6]):
+            with seeded.read() as conn:
+                seq = article_seq(conn, item.article.id or "")
+            data = {"csrf_token": token, "action": "correct", "section": item.label}
+            response = client.post(f"/desk/articles/{seq}/decision", data=data)
+            assert response.status_code == 200  # the next article's page (redirect followed)
+            if n < 5:
+                time.sleep(0.2)  # a few checks pass: not due before the sixth
+                assert latest_job(seeded) is None
+        deadline = time.monotonic() + 120
+        while ((job := latest_job(seeded)) is None or job.running) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job is not None and job.kind == "retrain" and job.created_by == "auto-retrain"
+        assert job.status == "done", job.error
+        assert job.result is not None and job.result["auto"] and not job.result["activated"]
+        models = client.get("/desk/models")
+        assert job.message in models.text  # the suggestion, where editors see it
+
+
+def test_the_settings_reach_the_job_runner(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSDESK_RETRAIN_EVERY", "7")
+    monkeypatch.setenv("NEWSDESK_RETRAIN_ACTIVATE_MARGIN", "0.02")
+    options = lifecycle_options(DeskSettings()).retrain
+    assert (options.every, options.activate_margin) == (7, 0.02)
+    monkeypatch.delenv("NEWSDESK_RETRAIN_ACTIVATE_MARGIN")
+    assert lifecycle_options(DeskSettings()).retrain.activate_margin is None  # suggest only
+
+
+def test_serve_refuses_a_margin_out_of_range_by_name(database_url: str) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["serve", "--database-url", database_url, "--encoder", "lexical",
+         "--retrain-activate-margin", "1.5"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "retrain_activate_margin (NEWSDESK_RETRAIN_ACTIVATE_MARGIN)" in result.output
+    negative = CliRunner().invoke(
+        app, ["serve", "--database-url", database_url, "--retrain-every", "-1"]
+    )
+    assert negative.exit_code == 2 and "retrain_every (NEWSDESK_RETRAIN_EVERY)" in negative.output

@@ -8,7 +8,15 @@ from typing import Any
 import typer
 
 from newsdesk.cli.exits import EXIT_USAGE, fail
-from newsdesk.cli.inputs import FORMAT, ID_COLUMN, TEXT_COLUMN, TITLE_COLUMN, read_options
+from newsdesk.cli.inputs import (
+    FORMAT,
+    ID_COLUMN,
+    LABEL_COLUMN,
+    LABELS_COLUMN,
+    TEXT_COLUMN,
+    TITLE_COLUMN,
+    read_options,
+)
 from newsdesk.errors import NewsdeskError
 from newsdesk.io.readers import InputFormat
 
@@ -38,8 +46,8 @@ def evaluate(
         None, "--report", help="Write metrics.json and report.html (with the misfiled) here."
     ),
     cv: int = typer.Option(None, "--cv", help="Stratified K-fold training and evaluation on DATA."),
-    label_column: str = typer.Option("label", help="Column holding one section an article."),
-    labels_column: str = typer.Option("labels", help="Column holding several sections."),
+    label_column: str = LABEL_COLUMN,
+    labels_column: str = LABELS_COLUMN,
     text_column: str = TEXT_COLUMN,
     title_column: str = TITLE_COLUMN,
     id_column: str = ID_COLUMN,

@@ -20,6 +20,8 @@ __all__ = ["FORMAT", "ID_COLUMN", "TEXT_COLUMN", "TITLE_COLUMN", "read_options",
 TEXT_COLUMN = typer.Option("text", "--text-column", help="Field holding the text.")
 TITLE_COLUMN = typer.Option("title", "--title-column", help="Field holding the title.")
 ID_COLUMN = typer.Option("id", "--id-column", help="Field holding the id.")
+LABEL_COLUMN = typer.Option("label", help="Column holding one section an article.")
+LABELS_COLUMN = typer.Option("labels", help="Column holding several sections.")
 FORMAT = typer.Option(
     None, "--format", "-f", case_sensitive=False, help="Input format, when names don't say."
 )

@@ -10,7 +10,15 @@ import typer
 
 from newsdesk.cli.classify import CPUS_PER_WORKER, RAY_ADDRESS, WORKERS, Engine
 from newsdesk.cli.exits import EXIT_USAGE, fail, reported
-from newsdesk.cli.inputs import FORMAT, ID_COLUMN, TEXT_COLUMN, TITLE_COLUMN, read_options
+from newsdesk.cli.inputs import (
+    FORMAT,
+    ID_COLUMN,
+    LABEL_COLUMN,
+    LABELS_COLUMN,
+    TEXT_COLUMN,
+    TITLE_COLUMN,
+    read_options,
+)
 from newsdesk.encoders.registry import DEFAULT_ENCODER
 from newsdesk.errors import NewsdeskError
 from newsdesk.io.readers import InputFormat
@@ -43,8 +51,8 @@ def train(
         None, "--taxonomy", "-t", help="Taxonomy YAML (default: bundled)."
     ),
     encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help="Encoder name or folder."),
-    label_column: str = typer.Option("label", help="Column holding one section an article."),
-    labels_column: str = typer.Option("labels", help="Column holding several sections."),
+    label_column: str = LABEL_COLUMN,
+    labels_column: str = LABELS_COLUMN,
     text_column: str = TEXT_COLUMN,
     title_column: str = TITLE_COLUMN,
     id_column: str = ID_COLUMN,

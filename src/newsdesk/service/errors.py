@@ -26,6 +26,7 @@ __all__ = [
     "ErrorBody",
     "FieldProblem",
     "allowed_methods",
+    "check_page_limit",
     "error_response",
     "install_error_handlers",
 ]
@@ -174,3 +175,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected error", exc_info=exc)
         return error_response(500, "internal error; the server log has the details", headers=_CLOSE)
+
+
+def check_page_limit(limit: int, max_page: int) -> None:
+    """A 422 naming the server's page limit when ``limit`` is over it."""
+    if limit > max_page:
+        raise ApiError(
+            422,
+            f"limit: {limit} is more than the page limit of {max_page}",
+            field="limit",
+            limit=max_page,
+        )

@@ -20,7 +20,7 @@ from newsdesk.service.dependencies import (
     articles_of,
     classify_articles_versioned,
 )
-from newsdesk.service.errors import ApiError, ErrorBody
+from newsdesk.service.errors import ApiError, ErrorBody, check_page_limit
 from newsdesk.service.schemas import (
     ArticlePage,
     ArticleRecord,
@@ -170,13 +170,7 @@ def list_articles(
     ),
 ) -> ArticlePage:
     """Stored articles, newest first, a page at a time."""
-    if limit > state.settings.max_page:
-        raise ApiError(
-            422,
-            f"limit: {limit} is more than the page limit of {state.settings.max_page}",
-            field="limit",
-            limit=state.settings.max_page,
-        )
+    check_page_limit(limit, state.settings.max_page)
     try:
         with state.store.read() as conn:
             page, next_cursor = repository.list_articles(conn, where, limit=limit, cursor=cursor)

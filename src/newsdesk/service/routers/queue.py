@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from newsdesk.article import LANG_PATTERN
 from newsdesk.service.dependencies import Reader, State
-from newsdesk.service.errors import ApiError
+from newsdesk.service.errors import ApiError, check_page_limit
 from newsdesk.service.state import ServiceState
 from newsdesk.store.queue_cursor import MAX_TOKEN_CHARS, decode_queue_key, encode_queue_key
 from newsdesk.store.review import QueueFilter, QueueItem, queue_page
@@ -124,13 +124,7 @@ async def review_queue(
     """
     if "limit" not in request.query_params:  # the default, on a server with smaller pages
         limit = min(limit, state.settings.max_page)
-    if limit > state.settings.max_page:
-        raise ApiError(
-            422,
-            f"limit: {limit} is more than the page limit of {state.settings.max_page}",
-            field="limit",
-            limit=state.settings.max_page,
-        )
+    check_page_limit(limit, state.settings.max_page)
     try:
         key = decode_queue_key(after) if after is not None else None
     except ValueError as exc:

@@ -246,18 +246,21 @@ def self_train_from(
         linear_head, options, len(archive), lexical=options.self_training_lexical,
         C=options.self_training_C, prior_weight=0.0,
     )  # fmt: skip
-    run = partial(
-        self_train, archive, prior_log_probs=prior_log_probs, classes=classes,
-        make_head=make_head, labeled=labeled, labels=labels,
-        shares=options.self_training_shares, min_per_section=options.self_training_min,
-        min_agreement=options.self_training_agreement,
-        prior_weight=options.self_training_prior_weight,
-        agree_with_prior=options.self_training_agree, seed=options.seed,
-    )  # fmt: skip
+
+    def run(first: np.ndarray) -> tuple[LinearHead | None, SelfTrainingReport]:
+        return self_train(
+            archive, first, prior_log_probs, classes, make_head,
+            labeled=labeled, labels=labels, shares=options.self_training_shares,
+            min_per_section=options.self_training_min,
+            min_agreement=options.self_training_agreement,
+            prior_weight=options.self_training_prior_weight,
+            agree_with_prior=options.self_training_agree, seed=options.seed,
+        )  # fmt: skip
+
     if not options.self_training_neighbours or len(archive) < options.self_training_min * len(
         classes
     ):
-        return run(initial_probs=initial)
+        return run(initial)
     # spread labels agree with the features by construction: the reading itself must pass
     # the first round's check first, or an off-topic archive would pass it
     entry = _first_check(archive, initial, classes, make_head, options)
@@ -267,10 +270,10 @@ def self_train_from(
         archive.embeddings, initial,
         neighbours=options.self_training_neighbours, spread=options.self_training_spread,
     )  # fmt: skip
-    head, report = run(initial_probs=spread)
+    head, report = run(spread)
     report["spread"] = head is not None
     if head is None:  # spreading blurred sections the reading kept apart: learn from the reading
         log.info("self-training: the spread labels failed the check; starting from the reading")
-        head, report = run(initial_probs=initial)
+        head, report = run(initial)
         report["spread"] = False
     return head, report

@@ -64,7 +64,7 @@ def test_the_graph_is_symmetric_normalised_and_built_in_chunks(
 ) -> None:
     vectors, _ = _clusters(per=30)
     whole = neighbour_graph(vectors, 5).toarray()
-    monkeypatch.setattr(propagation, "_CHUNK", 7)  # several chunks, the last one short
+    monkeypatch.setattr(propagation, "_BLOCK_CELLS", 7 * 90)  # blocks of 7 rows, the last short
     chunked = neighbour_graph(vectors, 5).toarray()
     assert np.allclose(whole, chunked)
     assert np.allclose(whole, whole.T)

@@ -130,3 +130,20 @@ def test_the_lifecycle_loads_without_the_web_stack() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_conditional_activation_keeps_an_activation_made_meanwhile(
+    store: Store, classifier: Classifier, tmp_path: Path
+) -> None:
+    """A background retrain compared its candidate with "start"; an editor activated "mine"
+    before it finished: the candidate must not replace the editor's choice."""
+    active = ActiveModel(store)
+    slot = ModelSlot(ServedModel(classifier, "start"))
+    active.attach(slot, initial_path=None)
+    register_saved(store, classifier, tmp_path / "mine", "mine")
+    register_saved(store, classifier, tmp_path / "candidate", "candidate")
+    active.activate("mine", by="ann")
+    assert active.activate_if("candidate", expected="start", by="auto") is None
+    assert slot.current.version == "mine" == active_version(store)
+    assert active.activate_if("candidate", expected="mine", by="auto") is not None
+    assert slot.current.version == "candidate" == active_version(store)

@@ -10,15 +10,20 @@ import pytest
 from lifecycle.newsroom import articles, correct, file_all, zero_shot
 from newsdesk.classify.classifier import Classifier
 from newsdesk.lifecycle.active import ActiveModel
-from newsdesk.lifecycle.auto_retrain import AUTO_RETRAINER, judge
+from newsdesk.lifecycle.auto_retrain import AUTO_RETRAINER, judge, sign_test
 from newsdesk.lifecycle.jobs import JobRunner, RetrainOptions
 from newsdesk.lifecycle.retrain import held_out
 from newsdesk.lifecycle.slot import ModelSlot, ServedModel
 from newsdesk.store import Store, registry
 
 
-def comparison(n: int, new: float | None, old: float | None) -> dict[str, Any]:
-    return {"n": n, "candidate": {"accuracy": new}, "active": {"accuracy": old}}
+def comparison(
+    n: int, new: float | None, old: float | None, fixed: int = 6, broken: int = 0
+) -> dict[str, Any]:
+    return {
+        "n": n, "candidate": {"accuracy": new}, "active": {"accuracy": old},
+        "fixed_count": fixed, "broken_count": broken,
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -31,12 +36,24 @@ def comparison(n: int, new: float | None, old: float | None) -> dict[str, Any]:
         (comparison(40, 0.80, 0.80), 0.0, False, "not better"),  # equal is not better
         (comparison(10, 0.90, 0.50), 0.05, False, "too few held-out"),
         (comparison(0, None, None), 0.0, False, "no held-out"),
+        # 10 points on 40 articles, but 6 fixed against 2 broken: chance does that (p = 0.14)
+        (comparison(40, 0.90, 0.80, fixed=6, broken=2), 0.05, False, "which chance could do"),
+        (comparison(40, 0.90, 0.80, fixed=4, broken=0), 0.05, False, "p = 0.06"),
+        (comparison(40, 0.925, 0.80, fixed=5, broken=0), 0.05, True, "activated"),
     ],
 )
 def test_judge(compared: dict[str, Any], margin: float | None, activate: bool, says: str) -> None:
     verdict = judge("v2", compared, margin, min_held_out=20)
     assert verdict.activate is activate
     assert says in verdict.message
+
+
+def test_sign_test() -> None:
+    assert sign_test(0, 0) == 1.0
+    assert sign_test(2, 1) == 0.5  # 2 or 3 heads of 3
+    assert sign_test(5, 0) == 1 / 32
+    assert sign_test(9, 1) == 11 / 1024
+    assert sign_test(1, 9) > 0.99
 
 
 def desk(

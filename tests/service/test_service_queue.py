@@ -131,6 +131,9 @@ def test_readers_and_up_may_read_the_queue(client: TestClient, keys: Keys) -> No
     assert anonymous.status_code == 401 and "missing API key" in anonymous.json()["message"]
     forged = client.get("/v1/queue", headers={"X-API-Key": "nd_not-a-key"})
     assert forged.status_code == 401 and "invalid or revoked" in forged.json()["message"]
+    # a bad query without a key is answered as a request without a key
+    for query in ("section=a&section=b", "section=%ED%A0%80", "source=%01"):
+        assert client.get(f"/v1/queue?{query}").status_code == 401, query
 
 
 def test_pages_are_no_longer_than_the_servers_max_page(

@@ -10,8 +10,9 @@ own reading. Self-training then starts from these smoother pseudo-labels instead
 per-article ones.
 
 The graph keeps each article's ``neighbours`` most similar articles (cosine, negative
-similarities dropped), made symmetric and normalised by degree; it is built in row chunks,
-so memory grows with the number of articles times ``neighbours``, never with its square.
+similarities dropped), made symmetric and normalised by degree. It is built a block of rows at
+a time, each block about ``_BLOCK_CELLS`` similarities (16 MB), so memory holds the graph
+(articles times ``neighbours`` entries) and one block, never the square of the articles.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from scipy import sparse
 
 __all__ = ["neighbour_graph", "spread_labels"]
 
-_CHUNK = 1024  # rows of the similarity matrix held at once
+_BLOCK_CELLS = 1 << 22  # similarities held at once (float32: 16 MB)
 
 
 def neighbour_graph(embeddings: np.ndarray, neighbours: int) -> sparse.csr_matrix:
@@ -38,11 +39,12 @@ def neighbour_graph(embeddings: np.ndarray, neighbours: int) -> sparse.csr_matri
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     weights: list[np.ndarray] = []
-    for start in range(0, n, _CHUNK):
-        sims = vectors[start : start + _CHUNK] @ vectors.T
+    rows_at_once = max(1, _BLOCK_CELLS // n)
+    for start in range(0, n, rows_at_once):
+        sims = vectors[start : start + rows_at_once] @ vectors.T
         local = np.arange(len(sims))
         sims[local, start + local] = -np.inf  # an article is not its own neighbour
-        nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        nearest = np.argpartition(sims, n - k, axis=1)[:, n - k :].astype(np.int32)
         rows.append(np.repeat(start + local, k))
         cols.append(nearest.ravel())
         weights.append(np.maximum(np.take_along_axis(sims, nearest, axis=1).ravel(), 0.0))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -47,11 +48,18 @@ class CachedEncoder:
     def fingerprint(self) -> str:
         return self.encoder.fingerprint
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection committed on success and closed either way (a long-lived service
+        opens one a retrain: none may wait for the garbage collector)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=60)
-        db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
-        return db
+        try:
+            with db:
+                db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
+                yield db
+        finally:
+            db.close()
 
     def keys(self, texts: Sequence[str], role: Role = Role.PASSAGE) -> list[str]:
         """The cache key of each text."""

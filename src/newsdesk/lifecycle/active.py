@@ -194,6 +194,23 @@ class ActiveModel:
         log.info("model %s activated by %s", version, by)
         return model
 
+    def activate_if(
+        self, version: str, *, expected: str, by: str | None, note: str | None = None
+    ) -> ServedModel | None:
+        """:meth:`activate` ``version`` only if ``expected`` is still the active model when the
+        activation is written (checked in the same transaction); ``None`` when it was not."""
+        model = self.load(version)
+        with self._switch_lock:
+            with self.store.write() as conn:
+                done = registry.activate_model_if(
+                    conn, version, expected=expected, by=by, note=note
+                )
+            if not done:
+                return None
+            self.slot.swap(model)
+        log.info("model %s activated by %s", version, by)
+        return model
+
     def rollback(self, *, by: str | None) -> ServedModel:
         """Activate the model that was active before the current one."""
         return self.activate(rollback_target(self.store), by=by, note=registry.ROLLBACK_NOTE)

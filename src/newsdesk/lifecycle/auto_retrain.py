@@ -5,23 +5,40 @@ latest retrained model records the count it was trained at). Once ``every`` more
 the job runner retrains as an editor's button would. The candidate is compared with the active
 model on the held-out fifth of the reviewed articles, as every retrain is; it is activated
 only when the operator set a margin, it beats the active model by at least that margin, it is
-better at all, there were at least ``min_held_out`` held-out articles to tell, and the model it
-was compared with is still the active one. Otherwise it is suggested: the models page says how
+better at all, there were at least ``min_held_out`` held-out articles to tell, the articles it
+files right and the active model wrong outnumber the reverse beyond chance (a one-sided sign
+test at 5%: 2 fixed against 1 broken is noise, 9 against 1 is not), and the model it was
+compared with is still the active one. Otherwise it is suggested: the models page says how
 it compared, and an editor decides.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import comb
 from typing import Any
 
 from sqlalchemy import Connection
 
 from newsdesk.store import registry
 
-__all__ = ["AUTO_RETRAINER", "Verdict", "corrections_at_last_retrain", "judge"]
+__all__ = [
+    "AUTO_RETRAINER",
+    "Verdict",
+    "corrections_at_last_retrain",
+    "judge",
+    "sign_test",
+]
 
 AUTO_RETRAINER = "auto-retrain"  # who the registry says made and activated such a model
+SIGN_TEST_LEVEL = 0.05  # how unlikely "fixed beyond broken" must be under no real difference
+
+
+def sign_test(fixed: int, broken: int) -> float:
+    """One-sided p-value of ``fixed`` or more of ``fixed + broken`` disagreements going the
+    candidate's way if each were a fair coin."""
+    n = fixed + broken
+    return sum(comb(n, k) for k in range(fixed, n + 1)) / 2**n if n else 1.0
 
 
 @dataclass(frozen=True)
@@ -63,5 +80,12 @@ def judge(
         return Verdict(
             False, gain, f"{told}; too few held-out articles (under {min_held_out}) to switch on "
             "its own: suggested",
+        )  # fmt: skip
+    fixed = int(comparison.get("fixed_count", len(comparison.get("fixed") or ())))
+    broken = int(comparison.get("broken_count", len(comparison.get("broken") or ())))
+    if (p := sign_test(fixed, broken)) > SIGN_TEST_LEVEL:
+        return Verdict(
+            False, gain, f"{told}; it files {fixed} right that the active model misfiles and "
+            f"{broken} the other way round, which chance could do (p = {p:.2f}): suggested",
         )  # fmt: skip
     return Verdict(True, gain, f"{told}; better by {gain:.1%}: activated")

@@ -210,13 +210,14 @@ class JobRunner:
         activated = False
         message = verdict.message
         if verdict.activate:
-            with self.store.read() as conn:
-                still = registry.active_version(conn) == base.version
-            if still and self.active.slot.current.version == base.version:
-                note = f"retrained in the background; better by {verdict.gain:.1%} held out"
-                self.active.activate(outcome.version, by=AUTO_RETRAINER, note=note)
-                activated = True
-            else:
+            note = f"retrained in the background; better by {verdict.gain:.1%} held out"
+            activated = (
+                self.active.activate_if(
+                    outcome.version, expected=base.version, by=AUTO_RETRAINER, note=note
+                )
+                is not None
+            )
+            if not activated:
                 message = f"{message.rsplit(';', 1)[0]}; another model was activated meanwhile"
         result = {"version": outcome.version, "auto": True, "activated": activated}
         return result | {"gain": verdict.gain}, message

@@ -183,6 +183,8 @@ def compare_models(
         "active": act_metrics,
         "fixed": fixed[:100],
         "broken": broken[:100],
+        "fixed_count": len(fixed),  # the lists above stop at 100
+        "broken_count": len(broken),
     }
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, select, text, update
 
 from newsdesk.store.desk_tables import desk_jobs, model_activations, models
 from newsdesk.store.errors import StoreError
@@ -175,6 +175,20 @@ def activate_model(
         )
     )
     return record
+
+
+def activate_model_if(
+    conn: Connection, version: str, *, expected: str | None, by: str | None, note: str | None = None
+) -> bool:
+    """Make ``version`` the active model only if ``expected`` is the active one, as one step:
+    a concurrent activation (an editor's, another process's) either lands before the check
+    and is kept, or waits for this transaction. ``False`` when the active model had changed."""
+    if conn.dialect.name == "postgresql":  # SQLite's write transactions are already exclusive
+        conn.execute(text("LOCK TABLE model_activations IN SHARE ROW EXCLUSIVE MODE"))
+    if active_version(conn) != expected:
+        return False
+    activate_model(conn, version, by=by, note=note)
+    return True
 
 
 def active_version(conn: Connection) -> str | None:

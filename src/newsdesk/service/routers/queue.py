@@ -104,9 +104,9 @@ def queue_filter(
 @router.get("/v1/queue", response_model=QueuePage)
 async def review_queue(
     request: Request,
+    _key: Reader,  # first: a request without a key is a 401 whatever its query
     where: Annotated[QueueFilter, Depends(queue_filter)],
     state: State,
-    _key: Reader,
     limit: int = Query(
         DEFAULT_LIMIT, ge=1, description="Page size (at most the server's max_page)."
     ),

@@ -466,3 +466,20 @@ def test_examples_count_at_the_strongest_penalty_where_the_lines_say_nothing() -
     assert with_examples >= 0.8 > alone + 0.3
     with_bias = accuracy(replace(zero_penalty, zero_bias_penalty=1.0))
     assert with_bias[1] == "prior and centroids and bias" and with_bias[0] >= 0.8
+
+
+def test_without_held_out_folds_the_saved_settings_are_the_ones_fitted() -> None:
+    """One example a section leaves no fold to search on: the model records the penalty it
+    was fitted with (a retrain's warm start starts from it), not the options' default."""
+    data = read_labeled([DATA / "labeled.jsonl"])
+    one_each: dict[str, int] = {}
+    for i, label in enumerate(data.labels):
+        one_each.setdefault(str(label), i)
+    picked = sorted(one_each.values())
+    examples = LabeledArticles([data.articles[i] for i in picked], [data.labels[i] for i in picked])
+    options = TrainingOptions(head="linear")
+    trained = train_classifier(TAXONOMY, ENCODER, examples, options=options)
+    head = trained.classifier.head
+    assert trained.hyperparameters["head"] == "linear"
+    assert trained.hyperparameters["C"] == head.C != options.C
+    assert trained.hyperparameters["zero_shot_offset"] is True

@@ -207,7 +207,13 @@ def fit_linear(
     if not folds:  # too few examples a section to hold any out: the weakest penalty
         c = grid[-1] if grid[-1] > 0 or with_prior else options.C
         fitted = _adopt(head, design, with_prior, head.lexical_weight, c, None)
-        return fitted, np.zeros((0, len(classes))), {}
+        unsearched = {  # what was fitted, so that a warm start reads the truth
+            "C": c,
+            "lexical_weight": head.lexical_weight if head.lexical else None,
+            "zero_shot_offset": with_prior,
+            "centroid_offset": head.centroids,
+        }
+        return fitted, np.zeros((0, len(classes))), unsearched
     candidates = _candidates(options, head, with_prior, grid)
     held = _held_out(
         head, design, candidates, stratified_folds(primary, folds, options.seed), folds

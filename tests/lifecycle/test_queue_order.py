@@ -171,3 +171,27 @@ def test_the_oracle_loop_reviews_the_hard_articles_first_and_the_model_learns_th
     with store.read() as conn:
         estimate = unreviewed_accuracy(conn)
     assert estimate.n >= 2 and estimate.low <= estimate.accuracy <= estimate.high
+
+
+def test_a_model_swapped_in_re_ranks_the_queue_in_the_background(newsroom) -> None:
+    from newsdesk.lifecycle.runtime import LifecycleOptions, ModelLifecycle
+    from newsdesk.lifecycle.slot import ModelSlot
+
+    store, base, _ = newsroom
+    lifecycle = ModelLifecycle(store, LifecycleOptions(model_check_s=0, rerank_window=None))
+    slot = ModelSlot(base)
+    lifecycle.attach(slot, initial_path=None)
+    with store.read() as conn:
+        before, _ = review.queue_page(conn, review.QueueFilter(), limit=40)
+    slot.swap(ServedModel(base.classifier, "swapped-in"))
+    lifecycle._reranker.shutdown(wait=True)  # the re-rank queued by the swap has ended
+    with store.read() as conn:
+        after, _ = review.queue_page(conn, review.QueueFilter(), limit=40)
+    assert [i.priority for i in after] != [i.priority for i in before]
+    assert all(0.0 <= i.priority < 1.0 for i in after)
+    pick = next(i for i in after if i.random_pick)
+    with store.write() as conn:
+        repo.add_correction(conn, pick.id, [pick.section], editor="ann")
+    with store.read() as conn:  # its call is now the swapped-in model's
+        assert unreviewed_accuracy(conn, version="swapped-in").n == 1
+        assert unreviewed_accuracy(conn, version=base.version).n == 0

@@ -33,6 +33,7 @@ def lifecycle_options(desk: DeskSettings) -> LifecycleOptions:
             confident_min=desk.retrain_confident_min,
         ),
         model_check_s=desk.model_check_s,
+        rerank_window=desk.rerank_window,
     )
 
 

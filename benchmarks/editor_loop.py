@@ -218,14 +218,16 @@ def run_set(spec: LoopSet, args: argparse.Namespace, encoder: CachedEncoder) -> 
     embeddings = encoder.encode([a.content for a in items])
     embeddings /= np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-9)
     marks = {m for m in CURVE_MARKS if m <= args.corrections}
+    kept = np.zeros(len(items), dtype=bool)
+    kept[np.random.default_rng(HELD_OUT_SEED).permutation(len(items))[: len(items) // 5]] = True
     with tempfile.TemporaryDirectory(prefix="editor-loop-") as folder:
-        template, base = filed_store(Path(folder), taxonomy, encoder, items)
+        # the held-out fifth is never filed: no editor sees it, no retrain reads it
+        shown = [items[i] for i in np.flatnonzero(~kept)]
+        template, base = filed_store(Path(folder), taxonomy, encoder, shown)
         room = Newsroom(template, base, items, gold, trainer=args.trainer)
         filed = room.probabilities(list(range(len(items))))
         room.close()
         top = np.sort(filed, axis=1)
-        kept = np.zeros(len(items), dtype=bool)
-        kept[np.random.default_rng(HELD_OUT_SEED).permutation(len(items))[: len(items) // 5]] = True
         context = {"embeddings": embeddings, "margins": top[:, -1] - top[:, -2], "kept": kept}
         curves = []
         for order in args.order:

@@ -193,7 +193,7 @@ def print_plans(store: Store) -> None:
     for label, sql in (
         (
             "queue",
-            "SELECT seq FROM articles WHERE corrected_at IS NULL ORDER BY margin, seq LIMIT 26",
+            "SELECT seq FROM articles WHERE corrected_at IS NULL ORDER BY priority, seq LIMIT 26",
         ),
         (
             "section page (call side)",

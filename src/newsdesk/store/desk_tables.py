@@ -133,8 +133,15 @@ Index(
     postgresql_where=articles.c.corrected_at.is_(None),
     sqlite_where=articles.c.corrected_at.is_(None),
 )
-# The latest reviewed random picks, for the estimate of accuracy on unreviewed articles.
-Index("ix_articles_random_picks", articles.c.random_pick, articles.c.corrected_at)
+# The latest reviewed random picks, for the estimate of accuracy on unreviewed articles:
+# partial, over random picks only, so that no query of all articles can use it (a
+# ``corrected_at`` index of every article would draw SQLite off the review index).
+Index(
+    "ix_articles_random_picks",
+    articles.c.corrected_at,
+    postgresql_where=articles.c.random_pick.is_(True),
+    sqlite_where=articles.c.random_pick.is_(True),
+)
 # The dashboard's figures read these alone, not the table: calls against editors' sections,
 # and the sections filed each day.
 Index("ix_articles_reviewed_calls", articles.c.corrected_section, articles.c.section)

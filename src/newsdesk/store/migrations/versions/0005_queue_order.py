@@ -39,7 +39,14 @@ def upgrade() -> None:
         postgresql_where=UNREVIEWED,
         sqlite_where=UNREVIEWED,
     )
-    op.create_index("ix_articles_random_picks", "articles", ["random_pick", "corrected_at"])
+    # partial: see newsdesk.store.desk_tables (the same condition as the estimate's query)
+    op.create_index(
+        "ix_articles_random_picks",
+        "articles",
+        ["corrected_at"],
+        postgresql_where=sa.text("random_pick IS true"),
+        sqlite_where=sa.text("random_pick IS 1"),
+    )
 
 
 def _fill_priorities() -> None:

@@ -37,6 +37,7 @@ from newsdesk.store import KeyRole, Store
 from newsdesk.store import users as user_repository
 from newsdesk.store.engine import normalize_url
 from newsdesk.store.migrate import upgrade
+from newsdesk.store.queue_order import filing_priority, is_random_pick
 from newsdesk.store.tables import articles, corrections
 from newsdesk.ui import DeskSettings
 
@@ -120,6 +121,8 @@ def seed(store: Store, sections: list[str], n: int, rng: random.Random) -> float
                     "section": call,
                     "confidence": ranked[0],
                     "margin": ranked[0] - ranked[1],
+                    "priority": filing_priority(f"bench-{i}", ranked[0] - ranked[1]),
+                    "random_pick": is_random_pick(f"bench-{i}"),
                     "sections": None,
                     "scores": scores,
                     "model_version": "bench",
@@ -190,7 +193,7 @@ def print_plans(store: Store) -> None:
     for label, sql in (
         (
             "queue",
-            "SELECT seq FROM articles WHERE corrected_at IS NULL ORDER BY margin, seq LIMIT 26",
+            "SELECT seq FROM articles WHERE corrected_at IS NULL ORDER BY priority, seq LIMIT 26",
         ),
         (
             "section page (call side)",

@@ -35,6 +35,7 @@ def lifecycle_options(desk: DeskSettings) -> LifecycleOptions:
             activate_margin=desk.retrain_activate_margin,
         ),
         model_check_s=desk.model_check_s,
+        rerank_window=desk.rerank_window,
     )
 
 

@@ -12,6 +12,7 @@ from newsdesk.classify.result import Prediction
 from newsdesk.store import KeyRole, Store, StoreError, registry, review
 from newsdesk.store import articles as repo
 from newsdesk.store import users as accounts
+from newsdesk.store.queue_order import filing_priority
 
 
 @pytest.fixture
@@ -35,10 +36,14 @@ def test_the_queue_is_least_decided_first_and_pages_by_key(store: Store, filed: 
         first, after = review.queue_page(conn, review.QueueFilter(), limit=3)
         rest, _ = review.queue_page(conn, review.QueueFilter(), limit=100, after=after)
     assert more is None and len(everything) == len(filed)
-    margins = [item.margin for item in everything]
-    assert margins == sorted(margins)
+    priorities = [item.priority for item in everything]
+    assert priorities == sorted(priorities)
+    # until a model re-ranks the queue, articles that are not random picks go by margin
+    margins = [item.margin for item in everything if not item.random_pick]
+    assert margins == sorted(margins) and len(margins) > len(everything) // 2
     assert all(
         item.margin == pytest.approx(review.margin_of(stored.scores))
+        and item.priority == pytest.approx(filing_priority(item.id, item.margin))
         for item, stored in zip(everything, _stored(store, everything), strict=True)
     )
     assert [i.seq for i in first + rest] == [i.seq for i in everything]

@@ -176,3 +176,60 @@ def test_revision_0003_lists_multi_label_articles_filed_before_it_under_each_sec
         assert published("Art") == []  # the call said Art, the editor did not
         assert published("Health") == ["en-fixed"]
     store.dispose()
+
+
+def test_revision_0005_gives_articles_filed_before_it_their_queue_priority(
+    empty_database_url: str,
+) -> None:
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from newsdesk.store.queue_order import filing_priority, is_random_pick
+    from newsdesk.store.review import QueueFilter, queue_page
+
+    store = Store(empty_database_url)
+    migrate.upgrade(store, "0004")
+    old = sa.table(  # the articles table as revision 0004 left it (no priority column)
+        "articles",
+        *(
+            sa.column(name)
+            for name in ("id", "title", "text", "lang", "content_hash", "filed_at", "section")
+        ),
+        sa.column("confidence"),
+        sa.column("margin"),
+        sa.column("scores", sa.JSON),
+        sa.column("model_version"),
+    )
+    ids = [f"old-{n}" for n in range(30)]
+    with store.engine.begin() as conn:
+        for n, article_id in enumerate(ids):
+            lang = "ar" if n % 2 else "en"
+            conn.execute(
+                old.insert().values(
+                    id=article_id,
+                    title="نهائي الكأس" if lang == "ar" else "Cup final",
+                    text=f"story {n}",
+                    lang=lang,
+                    content_hash=f"{n:064d}",
+                    filed_at=datetime(2025, 1, 1, tzinfo=UTC),
+                    section="Sports",
+                    confidence=0.5 + n / 100,
+                    margin=n / 30,
+                    scores={"Sports": 0.5 + n / 100, "Art": 0.5 - n / 100},
+                    model_version="v0",
+                )
+            )
+    migrate.upgrade(store)
+    with store.read() as conn:
+        items, _ = queue_page(conn, QueueFilter(), limit=100)
+    assert sorted(item.id for item in items) == sorted(ids)
+    assert [item.priority for item in items] == sorted(item.priority for item in items)
+    for item in items:
+        assert item.random_pick == is_random_pick(item.id)
+        assert item.priority == pytest.approx(filing_priority(item.id, item.margin))
+    assert any(item.random_pick for item in items) and not all(i.random_pick for i in items)
+    migrate.downgrade(store, "0004")
+    columns = {c["name"] for c in sa.inspect(store.engine).get_columns("articles")}
+    assert "priority" not in columns and "margin" in columns
+    store.dispose()

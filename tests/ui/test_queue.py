@@ -38,8 +38,10 @@ def test_queue_puts_the_least_decided_first_and_pages_by_key(
 ) -> None:
     with seeded.read() as conn:
         everything, _ = queue_page(conn, QueueFilter(), limit=100)
-        margins = [item.margin for item in everything]
-        assert margins == sorted(margins) and len(everything) == len(labeled)
+        priorities = [item.priority for item in everything]
+        assert priorities == sorted(priorities) and len(everything) == len(labeled)
+        margins = [item.margin for item in everything if not item.random_pick]
+        assert margins == sorted(margins)
         first, after = queue_page(conn, QueueFilter(), limit=10)
         second, _ = queue_page(conn, QueueFilter(), limit=10, after=after)
     assert [i.seq for i in first + second] == [i.seq for i in everything[:20]]
@@ -313,3 +315,27 @@ def test_a_forged_page_link_is_a_400(editor: tuple[TestClient, str]) -> None:
         response = client.get(f"/desk/queue?after={after}")
         assert response.status_code == 400, key
         assert "invalid page link" in response.text
+
+
+def test_the_dashboard_estimates_accuracy_from_the_random_picks_editors_reviewed(
+    editor: tuple[TestClient, str], seeded: Store
+) -> None:
+    client, token = editor
+    before = client.get("/desk/dashboard").text
+    assert 'id="estimate-accuracy">–<' in before and "one article in 5" in before
+    with seeded.read() as conn:
+        waiting, _ = queue_page(conn, QueueFilter(), limit=1000)
+    picks = [item for item in waiting if item.random_pick][:2]
+    assert len(picks) == 2
+    for item, action in zip(picks, ("confirm", "correct"), strict=True):
+        other = "Sports" if item.section != "Sports" else "Music"
+        data = {"csrf_token": token, "action": action}
+        if action == "correct":
+            data["section"] = other
+        response = client.post(
+            f"/desk/articles/{item.seq}/decision", data=data, follow_redirects=False
+        )
+        assert response.status_code == 303
+    after = client.get("/desk/dashboard").text
+    assert 'id="estimate-accuracy">50%<' in after  # one call of two was right
+    assert "from the last 2 random picks" in after

@@ -31,6 +31,7 @@ from newsdesk.article import Article
 from newsdesk.classify.result import Prediction, margin_of
 from newsdesk.store.desk_tables import article_sections
 from newsdesk.store.errors import StoreError
+from newsdesk.store.queue_order import filing_priority, is_random_pick
 from newsdesk.store.records import ArticleFilter, Correction, StoredArticle, as_utc, utcnow
 from newsdesk.store.tables import articles, corrections
 
@@ -73,8 +74,10 @@ class FiledArticle:
 
     def row(self, filed_at: datetime) -> dict[str, Any]:
         a, p = self.article, self.prediction
+        key = record_id(a)
+        margin = margin_of(p.scores)
         return {
-            "id": record_id(a),
+            "id": key,
             "url": a.url,
             "title": a.title,
             "text": a.text,
@@ -85,7 +88,9 @@ class FiledArticle:
             "filed_at": filed_at,
             "section": p.section,
             "confidence": p.confidence,
-            "margin": margin_of(p.scores),
+            "margin": margin,
+            "priority": filing_priority(key, margin),
+            "random_pick": is_random_pick(key),
             "sections": list(p.sections) if p.sections is not None else None,
             "scores": p.scores,
             "model_version": self.model_version,

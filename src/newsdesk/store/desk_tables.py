@@ -117,20 +117,30 @@ desk_jobs = Table(
     Column("error", Text, nullable=True),
 )
 
-# The review queue walks unreviewed articles from the least decided call up: the margin
-# between the two most probable sections (``articles.margin``, filled when an article is
-# filed), so a page of it reads a few index entries instead of sorting the whole table. The
-# index is partial, over the unreviewed articles, so both databases read it in order (neither
-# derives an order from ``IS NULL`` on a leading column). Its condition is on ``corrected_at``
-# (set with ``corrected_section``, by every correction), which no other index covers: on
-# ``corrected_section`` SQLite would pick that column's own index, misled by its statistics
-# (one value, NULL, holds nearly every row), and sort every waiting article.
+# The review queue walks unreviewed articles by ``articles.priority``, lowest first: the
+# margin between the two most probable sections when an article is filed, its place in the
+# teaching order once a model re-ranks the queue, a random draw for random picks (see
+# ``store.queue_order``). A page of it reads a few index entries instead of sorting the whole
+# table. The index is partial, over the unreviewed articles, so both databases read it in
+# order (neither derives an order from ``IS NULL`` on a leading column). Its condition is on
+# ``corrected_at`` (set with ``corrected_section``, by every correction), which no other index
+# covers: on ``corrected_section`` SQLite would pick that column's own index, misled by its
+# statistics (one value, NULL, holds nearly every row), and sort every waiting article.
 Index(
     "ix_articles_review",
-    articles.c.margin,
+    articles.c.priority,
     articles.c.seq,
     postgresql_where=articles.c.corrected_at.is_(None),
     sqlite_where=articles.c.corrected_at.is_(None),
+)
+# The latest reviewed random picks, for the estimate of accuracy on unreviewed articles:
+# partial, over random picks only, so that no query of all articles can use it (a
+# ``corrected_at`` index of every article would draw SQLite off the review index).
+Index(
+    "ix_articles_random_picks",
+    articles.c.corrected_at,
+    postgresql_where=articles.c.random_pick.is_(True),
+    sqlite_where=articles.c.random_pick.is_(True),
 )
 # The dashboard's figures read these alone, not the table: calls against editors' sections,
 # and the sections filed each day.

@@ -21,8 +21,8 @@ MAX_TOKEN_CHARS = 128
 
 def encode_queue_key(key: tuple[float, int]) -> str:
     """The token of the queue key ``key`` (the ``after`` that :func:`queue_page` returned)."""
-    margin, seq = key
-    return base64.urlsafe_b64encode(f"{margin!r}:{seq}".encode()).decode().rstrip("=")
+    rank, seq = key
+    return base64.urlsafe_b64encode(f"{rank!r}:{seq}".encode()).decode().rstrip("=")
 
 
 def decode_queue_key(token: str) -> tuple[float, int]:
@@ -31,8 +31,8 @@ def decode_queue_key(token: str) -> tuple[float, int]:
         if len(token) > MAX_TOKEN_CHARS:
             raise ValueError
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        margin, _, seq = raw.decode("ascii").partition(":")
-        key = float(margin), int(seq)
+        rank, _, seq = raw.decode("ascii").partition(":")
+        key = float(rank), int(seq)
         if not (math.isfinite(key[0]) and 0 <= key[1] <= MAX_SEQ):
             raise ValueError
     except (ValueError, binascii.Error):  # UnicodeDecodeError is a ValueError

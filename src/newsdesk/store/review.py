@@ -78,6 +78,8 @@ class QueueItem:
     sections: tuple[str, ...] | None
     corrected_section: str | None = None
     corrected_at: datetime | None = None
+    priority: float = 0.0  # the queue's order (see store.queue_order)
+    random_pick: bool = False
 
     @property
     def label(self) -> str:
@@ -104,6 +106,8 @@ _LIST_COLUMNS = (
     articles.c.sections,
     articles.c.corrected_section,
     articles.c.corrected_at,
+    articles.c.priority,
+    articles.c.random_pick,
 )
 
 
@@ -124,6 +128,8 @@ def _item(row: Any) -> QueueItem:
         sections=tuple(row.sections) if row.sections else None,
         corrected_section=row.corrected_section,
         corrected_at=as_utc(row.corrected_at) if row.corrected_at else None,
+        priority=row.priority if row.priority is not None else row.confidence,
+        random_pick=bool(row.random_pick),
     )
 
 
@@ -155,27 +161,29 @@ def queue_page(
     after: tuple[float, int] | None = None,
     exclude: str | None = None,
 ) -> tuple[list[QueueItem], tuple[float, int] | None]:
-    """Unreviewed articles, least decided first, and the key to pass as ``after`` for more.
+    """Unreviewed articles in the queue's order, and the key to pass as ``after`` for more.
 
-    The key is (margin, seq) of the last item: keyset pagination keeps deep pages as cheap
-    as the first. Unfiltered, the order is the review index's own (``ix_articles_review``),
-    so a page reads a few index entries: every writer fills ``margin`` (``FiledArticle.row``;
-    revision 0002 filled the rows filed before it). A filter may lead the database to another
-    index and a sort: the page's positions are chosen first, sorting narrow (margin, seq)
+    The order is the stored ``priority`` (see :mod:`newsdesk.store.queue_order`): what
+    teaches the model most first, with one article in five drawn at random. The key is
+    (priority, seq) of the last item: keyset pagination keeps deep pages as cheap as the
+    first. Unfiltered, the order is the review index's own (``ix_articles_review``), so a page
+    reads a few index entries: every writer fills ``priority`` (``FiledArticle.row``;
+    revision 0005 filled the rows filed before it). A filter may lead the database to another
+    index and a sort: the page's positions are chosen first, sorting narrow (priority, seq)
     pairs, and only the page's rows are read whole.
     """
-    margin = articles.c.margin
+    priority = articles.c.priority
     statement = select(articles.c.seq).where(*_queue_conditions(where))
     if after is not None:
-        statement = statement.where(tuple_(margin, articles.c.seq) > tuple_(*after))
+        statement = statement.where(tuple_(priority, articles.c.seq) > tuple_(*after))
     if exclude is not None:
         statement = statement.where(articles.c.id != exclude)
-    seqs = list(conn.scalars(statement.order_by(margin, articles.c.seq).limit(limit + 1)))
+    seqs = list(conn.scalars(statement.order_by(priority, articles.c.seq).limit(limit + 1)))
     rows = conn.execute(select(*_LIST_COLUMNS).where(articles.c.seq.in_(seqs[:limit])))
     by_seq = {row.seq: _item(row) for row in rows}
     items = [by_seq[seq] for seq in seqs[:limit] if seq in by_seq]
     more = len(seqs) > limit and items
-    return items, ((items[-1].margin, items[-1].seq) if more else None)
+    return items, ((items[-1].priority, items[-1].seq) if more else None)
 
 
 def queue_size(conn: Connection, where: QueueFilter, *, cap: int = 10_000) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 __all__ = ["SEQ", "SEQ_MAX", "api_keys", "articles", "corrections", "metadata"]
@@ -58,6 +60,13 @@ articles = Table(
     Column("confidence", Float, nullable=False),
     # Top probability minus the runner-up's: the review queue's order (revision 0002).
     Column("margin", Float, nullable=True),
+    # The queue's order, lowest first, and whether the article is one of its random picks;
+    # the call of the model that last re-ranked it, and that model (revision 0005; see
+    # ``store.queue_order``).
+    Column("priority", Float, nullable=True),
+    Column("random_pick", Boolean, nullable=False, default=False, server_default=false()),
+    Column("ranked_section", String(255), nullable=True),
+    Column("ranked_by", String(255), nullable=True),
     Column("sections", JSON, nullable=True),
     Column("scores", JSON, nullable=False),
     Column("model_version", String(255), nullable=False),

@@ -97,6 +97,12 @@ class DeskSettings(BaseSettings):
     queue_page_size: int = Field(
         default=25, gt=0, le=500, description="Articles on a page of the queue."
     )
+    rerank_window: int = Field(
+        default=5000,
+        ge=0,
+        description="Articles at the head of the review queue that a model re-ranks when it "
+        "starts serving (one classification each, in the background); 0 turns this off.",
+    )
     feed_size: int = Field(
         default=50, gt=0, le=500, description="Articles in a section page and feed."
     )

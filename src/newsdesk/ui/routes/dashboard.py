@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from newsdesk.store import registry
+from newsdesk.store.queue_order import RANDOM_SHARE, unreviewed_accuracy
 from newsdesk.store.review import (
     QueueFilter,
     confusion_counts,
@@ -35,6 +36,8 @@ def dashboard_figures(desk: Desk) -> dict[str, Any]:
         active = registry.active_version(conn)
         record = registry.get_model(conn, active) if active else None
         curve = read_curve(conn)
+        estimate = unreviewed_accuracy(conn)
+        estimate_active = unreviewed_accuracy(conn, version=active) if active else None
     sections = list(desk.slot.current.classifier.taxonomy.names)
     extra = sorted({*counts.filed, *series} - set(sections))
     sections += extra
@@ -55,6 +58,9 @@ def dashboard_figures(desk: Desk) -> dict[str, Any]:
         "confusion_peak": max(confusion.values(), default=0),
         "model": record,
         "curve": curve,
+        "estimate": estimate,
+        "estimate_active": estimate_active,
+        "random_share": RANDOM_SHARE,
     }
 
 

@@ -10,7 +10,12 @@ import pytest
 from lifecycle.newsroom import articles, correct, file_all, zero_shot
 from newsdesk.classify.classifier import Classifier
 from newsdesk.lifecycle.active import ActiveModel
-from newsdesk.lifecycle.auto_retrain import AUTO_RETRAINER, judge, sign_test
+from newsdesk.lifecycle.auto_retrain import (
+    AUTO_RETRAINER,
+    corrections_at_last_retrain,
+    judge,
+    sign_test,
+)
 from newsdesk.lifecycle.jobs import JobRunner, RetrainOptions
 from newsdesk.lifecycle.retrain import held_out
 from newsdesk.lifecycle.slot import ModelSlot, ServedModel
@@ -168,3 +173,16 @@ def test_a_worse_candidate_is_never_activated(tmp_path: Path) -> None:
     assert active_version(store) == "base" and runner.active.slot.current.version == "base"
     runner.shutdown()
     store.dispose()
+
+
+def test_a_retrain_a_restart_interrupted_does_not_count_as_the_last(store: Store) -> None:
+    with store.write() as conn:
+        registry.register_model(
+            conn, "r1", kind="retrained", status="ready", training={"corrections": 10}
+        )
+        registry.register_model(
+            conn, "r2", kind="retrained", status="training", training={"corrections": 20}
+        )
+        assert corrections_at_last_retrain(conn) == 20  # still running: it counts
+        registry.fail_training_models(conn, error="interrupted by a restart")
+        assert corrections_at_last_retrain(conn) == 10

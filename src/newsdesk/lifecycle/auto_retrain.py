@@ -51,9 +51,11 @@ class Verdict:
 
 
 def corrections_at_last_retrain(conn: Connection) -> int:
-    """The corrections editors had made when the latest retrain read them (0: none yet)."""
+    """The corrections editors had made when the latest retrain that did not fail read them
+    (0: none yet). A retrain a restart interrupted (or an error ended) does not count: the
+    next check after a restart tries again; within a process the job runner remembers it."""
     for record in registry.list_models(conn, limit=50):
-        if record.kind == "retrained":
+        if record.kind == "retrained" and record.status != "failed":
             return int((record.training or {}).get("corrections") or 0)
     return 0
 

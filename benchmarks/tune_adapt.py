@@ -25,11 +25,12 @@ from newsdesk.classify.options import TrainingOptions
 from newsdesk.encoders.registry import get_encoder
 
 # The first search (prior weight 1.0/0.5/0.25/0.0, agreement with the prior on/off, three or
-# five rounds) chose prior weight 0 and no agreement; this one holds those and chooses how far
-# the first pseudo-labels spread over the archive's neighbour graph (0 neighbours: not at all).
+# five rounds) chose prior weight 0 and no agreement; this one holds the prior weight and
+# chooses how far the first pseudo-labels spread over the archive's neighbour graph (0
+# neighbours: not at all), and the agreement again beside it.
 GRID = {
     "self_training_prior_weight": [0.0],
-    "self_training_agree": [False],
+    "self_training_agree": [False, True],
     "self_training_neighbours": [0, 5, 10, 20],
     "self_training_spread": [0.35, 0.5, 0.7],
 }

@@ -37,14 +37,15 @@ log = logging.getLogger(__name__)
 # section already show their sections' shape
 ADAPT_LIMIT = 20000
 # self-training's settings for adaptation, chosen by leave-one-set-out over the development
-# sets with one-line taxonomies (benchmarks/tune_adapt.py): the taxonomy only seeds the first
+# sets with one-line taxonomies (benchmarks/tune_adapt.py): the taxonomy seeds the first
 # pseudo-labels, spread first over each article's nearest neighbours among the articles (an
-# article whose closest neighbours read as one section probably is of it too); later rounds,
-# and the adapted head, follow what the articles bear out
+# article whose closest neighbours read as one section probably is of it too); later rounds
+# learn only the labels the taxonomy's own reading gives too, and the adapted head carries no
+# zero-shot offset
 ADAPT_OPTIONS = TrainingOptions(
     self_training_prior_weight=0.0,
-    self_training_agree=False,
-    self_training_neighbours=5,
+    self_training_agree=True,
+    self_training_neighbours=10,
     self_training_spread=0.7,
 )
 

@@ -37,10 +37,11 @@ def test_corrections_on_the_desk_start_a_background_retrain(
             if n < 5:  # not due before the sixth, whether the watcher has looked yet or not
                 assert app.state.lifecycle.jobs.retrain_if_due() is None
                 assert latest_job(seeded) is None
-        deadline = time.monotonic() + 120
-        while ((job := latest_job(seeded)) is None or job.running) and time.monotonic() < deadline:
+        deadline = time.monotonic() + 60  # the watcher looks every 0.05 s: it starts the job
+        while (job := latest_job(seeded)) is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert job is not None and job.kind == "retrain" and job.created_by == "auto-retrain"
+        job = app.state.lifecycle.jobs.wait_for_job(job.id, timeout=120)
         assert job.status == "done", job.error
         assert job.result is not None and job.result["auto"] and not job.result["activated"]
         models = client.get("/desk/models")

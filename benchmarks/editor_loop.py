@@ -223,7 +223,9 @@ def run_set(spec: LoopSet, args: argparse.Namespace, encoder: CachedEncoder) -> 
     with tempfile.TemporaryDirectory(prefix="editor-loop-") as folder:
         # the held-out fifth is never filed: no editor sees it, no retrain reads it
         shown = [items[i] for i in np.flatnonzero(~kept)]
-        template, base = filed_store(Path(folder), taxonomy, encoder, shown)
+        template, base = filed_store(
+            Path(folder), taxonomy, encoder, shown, adapted=args.start == "adapted"
+        )
         room = Newsroom(template, base, items, gold, trainer=args.trainer)
         filed = room.probabilities(list(range(len(items))))
         room.close()
@@ -236,7 +238,10 @@ def run_set(spec: LoopSet, args: argparse.Namespace, encoder: CachedEncoder) -> 
             seeds = range(runs.get(order, 1))
             for seed in seeds:
                 started = time.perf_counter()
-                room = Newsroom(template, base, items, gold, trainer=args.trainer)
+                room = Newsroom(
+                    template, base, items, gold, trainer=args.trainer,
+                    adapt=args.retrain == "adapt",
+                )  # fmt: skip
                 try:
                     curve = run_order(
                         room, order, seed, context, total=args.corrections, marks=marks
@@ -257,6 +262,8 @@ def run_set(spec: LoopSet, args: argparse.Namespace, encoder: CachedEncoder) -> 
     folds, held_out = reference_accuracy(taxonomy, encoder, items, gold, kept)
     return {
         "set": spec.name,
+        "start": args.start,
+        "retrain": args.retrain,
         "articles": len(items),
         "reference": folds,
         "reference_held_out": held_out,
@@ -271,6 +278,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corrections", type=int, default=200)
     parser.add_argument("--seeds", type=int, default=5, help="runs of the random orders")
     parser.add_argument("--trainer", choices=["fast", "desk"], default="fast")
+    parser.add_argument(
+        "--retrain",
+        choices=["plain", "adapt"],
+        default="plain",
+        help="retrain as the desk does by default, or as retrain --adapt (self-training on the "
+        "stored articles, the corrections as examples)",
+    )
+    parser.add_argument(
+        "--start",
+        choices=["zero-shot", "adapted"],
+        default="zero-shot",
+        help="file the articles zero-shot, or adapted to them (classify --adapt) first",
+    )
     parser.add_argument("--quick", action="store_true", help="two small sets, 50 corrections")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--encoder", default="e5-small")

@@ -2,8 +2,9 @@
 
 Everything goes through the functions the desk and the ingest call: ``insert_filed`` files,
 ``add_correction`` records what the editor decided (as the desk's decision route does),
-``lifecycle.retrain.retrain`` trains the candidate (with the desk's confident-call anchors) and
-the candidate is activated as an editor would after comparing it.
+``lifecycle.retrain.retrain`` trains the candidate (with the desk's confident-call anchors, and
+with ``adapt`` self-trained on the stored articles as ``retrain --adapt`` does) and the
+candidate is activated as an editor would after comparing it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from newsdesk.lifecycle.loading import model_version
 from newsdesk.lifecycle.queue_order import rerank_queue
 from newsdesk.lifecycle.retrain import CorrectedArticles, read_confident, read_corrected, retrain
 from newsdesk.lifecycle.slot import ServedModel, load_saved
+from newsdesk.lifecycle.store_adapt import adapt_to_store
 from newsdesk.store import registry
 from newsdesk.store.articles import FiledArticle, add_correction, insert_filed
 from newsdesk.store.engine import Store
@@ -48,13 +50,18 @@ FAST_OPTIONS = TrainingOptions(
 
 
 def filed_store(
-    folder: Path, taxonomy: Taxonomy, encoder: Encoder, items: list[Article]
-) -> tuple[Path, ServedModel]:
-    """A SQLite store under ``folder`` with every article filed zero-shot, in order."""
+    folder: Path, taxonomy: Taxonomy, encoder: Encoder, items: list[Article], *,
+    adapted: bool = False,
+) -> tuple[Path, ServedModel]:  # fmt: skip
+    """A SQLite store under ``folder`` with every article filed, in order: zero-shot, or
+    (``adapted``) by the zero-shot classifier adapted to those articles (``--adapt``)."""
     path = folder / "template.db"
     store = Store(f"sqlite:///{path}")
     upgrade(store)
     classifier = Classifier.zero_shot(taxonomy, encoder)
+    if adapted:
+        classifier = classifier.adapt(items)
+        log.warning("%s", classifier.adaptation.summary() if classifier.adaptation else "")
     base = ServedModel(classifier, model_version(classifier))
     with store.write() as conn:
         register_start(conn, base.version, None, note="editor loop", take_over=True)
@@ -88,6 +95,7 @@ class Newsroom:
     failed_retrains: int = 0
     trainer: str = "desk"
     rerank: bool = False  # re-rank the store's queue after each activation, as the desk does
+    adapt: bool = False  # retrains adapt to the stored articles (``retrain --adapt``)
 
     def __post_init__(self) -> None:
         shutil.copy(self.template, self.folder / "desk.db")
@@ -129,6 +137,7 @@ class Newsroom:
                 by=EDITOR,
                 confident_per_section=RETRAIN_CONFIDENT_PER_SECTION,
                 confident_min=RETRAIN_CONFIDENT_MIN,
+                adapt=self.adapt,
             )
         except TrainingError as exc:  # the desk shows the error and keeps its model
             log.warning("retrain failed: %s", exc)
@@ -176,10 +185,16 @@ class Newsroom:
         anchors = CorrectedArticles(
             [anchors.articles[i] for i in keep], [anchors.labels[i] for i in keep]
         )
+        encoder = self.base.classifier.encoder
         trained = train_classifier(
             taxonomy,
-            self.base.classifier.encoder,
+            encoder,
             LabeledArticles(training.articles + anchors.articles, training.labels + anchors.labels),
             options=FAST_OPTIONS,
         )
-        self.base = ServedModel(trained.classifier, f"fast-{len(self.reviewed)}")
+        classifier = trained.classifier
+        if self.adapt:  # as retrain(adapt=True) does after training
+            classifier, _ = adapt_to_store(
+                classifier, self.store, (training.articles, training.labels), encoder
+            )
+        self.base = ServedModel(classifier, f"fast-{len(self.reviewed)}")

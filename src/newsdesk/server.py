@@ -33,6 +33,7 @@ def lifecycle_options(desk: DeskSettings) -> LifecycleOptions:
             confident_min=desk.retrain_confident_min,
             every=desk.retrain_every,
             activate_margin=desk.retrain_activate_margin,
+            adapt=desk.retrain_adapt,
         ),
         model_check_s=desk.model_check_s,
         rerank_window=desk.rerank_window,

@@ -164,3 +164,20 @@ def test_spread_labels_that_fail_the_check_give_way_to_the_reading(
     np.testing.assert_array_equal(
         learned.decision_function(encoded), expected.decision_function(encoded)
     )
+
+
+def test_examples_join_adaptation_and_unknown_sections_are_refused() -> None:
+    articles, gold = archive("terse-archive.jsonl")
+    # the first two articles of each section, labeled: an editor's first corrections
+    chosen = [i for label in TERSE.names for i in [j for j, g in enumerate(gold) if g == label][:2]]
+    examples = ([articles[i] for i in chosen], [str(gold[i]) for i in chosen])
+    zero = Classifier.zero_shot(TERSE, ENCODER)
+    adapted = zero.adapt(articles, examples=examples)
+    report = adapted.adaptation
+    assert report is not None and report.adapted and report.examples == 6
+    assert "and 6 labeled ones" in report.summary()
+    assert accuracy(adapted, articles, gold) >= 0.85
+    with pytest.raises(ValueError, match=r"sections the classifier does not have: \['Weather'\]"):
+        zero.adapt(articles, examples=(examples[0][:1], ["Weather"]))
+    with pytest.raises(ValueError, match="2 examples but 1 sections"):
+        zero.adapt(articles, examples=(examples[0][:2], examples[1][:1]))

@@ -69,3 +69,25 @@ def test_serve_refuses_a_margin_out_of_range_by_name(database_url: str) -> None:
         app, ["serve", "--database-url", database_url, "--retrain-every", "-1"]
     )
     assert negative.exit_code == 2 and "retrain_every (NEWSDESK_RETRAIN_EVERY)" in negative.output
+
+
+def test_with_retrain_adapt_the_desk_retrain_adapts(
+    app_factory,  # type: ignore[no-untyped-def]
+    seeded: Store,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NEWSDESK_RETRAIN_ADAPT", "true")
+    assert lifecycle_options(DeskSettings()).retrain.adapt
+    monkeypatch.delenv("NEWSDESK_RETRAIN_ADAPT")
+    assert not lifecycle_options(DeskSettings()).retrain.adapt  # off by default
+    app = app_factory(retrain_adapt=True)
+    with TestClient(app, base_url="https://testserver"):
+        jobs = app.state.lifecycle.jobs
+        job = jobs.wait_for_job(jobs.start_retrain(by="ann"), timeout=120)  # no review yet
+        assert job.status == "done", job.error
+        with seeded.read() as conn:
+            record = registry.get_model(conn, job.model_version or "")
+        assert record is not None and record.metrics is not None
+        adaptation = record.metrics["training"]["adaptation"]
+        assert not adaptation["adapted"]  # the fixture's articles are too few for 12 sections
+        assert "too small for 12 sections" in adaptation["kept_head_because"]

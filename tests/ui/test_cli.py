@@ -65,6 +65,29 @@ def test_retrain_without_reviews_says_what_to_do(
     assert "no reviewed articles yet" in result.output
 
 
+def test_retrain_adapt_before_any_review_proposes_a_model_or_says_why_not(
+    seeded: Store, database_url: str, labeled: list[Labeled], tmp_path: Path
+) -> None:
+    models = tmp_path / "models"
+    result = runner.invoke(
+        app,
+        ["retrain", "--adapt", "--database-url", database_url, "--encoder", "lexical"],
+        env={"NEWSDESK_MODELS_DIR": str(models)},
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (models / summary["version"] / "model.json").is_file()
+    # a dozen sections need 360 stored articles: the fixture's few are too few to learn from
+    assert summary["adaptation"] == {
+        "adapted": False,
+        "articles": len(labeled),
+        "examples": 0,
+        "kept_head_because": f"an archive of {len(labeled)} articles is too small for 12 "
+        "sections (self-training needs 30 a section)",
+    }
+    assert "adaptation kept the zero-shot head: an archive of" in result.output
+
+
 def test_retrain_then_activate_and_roll_back(
     seeded: Store, database_url: str, labeled: list[Labeled], tmp_path: Path
 ) -> None:

@@ -62,6 +62,7 @@ class AdaptationReport:
     learned_from: dict[str, int] = field(default_factory=dict)  # pseudo-labels a section
     kept_head_because: str | None = None
     seconds: float = 0.0  # self-training's time, encoding excluded
+    examples: int = 0  # labeled articles self-training learned from beside them
 
     @property
     def adapted(self) -> bool:
@@ -73,8 +74,10 @@ class AdaptationReport:
         if not self.adapted:
             return f"adaptation kept the {self.start} head: {self.kept_head_because}"
         sections = ", ".join(f"{name} {n}" for name, n in self.learned_from.items())
+        labeled = f" and {self.examples} labeled ones" if self.examples else ""
         return (
-            f"adapted the {self.start} head to {self.articles} articles in {self.seconds:.1f}s: "
+            f"adapted the {self.start} head to {self.articles} articles{labeled} in "
+            f"{self.seconds:.1f}s: "
             f"{self.kept_rounds} of {len(self.rounds)} self-training rounds kept, the last "
             f"learned from {sum(self.learned_from.values())} articles ({sections})"
         )
@@ -113,9 +116,12 @@ def adapt(
     options: TrainingOptions | None = None,
     progress: Callable[[str], None] | None = None,
     limit: int = ADAPT_LIMIT,
+    examples: tuple[Sequence[Article], Sequence[str]] | None = None,
 ) -> tuple[LinearHead | None, Encoder, AdaptationReport]:
     """The head learned from ``articles`` (``None``: keep ``head``), the encoder to file them
-    with, and the report; see :meth:`Classifier.adapt`."""
+    with, and the report; see :meth:`Classifier.adapt`. ``examples`` (articles and their
+    sections) join every round's pseudo-labels, weighing more, and lift the rule that later
+    rounds learn only the labels the starting head gives too."""
     from newsdesk.classify.prototype import PrototypeHead
     from newsdesk.classify.self_training import self_train_from
     from newsdesk.classify.zero_shot import ZeroShotHead
@@ -133,9 +139,12 @@ def adapt(
     say(f"encoding {len(arts)} articles with {encoder.name} to adapt to them")
     encoded = EncodedArticles(arts, encoder.encode([a.content for a in arts]))
     remembered = RememberedEncoder(encoder, [a.content for a in arts], encoded.embeddings)
+    labeled, labels = _encoded_examples(encoder, classes, examples)
     say(f"self-training on them ({len(options.self_training_shares)} rounds at most)")
     began = time.perf_counter()
-    learned, trace = self_train_from(head, encoded, classes, options)
+    learned, trace = self_train_from(
+        head, encoded, classes, options, labeled=labeled, labels=labels
+    )
     rounds: tuple[dict[str, Any], ...] = tuple(cast(list[dict[str, Any]], trace["rounds"]))
     kept_rounds = cast(int, trace["kept"])
     report = AdaptationReport(
@@ -145,6 +154,7 @@ def adapt(
         kept_rounds=kept_rounds,
         learned_from=dict(rounds[kept_rounds - 1]["per_section"]) if kept_rounds else {},
         seconds=time.perf_counter() - began,
+        examples=len(labels or ()),
     )
     if learned is None:
         reason = str(
@@ -156,6 +166,24 @@ def adapt(
     if prior is not None and weight > 0:  # a trained head's zero-shot offset, if it kept one
         learned.with_offset(prior, weight)
     return learned, remembered, report
+
+
+def _encoded_examples(
+    encoder: Encoder,
+    classes: Sequence[str],
+    examples: tuple[Sequence[Article], Sequence[str]] | None,
+) -> tuple[EncodedArticles | None, list[str] | None]:
+    """The labeled examples encoded, with their sections (``None, None`` without any);
+    :class:`ValueError` for a section the classifier does not have."""
+    if examples is None or not len(examples[0]):
+        return None, None
+    found, labels = list(examples[0]), [str(label) for label in examples[1]]
+    if len(found) != len(labels):
+        raise ValueError(f"{len(found)} examples but {len(labels)} sections")
+    unknown = sorted(set(labels) - set(classes))
+    if unknown:
+        raise ValueError(f"examples name sections the classifier does not have: {unknown}")
+    return EncodedArticles(found, encoder.encode([a.content for a in found])), labels
 
 
 def _keep(

@@ -107,6 +107,7 @@ class Classifier:
         *,
         progress: Callable[[str], None] | None = None,
         options: TrainingOptions | None = None,
+        examples: tuple[Sequence[Article], Sequence[str]] | None = None,
     ) -> Classifier:
         """A classifier adapted to ``articles``: self-trained on them, without labels.
 
@@ -118,12 +119,14 @@ class Classifier:
         and it remembers the articles' embeddings, so filing them does not encode them again.
         ``options`` holds self-training's settings (default
         :data:`~newsdesk.classify.adapt.ADAPT_OPTIONS`); ``progress`` receives one line a step.
+        ``examples`` (articles and their sections, such as editors' corrections) are learned
+        beside the articles' own reading, weighing more.
         """
         from newsdesk.classify.adapt import adapt
 
         learned, encoder, report = adapt(
             self.head, self.encoder, self.taxonomy.names, articles,
-            multi_label=self.multi_label, options=options, progress=progress,
+            multi_label=self.multi_label, options=options, progress=progress, examples=examples,
         )  # fmt: skip
         if learned is None:  # this classifier's head, the encoder remembering the articles
             adapted = Classifier(

@@ -40,6 +40,13 @@ def serve(
         help="Activate such a retrain when it beats the active model by this much held-out "
         "accuracy, 0.02 = two points (NEWSDESK_RETRAIN_ACTIVATE_MARGIN) [unset: suggest only].",
     ),
+    retrain_adapt: bool = typer.Option(
+        None,
+        "--retrain-adapt/--no-retrain-adapt",
+        help="Retrains also self-train on the stored articles, as newsdesk retrain --adapt "
+        "(NEWSDESK_RETRAIN_ADAPT) [off].",
+        show_default=False,
+    ),
     log_level: str = typer.Option("info", help="uvicorn's log level."),
 ) -> None:
     """Serve the HTTP API. Flags override NEWSDESK_* environment variables."""
@@ -65,8 +72,9 @@ def serve(
         desk_flags: dict[str, Any] = {
             "retrain_every": retrain_every,
             "retrain_activate_margin": retrain_activate_margin,
+            "retrain_adapt": retrain_adapt,
         }
-        # the review desk's settings: NEWSDESK_* variables, and these two flags
+        # the review desk's settings: NEWSDESK_* variables, and these flags
         desk = DeskSettings(**{k: v for k, v in desk_flags.items() if v is not None})
     except ValidationError as exc:
         messages = "; ".join(

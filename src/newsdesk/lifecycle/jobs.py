@@ -59,7 +59,8 @@ class RetrainOptions:
     """Where retrained models go and which confident calls join their data (see retrain);
     ``every``: retrain in the background after that many new corrections (0: never), and
     activate the candidate when better by ``activate_margin`` (None: suggest it only) on at
-    least ``activate_min_held_out`` held-out articles (see :mod:`.auto_retrain`)."""
+    least ``activate_min_held_out`` held-out articles (see :mod:`.auto_retrain`); ``adapt``:
+    every retrain then self-trains on the stored articles (see :mod:`.store_adapt`)."""
 
     models_dir: Path = DEFAULT_MODELS_DIR
     confident_per_section: int = RETRAIN_CONFIDENT_PER_SECTION
@@ -67,6 +68,7 @@ class RetrainOptions:
     every: int = RETRAIN_EVERY
     activate_margin: float | None = RETRAIN_ACTIVATE_MARGIN
     activate_min_held_out: int = RETRAIN_ACTIVATE_MIN_HELD_OUT
+    adapt: bool = False
 
 
 class JobRunner:
@@ -192,6 +194,7 @@ class JobRunner:
             progress=self._progress(job_id),
             confident_per_section=self.options.confident_per_section,
             confident_min=self.options.confident_min,
+            adapt=self.options.adapt,
         )
         with self.store.write() as conn:
             registry.update_job(conn, job_id, model_version=outcome.version)

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
@@ -50,6 +50,9 @@ from newsdesk.store.engine import Store
 from newsdesk.store.learning import corrections_made
 from newsdesk.store.records import as_article
 from newsdesk.store.review import confident_articles, reviewed_articles
+
+if TYPE_CHECKING:
+    from newsdesk.classify.training import TrainedModel
 
 __all__ = [
     "CorrectedArticles",
@@ -225,13 +228,17 @@ class TrainingData:
 
 
 def read_training_data(
-    store: Store, sections: Sequence[str], *, confident_per_section: int, confident_min: float
-) -> TrainingData:
+    store: Store, sections: Sequence[str], *, confident_per_section: int, confident_min: float,
+    require_reviews: bool = True,
+) -> TrainingData:  # fmt: skip
     """Every reviewed article, split, and the confident unreviewed calls (see the module's
-    docstring); :class:`TrainingError` when no article has been reviewed yet."""
+    docstring); :class:`TrainingError` when no article has been reviewed yet, unless
+    ``require_reviews`` is off (an adapting retrain learns from the stored articles too)."""
     with store.read() as conn:
         corrections = corrections_made(conn)
     data = read_corrected(store, sections)
+    if not len(data) and not require_reviews:
+        return TrainingData(data, data, data, corrections)
     if not len(data):
         raise TrainingError(
             "no reviewed articles yet: confirm or correct some calls on the review desk, "
@@ -279,13 +286,16 @@ def retrain(
     confident_min: float = RETRAIN_CONFIDENT_MIN,
     cache_embeddings: bool = True,
     warm_start: bool = True,
+    adapt: bool = False,
 ) -> RetrainResult:
     """Train a candidate from every correction so far, compare it with ``base``, register it.
 
     ``base`` is the active model: the candidate keeps its taxonomy and encoder. Confidently
     called unreviewed articles join the training data (see the module's docstring). With
     ``cache_embeddings`` the vectors are kept beside the models, and with ``warm_start`` the
-    base's settings are reused while the data has grown little (:mod:`.warm_start`). Raises
+    base's settings are reused while the data has grown little (:mod:`.warm_start`). With
+    ``adapt`` the candidate is then self-trained on the stored articles, the corrections as
+    examples (:mod:`.store_adapt`); before any correction that adapts ``base`` itself. Raises
     :class:`TrainingError` when the corrections cannot train a model (none yet, one section).
     """
     say = progress or (lambda share, message: log.info("%s", message))
@@ -294,7 +304,7 @@ def retrain(
     say(0.02, "reading corrections and confidently called articles")
     data = read_training_data(
         store, taxonomy.names, confident_per_section=confident_per_section,
-        confident_min=confident_min,
+        confident_min=confident_min, require_reviews=not adapt,
     )  # fmt: skip
     search = (
         base_settings(store, base, len(data.training))
@@ -311,7 +321,13 @@ def retrain(
         encoder = cached_encoder(encoder, models_dir)
     try:
         path = Path(models_dir) / version
-        metrics, comparison = _train_compare_save(base, data, search, encoder, path, say)
+        trained = _train(base, data, search, encoder, say)
+        if adapt:
+            from newsdesk.lifecycle.store_adapt import adapt_trained
+
+            trained = adapt_trained(trained, store, data.training.articles,
+                                    data.training.labels, encoder, say)  # fmt: skip
+        metrics, comparison = _compare_save(base, trained, data, search, encoder, path, say)
         with store.write() as conn:
             registry.update_model(
                 conn, version, status="ready", path=str(path.resolve()), metrics=metrics,
@@ -325,15 +341,19 @@ def retrain(
     return RetrainResult(version, path, metrics, comparison)
 
 
-def _train_compare_save(
+def _train(
     base: ServedModel, data: TrainingData, search: SettingsSearch, encoder: Encoder,
-    path: Path, say: Progress,
-) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
-    """Train on ``data`` encoding through ``encoder``, compare with ``base``, save to ``path``."""
+    say: Progress,
+) -> TrainedModel:  # fmt: skip
+    """The candidate trained on ``data`` encoding through ``encoder``; with no reviewed
+    article to train on (an adapting retrain on day one), ``base`` as it is."""
     from newsdesk.classify.dataset import LabeledArticles
-    from newsdesk.classify.training import train_classifier
+    from newsdesk.classify.training import TrainedModel, train_classifier
 
     training, held, anchors = data.training, data.held, data.anchors
+    if not len(training):
+        say(0.1, "no reviewed articles yet: adapting the active model as it is")
+        return TrainedModel(base.classifier, {}, {"head": base.classifier.head.kind}, {})
     reused = f", the settings of {search.warm_from}" if search.warm_from else ""
     say(
         0.1,
@@ -341,7 +361,7 @@ def _train_compare_save(
         f"{len(anchors)} confidently called ones{reused}",
     )
     steps = iter((0.25, 0.45, 0.6, 0.7, 0.75))
-    trained = train_classifier(
+    return train_classifier(
         base.classifier.taxonomy,
         encoder,
         LabeledArticles(
@@ -353,6 +373,14 @@ def _train_compare_save(
         progress=lambda message: say(next(steps, 0.78), message),
         final_encoder=base.classifier.encoder,
     )
+
+
+def _compare_save(
+    base: ServedModel, trained: TrainedModel, data: TrainingData, search: SettingsSearch,
+    encoder: Encoder, path: Path, say: Progress,
+) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """Compare ``trained`` with ``base`` on the held-out reviewed articles, save to ``path``."""
+    held = data.held
     say(0.8, f"comparing with {base.version} on {len(held)} held-out corrected articles")
     comparison = compare_models(
         with_encoder(trained.classifier, encoder), with_encoder(base.classifier, encoder), held

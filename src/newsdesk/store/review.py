@@ -27,6 +27,7 @@ __all__ = [
     "confusion_counts",
     "filed_per_day",
     "margin_of",
+    "newest_articles",
     "queue_page",
     "queue_size",
     "review_counts",
@@ -235,6 +236,12 @@ _TRAINING_TEXT = (
     articles.c.lang,
     articles.c.source,
 )
+
+
+def newest_articles(conn: Connection, *, limit: int) -> list[Any]:
+    """The ``limit`` newest stored articles, reviewed or not (id, title, text, lang, source),
+    newest first: what retraining adapts to."""
+    return list(conn.execute(select(*_TRAINING_TEXT).order_by(articles.c.seq.desc()).limit(limit)))
 
 
 def confident_articles(

@@ -94,6 +94,12 @@ class DeskSettings(BaseSettings):
         "held-out reviewed articles beats the active model's by at least this (0.02: two "
         "points); unset, it is only suggested on the models page.",
     )
+    retrain_adapt: bool = Field(
+        default=False,
+        description="Every retrain (an editor's or the background one) then self-trains its "
+        "candidate on the newest stored articles, the corrections as examples (newsdesk "
+        "retrain --adapt): slower, best from a one-line-a-section taxonomy.",
+    )
     queue_page_size: int = Field(
         default=25, gt=0, le=500, description="Articles on a page of the queue."
     )

@@ -1,0 +1,88 @@
+"""Retraining that adapts: the candidate self-trained on the stored articles, with the editors'
+corrections as examples (``newsdesk retrain --adapt``).
+
+A plain retrain learns from the reviewed articles and a few hundred confident calls; the other
+stored articles, thousands of them, teach it nothing. Adaptation (:meth:`Classifier.adapt
+<newsdesk.classify.classifier.Classifier.adapt>`, what ``classify --adapt`` does to a file)
+reads them too: it self-trains a head on the newest stored articles from the retrained
+model's reading, the corrections joining every round as examples that weigh more. Before any
+correction it adapts the active model itself, so a newsroom that starts from one line a
+section can propose an adapted model on day one.
+
+It costs a self-training run on up to :data:`~newsdesk.classify.adapt.ADAPT_LIMIT` articles
+(seconds to tens of seconds on two cores, the first time plus encoding the store once), so
+it is an option of the retrain, not every retrain's default. When self-training's checks
+refuse the store (too few articles a section, pseudo-labels that the features do not bear
+out) the candidate is the retrained model, and the report says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from newsdesk.article import Article
+from newsdesk.classify.adapt import ADAPT_LIMIT, AdaptationReport
+from newsdesk.classify.classifier import Classifier
+from newsdesk.encoders.base import Encoder
+from newsdesk.lifecycle.warm_start import with_encoder
+from newsdesk.store.engine import Store
+from newsdesk.store.records import as_article
+from newsdesk.store.review import newest_articles
+
+if TYPE_CHECKING:
+    from newsdesk.classify.training import TrainedModel
+
+__all__ = ["adapt_to_store", "adapt_trained"]
+
+log = logging.getLogger(__name__)
+
+# what a retrain's metrics (the registry, ``newsdesk retrain``'s summary) say of adaptation
+BRIEF = ("adapted", "articles", "examples", "kept_head_because")
+
+
+def adapt_to_store(
+    classifier: Classifier,
+    store: Store,
+    corrections: tuple[Sequence[Article], Sequence[tuple[str, ...]]],
+    encoder: Encoder,
+    *,
+    limit: int = ADAPT_LIMIT,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[Classifier, AdaptationReport]:
+    """``classifier`` adapted to the ``limit`` newest stored articles, ``corrections``
+    (reviewed articles and their sections; the primary one counts) as examples, encoding through ``encoder`` (a cache of the classifier's
+    own); the classifier it returns keeps ``classifier``'s encoder. Returns ``classifier``
+    itself, with the report saying why, when self-training keeps nothing."""
+    with store.read() as conn:
+        stored = [as_article(row) for row in newest_articles(conn, limit=limit)]
+    found, sections = corrections
+    examples = (found, [labels[0] for labels in sections]) if len(found) else None
+    adapted = with_encoder(classifier, encoder).adapt(stored, examples=examples, progress=progress)
+    report = adapted.adaptation
+    assert report is not None
+    log.info("%s", report.summary())
+    if not report.adapted:
+        return classifier, report
+    return Classifier(classifier.taxonomy, classifier.encoder, adapted.head), report
+
+
+def adapt_trained(
+    trained: TrainedModel, store: Store, reviewed: Sequence[Article],
+    sections: Sequence[tuple[str, ...]], encoder: Encoder, say: Callable[[float, str], None],
+) -> TrainedModel:  # fmt: skip
+    """A retrain's ``trained`` candidate adapted to the stored articles (:func:`adapt_to_store`)
+    with the ``reviewed`` training articles and their ``sections`` as examples: what adaptation
+    did is in its hyper-parameters, and in brief in its training metrics (``adaptation``)."""
+    from newsdesk.classify.training import TrainedModel
+
+    say(0.78, "adapting to the stored articles")
+    classifier, report = adapt_to_store(
+        trained.classifier, store, (reviewed, sections), encoder,
+        progress=lambda message: say(0.79, message),
+    )  # fmt: skip
+    say(0.8, report.summary())
+    hyper = trained.hyperparameters | {"adaptation": report.to_dict()}
+    brief = {key: report.to_dict()[key] for key in BRIEF}
+    return TrainedModel(classifier, trained.metrics | {"adaptation": brief}, hyper, trained.data)

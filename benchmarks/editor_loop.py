@@ -3,6 +3,7 @@
     python benchmarks/editor_loop.py                  # three sets, every order, 200 corrections
     python benchmarks/editor_loop.py --quick          # two small sets, up to 50 corrections
     python benchmarks/editor_loop.py --dataset bbc_news --order desk --order random
+    python benchmarks/editor_loop.py --start adapted --retrain adapt   # adapted, retrain --adapt
 
 For each development set and its terse taxonomy (``../shared/taxonomies/terse/``) every article
 is filed zero-shot into a SQLite store (``editor_newsroom.py``); then, 10 at a time, an oracle
@@ -12,6 +13,9 @@ confident calls) and the candidate is activated. After 0, 10, 20, ... correction
 model files the articles nobody reviewed, and its accuracy there is the curve. ``desk`` is the
 store's own queue (``queue_page``); the other orders are in ``editor_orders.py``. The reference
 is the model trained on every label of the set (its accuracy on held-out folds).
+``--start adapted`` files the articles with the terse taxonomy adapted to them instead
+(``Classifier.adapt``), and ``--retrain adapt`` makes every retrain ``retrain --adapt``
+(self-training on the stored articles, the corrections as examples).
 
 Embeddings come from ``benchmarks/out/embeddings`` (``cached_encoder.py``); articles' n-gram
 buckets are memoized in the process. Prints a table and writes ``docs/editor_loop.png`` and

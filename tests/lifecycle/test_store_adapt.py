@@ -24,7 +24,9 @@ TERSE = load_taxonomy(DATA / "terse-taxonomy.yaml")  # "Sport.", "The economy.",
 
 def terse_archive() -> tuple[list[Article], list[str]]:
     rows = [json.loads(line) for line in (DATA / "terse-archive.jsonl").read_text().splitlines()]
-    return [Article(text=r["text"], id=r["id"], lang="en") for r in rows], [r["label"] for r in rows]
+    return [Article(text=r["text"], id=r["id"], lang="en") for r in rows], [
+        r["label"] for r in rows
+    ]
 
 
 def accuracy(classifier: Classifier, items: list[Article], gold: list[str]) -> float:
@@ -48,7 +50,9 @@ def test_on_day_one_the_active_model_is_adapted_to_the_store(tmp_path: Path) -> 
     brief = outcome.metrics["training"]["adaptation"]
     assert brief == {"adapted": True, "articles": len(items), "examples": 0,
                      "kept_head_because": None}  # fmt: skip
-    assert any(m.startswith(f"adapted the zero-shot head to {len(items)} articles") for m in messages)
+    assert any(
+        m.startswith(f"adapted the zero-shot head to {len(items)} articles") for m in messages
+    )
     saved = json.loads((outcome.path / "model.json").read_text())
     assert saved["hyperparameters"]["adaptation"]["kept_rounds"] >= 1
     with store.read() as conn:

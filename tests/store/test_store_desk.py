@@ -96,6 +96,19 @@ def test_a_section_publishes_confident_and_reviewed_articles_newest_first(
     assert {row.id for row in anchors}.isdisjoint({shaky.id, filed[1]})  # reviewed ones aside
 
 
+def test_newest_articles_are_every_stored_article_newest_first(
+    store: Store, filed: list[str]
+) -> None:
+    with store.write() as conn:
+        repo.add_correction(conn, filed[-1], ["Sports"], editor="ann")  # reviewed ones count too
+    with store.read() as conn:
+        newest = review.newest_articles(conn, limit=3)
+        everything = review.newest_articles(conn, limit=1000)
+    assert [row.id for row in newest] == filed[::-1][:3]
+    assert [row.id for row in everything] == filed[::-1]
+    assert {"id", "title", "text", "lang", "source"} <= set(newest[0]._fields)
+
+
 def test_a_multi_label_article_is_published_under_each_of_its_sections(
     store: Store, sample_articles: list[Article]
 ) -> None:

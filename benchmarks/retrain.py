@@ -212,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         review_next(room.store, room.gold, args.reviewed)
         served = get_encoder(args.encoder)  # as the service holds it: loaded, no cache
         base = load_saved("zero-shot", str(room.models / "zero-shot"), served)
-        cold, first = timed(lambda: run_retrain(room, base, WAYS[-1]), False)
+        cold, first = timed(lambda: run_retrain(room, base, WAYS[2]), False)  # warm, no --adapt
         print(
             f"first retrain on {args.reviewed} reviews (embedding cache cold): "
             f"{cold.wall:.1f} s ({cold.cpu:.1f} s CPU)",

@@ -4,14 +4,16 @@ stored articles, the corrections as examples; on day one, the active model adapt
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from lifecycle.newsroom import articles, correct, file_all, zero_shot
+from lifecycle.newsroom import CountingEncoder, articles, correct, file_all, zero_shot
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
+from newsdesk.encoders.base import Role
 from newsdesk.errors import TrainingError
 from newsdesk.lifecycle.retrain import retrain
 from newsdesk.lifecycle.slot import ServedModel
@@ -95,3 +97,33 @@ def test_a_store_too_small_keeps_the_retrained_model_and_says_why(tmp_path: Path
         Classifier.load(adapted.path, encoder="lexical").predict_proba(probe),
         Classifier.load(plain.path, encoder="lexical").predict_proba(probe),
     )  # the candidate is the retrained model itself
+
+
+class RecordingEncoder(CountingEncoder):
+    """Cacheable (retrains keep its vectors beside the models); records the passages it encodes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def encode(self, texts: Sequence[str], role: Role = Role.PASSAGE) -> np.ndarray:
+        if role is Role.PASSAGE:
+            self.texts += list(texts)
+        return super().encode(texts, role)
+
+
+def test_the_stored_articles_are_encoded_once_across_adapting_retrains(tmp_path: Path) -> None:
+    encoder = RecordingEncoder()
+    items, labels = articles(120)
+    contents = {a.content for a in items}
+    store = file_all(tmp_path, zero_shot(encoder), items, "zero-shot")
+    base = ServedModel(zero_shot(encoder), "zero-shot")
+    encoder.texts.clear()
+    retrain(store, base, tmp_path / "models", by="ann", adapt=True)
+    read = [t for t in encoder.texts if t in contents]
+    assert sorted(read) == sorted(contents)  # day one: every stored article, once
+    correct(store, labels, [a.id or "" for a in items[:12]])
+    encoder.texts.clear()
+    retrain(store, base, tmp_path / "models", by="ann", adapt=True)
+    assert encoder.texts  # the taxonomy's lines, read as passages for the zero-shot prior
+    assert not contents & set(encoder.texts)  # no stored article again: all from the cache

@@ -57,6 +57,7 @@ def test_on_day_one_the_active_model_is_adapted_to_the_store(tmp_path: Path) -> 
     )
     saved = json.loads((outcome.path / "model.json").read_text())
     assert saved["hyperparameters"]["adaptation"]["kept_rounds"] >= 1
+    assert saved["hyperparameters"]["head"] == "self-trained"  # not the zero-shot it came from
     with store.read() as conn:
         record = registry.get_model(conn, outcome.version)
         assert record is not None and record.status == "ready"

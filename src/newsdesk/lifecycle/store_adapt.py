@@ -52,9 +52,10 @@ def adapt_to_store(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Classifier, AdaptationReport]:
     """``classifier`` adapted to the ``limit`` newest stored articles, ``corrections``
-    (reviewed articles and their sections; the primary one counts) as examples, encoding through ``encoder`` (a cache of the classifier's
-    own); the classifier it returns keeps ``classifier``'s encoder. Returns ``classifier``
-    itself, with the report saying why, when self-training keeps nothing."""
+    (reviewed articles and their sections; the primary one counts) as examples, encoding
+    through ``encoder`` (a cache of the classifier's own); the classifier it returns keeps
+    ``classifier``'s encoder. Returns ``classifier`` itself, with the report saying why, when
+    self-training keeps nothing."""
     with store.read() as conn:
         stored = [as_article(row) for row in newest_articles(conn, limit=limit)]
     found, sections = corrections
@@ -84,5 +85,7 @@ def adapt_trained(
     )  # fmt: skip
     say(0.8, report.summary())
     hyper = trained.hyperparameters | {"adaptation": report.to_dict()}
+    if report.adapted and not len(reviewed):  # day one: the head is adaptation's alone
+        hyper["head"] = "self-trained"
     brief = {key: report.to_dict()[key] for key in BRIEF}
     return TrainedModel(classifier, trained.metrics | {"adaptation": brief}, hyper, trained.data)

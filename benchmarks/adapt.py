@@ -95,6 +95,11 @@ def score_set(
         "kept": report.kept_rounds,
         "seconds": report.seconds,
         "why": report.kept_head_because or "",
+        # how far the rounds' checks were above self-training's MIN_BEYOND_CHANCE
+        "kappa": min(
+            (r["beyond_chance"] for r in report.rounds if "beyond_chance" in r),
+            default=float("nan"),
+        ),
         "unseen_zero_shot": accuracy(zero, new, labels[1::2]),
         "unseen_adapted": accuracy(on_stored, new, labels[1::2]),
     }
@@ -119,14 +124,14 @@ def time_adapt(encoder_name: str, data: Path) -> tuple[float, float]:
 def print_table(rows: list[dict[str, object]]) -> None:
     print(
         "| set | articles | zero-shot | adapted | target | rounds kept | self-training s "
-        "| unseen half: zero-shot | unseen half: adapted on the other |"
+        "| unseen half: zero-shot | unseen half: adapted on the other | lowest kappa |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['set']} | {r['n']:,} | {r['zero_shot']:.3f} | {r['adapted']:.3f} | "
             f">= {r['target']:.2f} | {r['kept']} | {r['seconds']:.1f} | "
-            f"{r['unseen_zero_shot']:.3f} | {r['unseen_adapted']:.3f} |"
+            f"{r['unseen_zero_shot']:.3f} | {r['unseen_adapted']:.3f} | {r['kappa']:.2f} |"
             + (f" kept the head: {r['why']}" if r["why"] else "")
         )
 

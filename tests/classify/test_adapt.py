@@ -17,12 +17,17 @@ from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.classify.options import linear_head
 from newsdesk.classify.propagation import spread_labels
-from newsdesk.classify.self_training import self_train, self_train_from, starting_point
+from newsdesk.classify.self_training import (
+    beyond_chance,
+    self_train,
+    self_train_from,
+    starting_point,
+)
 from newsdesk.classify.training import train_classifier
 from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.encoders.base import Role
 from newsdesk.encoders.lexical import LexicalEncoder
-from newsdesk.taxonomy import load_taxonomy
+from newsdesk.taxonomy import Section, Taxonomy, load_taxonomy
 
 DATA = Path(__file__).parents[1] / "data"
 # three topics, each a vocabulary of its own; one article in four names its section
@@ -181,3 +186,40 @@ def test_examples_join_adaptation_and_unknown_sections_are_refused() -> None:
         zero.adapt(articles, examples=(examples[0][:1], ["Weather"]))
     with pytest.raises(ValueError, match="2 examples but 1 sections"):
         zero.adapt(articles, examples=(examples[0][:2], examples[1][:1]))
+    with pytest.raises(ValueError, match=r"two parts: \(articles, their sections\)"):
+        zero.adapt(articles, examples=(examples[0], examples[1], examples[1]))  # type: ignore[arg-type]
+    texts = (a.content for a in examples[0])  # plain texts, from a generator
+    again = zero.adapt(articles, examples=(texts, iter(examples[1])))  # type: ignore[arg-type]
+    assert again.adaptation is not None and again.adaptation.examples == 6
+    empty = zero.adapt(articles, examples=([], []))
+    assert empty.adaptation is not None and empty.adaptation.examples == 0
+
+
+def test_a_reading_that_files_nearly_everything_one_section_is_not_learned() -> None:
+    from lifecycle.newsroom import COMMON, articles
+
+    items, _ = articles(240)
+    # one description made of the words every article has: it wins nearly every article
+    lopsided = Taxonomy(name="lopsided", sections=(
+        Section(name="sport", description={"en": "chess tournament grandmaster opening endgame"}),
+        Section(name="business", description={"en": " ".join(COMMON[:8])}),
+        Section(name="science", description={"en": "astronomy telescope galaxy comet nebula"}),
+    ))  # fmt: skip
+    extra = [Article(text="chess tournament grandmaster opening endgame chess", id="x1", lang="en"),
+             Article(text="astronomy telescope galaxy comet nebula telescope", id="x2", lang="en")]  # fmt: skip
+    kept = Classifier.zero_shot(lopsided, "lexical").adapt(items + extra)
+    report = kept.adaptation
+    assert report is not None and not report.adapted
+    first = report.rounds[0]
+    assert first["agreement"] >= 0.85  # reproduced "well": by calling everything business
+    assert first["beyond_chance"] < 0.5
+    assert report.kept_head_because is not None
+    assert "put nearly every article in one section" in report.kept_head_because
+
+
+def test_beyond_chance_is_cohens_kappa() -> None:
+    labels = np.array(["a"] * 8 + ["b"] * 2)
+    assert beyond_chance(labels, labels) == pytest.approx(1.0)
+    assert beyond_chance(np.array(["a"] * 10), labels) == pytest.approx(0.0)  # 80% agreement
+    calls = np.array(["a"] * 7 + ["b"] * 3)  # 9 of 10 agree; 0.7 * 0.8 + 0.3 * 0.2 by chance
+    assert beyond_chance(calls, labels) == pytest.approx((0.9 - 0.62) / (1 - 0.62))

@@ -49,13 +49,23 @@ def test_a_first_cli_start_registers_and_activates_the_spec_model(store: Store) 
     assert record is not None and record.kind == "initial" and record.path is None
 
 
-def test_a_cli_start_leaves_another_active_model_active(
+def test_a_cli_start_refuses_a_spec_other_than_the_active_zero_shot_model(
     store: Store, classifier: Classifier
 ) -> None:
-    start_earlier(store)
-    base = base_model(store, SpecFlags(None, None, "lexical"), note="newsdesk retrain")
-    assert base.version != "started-before"
-    assert active_version(store) == "started-before"
+    start_earlier(store)  # a service started on a taxonomy: no saved folder to load
+    with pytest.raises(NewsdeskError, match="the active model is 'started-before'") as caught:
+        base_model(store, SpecFlags(None, None, "lexical"), note="newsdesk retrain")
+    assert "give the --taxonomy and --encoder (or --model) the service was started" in str(
+        caught.value
+    )
+    assert active_version(store) == "started-before"  # nothing changed
+
+
+def test_a_cli_start_on_the_active_zero_shot_spec_is_that_model(store: Store) -> None:
+    spec = SpecFlags(model=None, taxonomy=None, encoder="lexical")
+    first = base_model(store, spec, note="newsdesk retrain")  # none active: it becomes active
+    again = base_model(store, spec, note="newsdesk retrain")
+    assert again.version == first.version == active_version(store)
 
 
 def test_a_service_start_takes_over_from_another_starting_model(

@@ -115,16 +115,28 @@ class RecordingEncoder(CountingEncoder):
 
 def test_the_stored_articles_are_encoded_once_across_adapting_retrains(tmp_path: Path) -> None:
     encoder = RecordingEncoder()
-    items, labels = articles(120)
+    items, gold = terse_archive()
     contents = {a.content for a in items}
-    store = file_all(tmp_path, zero_shot(encoder), items, "zero-shot")
-    base = ServedModel(zero_shot(encoder), "zero-shot")
+    zero = Classifier.zero_shot(TERSE, encoder)
+    store = file_all(tmp_path, zero, items, "zero-shot")
     encoder.texts.clear()
-    retrain(store, base, tmp_path / "models", by="ann", adapt=True)
+    retrain(store, ServedModel(zero, "zero-shot"), tmp_path / "models", by="ann", adapt=True)
     read = [t for t in encoder.texts if t in contents]
     assert sorted(read) == sorted(contents)  # day one: every stored article, once
+    labels = {a.id or "": g for a, g in zip(items, gold, strict=True)}
     correct(store, labels, [a.id or "" for a in items[:12]])
     encoder.texts.clear()
-    retrain(store, base, tmp_path / "models", by="ann", adapt=True)
+    retrain(store, ServedModel(zero, "zero-shot"), tmp_path / "models", by="ann", adapt=True)
     assert encoder.texts  # the taxonomy's lines, read as passages for the zero-shot prior
     assert not contents & set(encoder.texts)  # no stored article again: all from the cache
+
+
+def test_no_review_and_nothing_adapted_is_no_candidate(tmp_path: Path) -> None:
+    items, _ = articles(45)  # too few for three sections
+    store = file_all(tmp_path, zero_shot(), items, "zero-shot")
+    with pytest.raises(TrainingError, match=r"nothing to propose") as caught:
+        retrain(store, ServedModel(zero_shot(), "zero-shot"), tmp_path / "m", by="ann", adapt=True)
+    assert "an archive of 45 articles is too small for 3 sections" in str(caught.value)
+    with store.read() as conn:
+        statuses = [m.status for m in registry.list_models(conn) if m.kind == "retrained"]
+    assert statuses == ["failed"]  # recorded as a failed retrain, never ready to activate

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from newsdesk.cli.app import app
 from newsdesk.server import DeskSettings, lifecycle_options
 from newsdesk.store import Store, registry
+from newsdesk.store.articles import add_correction
 from newsdesk.store.review import article_seq
 from ui.desk_fixtures import Labeled, sign_in
 
@@ -74,20 +75,29 @@ def test_serve_refuses_a_margin_out_of_range_by_name(database_url: str) -> None:
 def test_with_retrain_adapt_the_desk_retrain_adapts(
     app_factory,  # type: ignore[no-untyped-def]
     seeded: Store,
+    labeled: list[Labeled],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("NEWSDESK_RETRAIN_ADAPT", "true")
     assert lifecycle_options(DeskSettings()).retrain.adapt
     monkeypatch.delenv("NEWSDESK_RETRAIN_ADAPT")
     assert not lifecycle_options(DeskSettings()).retrain.adapt  # off by default
-    app = app_factory(retrain_adapt=True)
+    app = app_factory(retrain_adapt=True, retrain_confident_per_section=0)
     with TestClient(app, base_url="https://testserver"):
         jobs = app.state.lifecycle.jobs
         job = jobs.wait_for_job(jobs.start_retrain(by="ann"), timeout=120)  # no review yet
+        assert job.status == "failed"  # the fixture's articles are too few for 12 sections
+        assert job.error is not None and "nothing to propose" in job.error
+        with seeded.write() as conn:
+            for item in labeled[:20]:
+                add_correction(conn, item.article.id or "", [item.label], editor="ann")
+        job = jobs.wait_for_job(jobs.start_retrain(by="ann"), timeout=120)
         assert job.status == "done", job.error
         with seeded.read() as conn:
             record = registry.get_model(conn, job.model_version or "")
         assert record is not None and record.metrics is not None
         adaptation = record.metrics["training"]["adaptation"]
-        assert not adaptation["adapted"]  # the fixture's articles are too few for 12 sections
+        assert not adaptation["adapted"]  # the plain candidate, and why, where editors see it
         assert "too small for 12 sections" in adaptation["kept_head_because"]
+        assert job.message is not None
+        assert job.message.endswith(f"(not adapted: {adaptation['kept_head_because']})")

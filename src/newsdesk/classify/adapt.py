@@ -91,6 +91,12 @@ def _gate_failure(rounds: Sequence[dict[str, Any]], min_agreement: float) -> str
     first = rounds[0]
     if "dropped" in first:
         return f"round 1 was dropped: {first['dropped']}"
+    if first["agreement"] >= min_agreement:  # reproduced, but only by filing all as one
+        return (
+            f"round 1 failed the check: its {first['pseudo_labels']} pseudo-labels put nearly "
+            f"every article in one section ({first['beyond_chance']:.2f} beyond chance), so "
+            "the taxonomy does not tell these articles apart"
+        )
     return (
         f"round 1 failed the check: a head fitted on half of its {first['pseudo_labels']} "
         f"pseudo-labels reproduced {first['agreement']:.0%} of the other half's "
@@ -116,7 +122,7 @@ def adapt(
     options: TrainingOptions | None = None,
     progress: Callable[[str], None] | None = None,
     limit: int = ADAPT_LIMIT,
-    examples: tuple[Sequence[Article], Sequence[str]] | None = None,
+    examples: tuple[Sequence[Article | str], Sequence[str]] | None = None,
 ) -> tuple[LinearHead | None, Encoder, AdaptationReport]:
     """The head learned from ``articles`` (``None``: keep ``head``), the encoder to file them
     with, and the report; see :meth:`Classifier.adapt`. ``examples`` (articles and their
@@ -171,13 +177,20 @@ def adapt(
 def _encoded_examples(
     encoder: Encoder,
     classes: Sequence[str],
-    examples: tuple[Sequence[Article], Sequence[str]] | None,
+    examples: tuple[Sequence[Article | str], Sequence[str]] | None,
 ) -> tuple[EncodedArticles | None, list[str] | None]:
-    """The labeled examples encoded, with their sections (``None, None`` without any);
-    :class:`ValueError` for a section the classifier does not have."""
-    if examples is None or not len(examples[0]):
+    """The labeled examples (articles or texts, and their sections; any iterables) encoded,
+    with their sections (``None, None`` without any); :class:`ValueError` for a section the
+    classifier does not have, or for anything but two parts of the same length."""
+    if examples is None:
         return None, None
-    found, labels = list(examples[0]), [str(label) for label in examples[1]]
+    try:
+        texts, sections = examples
+    except (TypeError, ValueError):
+        raise ValueError("examples are two parts: (articles, their sections)") from None
+    found, labels = [as_article(a) for a in texts], [str(label) for label in sections]
+    if not found and not labels:
+        return None, None
     if len(found) != len(labels):
         raise ValueError(f"{len(found)} examples but {len(labels)} sections")
     unknown = sorted(set(labels) - set(classes))

@@ -107,7 +107,7 @@ class Classifier:
         *,
         progress: Callable[[str], None] | None = None,
         options: TrainingOptions | None = None,
-        examples: tuple[Sequence[Article], Sequence[str]] | None = None,
+        examples: tuple[Sequence[Article | str], Sequence[str]] | None = None,
     ) -> Classifier:
         """A classifier adapted to ``articles``: self-trained on them, without labels.
 

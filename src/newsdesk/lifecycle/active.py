@@ -80,8 +80,13 @@ def register_start(
 
 
 def base_model(store: Store, spec: ModelSpec, *, note: str) -> ServedModel:
-    """The active model, loaded; or, when it has no saved folder, the one ``spec`` names
-    (registered as a service started on it would, and active when no model is)."""
+    """The active model, loaded; or, when none is active yet, the one ``spec`` names
+    (registered as a service started on it would, and made active).
+
+    An active model with no saved folder (the zero-shot model a service was started on) can
+    only be rebuilt from the same spec: :class:`NewsdeskError` when ``spec`` names another,
+    since a candidate trained from it would file under other sections than the active one.
+    """
     with store.read() as conn:
         active = registry.active_version(conn)
         record = registry.get_model(conn, active) if active else None
@@ -89,6 +94,12 @@ def base_model(store: Store, spec: ModelSpec, *, note: str) -> ServedModel:
         return load_saved(record.version, record.path)
     classifier = load_classifier(spec)
     base = ServedModel(classifier, model_version(classifier, spec.model))
+    if record is not None and record.version != base.version:
+        raise NewsdeskError(
+            f"the active model is {record.version!r}, which a service started from a taxonomy "
+            f"(it has no saved folder), but these options name {base.version!r}: give the "
+            "--taxonomy and --encoder (or --model) the service was started with"
+        )
     with store.write() as conn:
         register_start(conn, base.version, spec.model, note=note, take_over=False)
     return base

@@ -71,6 +71,16 @@ class RetrainOptions:
     adapt: bool = False
 
 
+def _adaptation_note(outcome: RetrainResult) -> str:
+    """What ``retrain --adapt`` did, for the job's message ("" for a plain retrain)."""
+    brief = outcome.metrics.get("training", {}).get("adaptation")
+    if not brief:
+        return ""
+    if brief["adapted"]:
+        return f" (adapted to {brief['articles']} stored articles)"
+    return f" (not adapted: {brief['kept_head_because']})"
+
+
 class JobRunner:
     """Queues retrains and comparisons against the served model; records their progress."""
 
@@ -198,9 +208,11 @@ class JobRunner:
         )
         with self.store.write() as conn:
             registry.update_job(conn, job_id, model_version=outcome.version)
+        adapted = _adaptation_note(outcome)
         if auto:
-            return self._decide(outcome, base)
-        return {"version": outcome.version}, f"model {outcome.version} is ready"
+            result, message = self._decide(outcome, base)
+            return result, message + adapted
+        return {"version": outcome.version}, f"model {outcome.version} is ready{adapted}"
 
     def _decide(self, outcome: RetrainResult, base: ServedModel) -> tuple[dict, str]:
         """Activate a background retrain's candidate when :func:`judge` says so and the model

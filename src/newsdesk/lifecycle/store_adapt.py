@@ -13,7 +13,8 @@ It costs a self-training run on up to :data:`~newsdesk.classify.adapt.ADAPT_LIMI
 (seconds to tens of seconds on two cores, the first time plus encoding the store once), so
 it is an option of the retrain, not every retrain's default. When self-training's checks
 refuse the store (too few articles a section, pseudo-labels that the features do not bear
-out) the candidate is the retrained model, and the report says why.
+out) the candidate is the retrained model, and the report says why; before any correction
+there is then nothing to propose, and the retrain fails with that reason.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from newsdesk.article import Article
 from newsdesk.classify.adapt import ADAPT_LIMIT, AdaptationReport
 from newsdesk.classify.classifier import Classifier
 from newsdesk.encoders.base import Encoder
+from newsdesk.errors import TrainingError
 from newsdesk.lifecycle.warm_start import with_encoder
 from newsdesk.store.engine import Store
 from newsdesk.store.records import as_article
@@ -84,6 +86,12 @@ def adapt_trained(
         progress=lambda message: say(0.79, message),
     )  # fmt: skip
     say(0.8, report.summary())
+    if not report.adapted and not len(reviewed):  # the candidate would be the active model
+        raise TrainingError(
+            "no reviewed articles yet, and adaptation kept the active model as it is "
+            f"({report.kept_head_because}): nothing to propose; store more articles, or "
+            "confirm or correct some calls on the review desk, then retrain"
+        )
     hyper = trained.hyperparameters | {"adaptation": report.to_dict()}
     if report.adapted and not len(reviewed):  # day one: the head is adaptation's alone
         hyper["head"] = "self-trained"

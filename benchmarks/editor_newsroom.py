@@ -171,9 +171,9 @@ class Newsroom:
         confident calls) through the same trainer, with a smaller hyper-parameter grid."""
         taxonomy = self.base.classifier.taxonomy
         data = read_corrected(self.store, taxonomy.names)
-        training, _ = data.split()
+        training, held = data.split()
         if not len(training):
-            training = data
+            training, held = data, CorrectedArticles([], [])
         reviewed = {a.id for a in data.articles}
         anchors = read_confident(
             self.store,
@@ -195,6 +195,7 @@ class Newsroom:
         classifier = trained.classifier
         if self.adapt:  # as retrain(adapt=True) does after training
             classifier, _ = adapt_to_store(
-                classifier, self.store, (training.articles, training.labels), encoder
-            )
+                classifier, self.store, (training.articles, training.labels), encoder,
+                calibrate_on=(held.articles, held.labels),
+            )  # fmt: skip
         self.base = ServedModel(classifier, f"fast-{len(self.reviewed)}")

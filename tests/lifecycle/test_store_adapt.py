@@ -58,6 +58,7 @@ def test_on_day_one_the_active_model_is_adapted_to_the_store(tmp_path: Path) -> 
     saved = json.loads((outcome.path / "model.json").read_text())
     assert saved["hyperparameters"]["adaptation"]["kept_rounds"] >= 1
     assert saved["hyperparameters"]["head"] == "self-trained"  # not the zero-shot it came from
+    assert candidate.head.temperature_ == 1.0  # type: ignore[attr-defined]  # nothing held out
     with store.read() as conn:
         record = registry.get_model(conn, outcome.version)
         assert record is not None and record.status == "ready"
@@ -78,7 +79,10 @@ def test_corrections_teach_adaptation_what_a_misleading_taxonomy_gets_wrong(
     brief = outcome.metrics["training"]["adaptation"]
     training = outcome.comparison["n"]  # the held-out reviewed articles
     assert brief["adapted"] and brief["examples"] == 30 - training and brief["articles"] == 150
-    assert accuracy(Classifier.load(outcome.path, encoder="lexical"), items, gold) >= 0.95
+    candidate = Classifier.load(outcome.path, encoder="lexical")
+    assert accuracy(candidate, items, gold) >= 0.95
+    # its confidence is fitted on the held-out reviewed articles (the head's own runs high)
+    assert training > 0 and candidate.head.temperature_ != 1.0  # type: ignore[attr-defined]
 
 
 def test_a_store_too_small_keeps_the_retrained_model_and_says_why(tmp_path: Path) -> None:

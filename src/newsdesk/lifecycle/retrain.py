@@ -325,8 +325,8 @@ def retrain(
         if adapt:
             from newsdesk.lifecycle.store_adapt import adapt_trained
 
-            trained = adapt_trained(trained, store, data.training.articles,
-                                    data.training.labels, encoder, say)  # fmt: skip
+            trained = adapt_trained(trained, store, data.training.articles, data.training.labels,
+                                    encoder, say, (data.held.articles, data.held.labels))  # fmt: skip
         metrics, comparison = _compare_save(base, trained, data, search, encoder, path, say)
         with store.write() as conn:
             registry.update_model(

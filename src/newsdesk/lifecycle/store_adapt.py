@@ -23,9 +23,14 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from newsdesk.article import Article
 from newsdesk.classify.adapt import ADAPT_LIMIT, AdaptationReport
+from newsdesk.classify.calibration import fit_temperature
 from newsdesk.classify.classifier import Classifier
+from newsdesk.classify.linear import LinearHead
+from newsdesk.classify.options import TrainingOptions
 from newsdesk.encoders.base import Encoder
 from newsdesk.errors import TrainingError
 from newsdesk.lifecycle.warm_start import with_encoder
@@ -52,12 +57,17 @@ def adapt_to_store(
     *,
     limit: int = ADAPT_LIMIT,
     progress: Callable[[str], None] | None = None,
+    calibrate_on: tuple[Sequence[Article], Sequence[tuple[str, ...]]] | None = None,
 ) -> tuple[Classifier, AdaptationReport]:
     """``classifier`` adapted to the ``limit`` newest stored articles, ``corrections``
     (reviewed articles and their sections; the primary one counts) as examples, encoding
     through ``encoder`` (a cache of the classifier's own); the classifier it returns keeps
     ``classifier``'s encoder. Returns ``classifier`` itself, with the report saying why, when
-    self-training keeps nothing."""
+    self-training keeps nothing.
+
+    The self-trained head's confidence is fitted to ``calibrate_on`` (the held-out reviewed
+    articles: a temperature, which moves no call, so the comparison on them stays fair);
+    without any, its probabilities are the head's own, which run high."""
     with store.read() as conn:
         stored = [as_article(row) for row in newest_articles(conn, limit=limit)]
     found, sections = corrections
@@ -68,22 +78,45 @@ def adapt_to_store(
     log.info("%s", report.summary())
     if not report.adapted:
         return classifier, report
+    if calibrate_on is not None and len(calibrate_on[0]):
+        _calibrate(adapted, *calibrate_on)
     return Classifier(classifier.taxonomy, classifier.encoder, adapted.head), report
+
+
+def _calibrate(
+    adapted: Classifier, articles: Sequence[Article], sections: Sequence[tuple[str, ...]]
+) -> None:
+    """Fit the adapted head's temperature to the reviewed ``articles``' primary sections."""
+    head = adapted.head
+    if not isinstance(head, LinearHead) or head.classes_ is None:
+        return
+    classes = list(head.classes_)
+    rows = [i for i, labels in enumerate(sections) if labels and labels[0] in classes]
+    if not rows:
+        return
+    logits = head.decision_function(adapted.encode([articles[i] for i in rows]))
+    y = np.array([classes.index(sections[i][0]) for i in rows])
+    temperature = fit_temperature(logits, y, pull=TrainingOptions().temperature_pull)
+    head.calibrate(temperature)
+    log.info("adapted head calibrated on %d reviewed articles: temperature %.2f", len(rows),
+             temperature)  # fmt: skip
 
 
 def adapt_trained(
     trained: TrainedModel, store: Store, reviewed: Sequence[Article],
     sections: Sequence[tuple[str, ...]], encoder: Encoder, say: Callable[[float, str], None],
+    held: tuple[Sequence[Article], Sequence[tuple[str, ...]]] | None = None,
 ) -> TrainedModel:  # fmt: skip
     """A retrain's ``trained`` candidate adapted to the stored articles (:func:`adapt_to_store`)
-    with the ``reviewed`` training articles and their ``sections`` as examples: what adaptation
-    did is in its hyper-parameters, and in brief in its training metrics (``adaptation``)."""
+    with the ``reviewed`` training articles and their ``sections`` as examples, its confidence
+    fitted to the ``held`` out ones: what adaptation did is in its hyper-parameters, and in
+    brief in its training metrics (``adaptation``)."""
     from newsdesk.classify.training import TrainedModel
 
     say(0.78, "adapting to the stored articles")
     classifier, report = adapt_to_store(
         trained.classifier, store, (reviewed, sections), encoder,
-        progress=lambda message: say(0.79, message),
+        progress=lambda message: say(0.79, message), calibrate_on=held,
     )  # fmt: skip
     say(0.8, report.summary())
     if not report.adapted and not len(reviewed):  # the candidate would be the active model

@@ -188,6 +188,8 @@ def test_examples_join_adaptation_and_unknown_sections_are_refused() -> None:
         zero.adapt(articles, examples=(examples[0][:2], examples[1][:1]))
     with pytest.raises(ValueError, match=r"two parts: \(articles, their sections\)"):
         zero.adapt(articles, examples=(examples[0], examples[1], examples[1]))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not strings"):
+        zero.adapt(articles, examples=("a text", "Sports"))  # type: ignore[arg-type]
     texts = (a.content for a in examples[0])  # plain texts, from a generator
     again = zero.adapt(articles, examples=(texts, iter(examples[1])))  # type: ignore[arg-type]
     assert again.adaptation is not None and again.adaptation.examples == 6

@@ -83,6 +83,8 @@ def test_corrections_teach_adaptation_what_a_misleading_taxonomy_gets_wrong(
     assert accuracy(candidate, items, gold) >= 0.95
     # its confidence is fitted on the held-out reviewed articles (the head's own runs high)
     assert training > 0 and candidate.head.temperature_ != 1.0  # type: ignore[attr-defined]
+    recorded = outcome.metrics["training"]["temperature"]  # the adapted head's, not the trained
+    assert recorded == pytest.approx(candidate.head.temperature_)  # type: ignore[attr-defined]
 
 
 def test_a_store_too_small_keeps_the_retrained_model_and_says_why(tmp_path: Path) -> None:

@@ -99,7 +99,7 @@ def _gate_failure(rounds: Sequence[dict[str, Any]], min_agreement: float) -> str
         )
     return (
         f"round 1 failed the check: a head fitted on half of its {first['pseudo_labels']} "
-        f"pseudo-labels reproduced {first['agreement']:.0%} of the other half's "
+        f"pseudo-labels reproduced {first['agreement']:.1%} of the other half's "
         f"({min_agreement:.0%} needed), so they are the taxonomy's guesses, not a pattern "
         "in these articles"
     )
@@ -188,6 +188,8 @@ def _encoded_examples(
         texts, sections = examples
     except (TypeError, ValueError):
         raise ValueError("examples are two parts: (articles, their sections)") from None
+    if isinstance(texts, str) or isinstance(sections, str):
+        raise ValueError("examples are two lists, (articles, their sections), not strings")
     found, labels = [as_article(a) for a in texts], [str(label) for label in sections]
     if not found and not labels:
         return None, None

@@ -129,4 +129,7 @@ def adapt_trained(
     if report.adapted and not len(reviewed):  # day one: the head is adaptation's alone
         hyper["head"] = "self-trained"
     brief = {key: report.to_dict()[key] for key in BRIEF}
-    return TrainedModel(classifier, trained.metrics | {"adaptation": brief}, hyper, trained.data)
+    metrics = trained.metrics | {"adaptation": brief}
+    if report.adapted and "temperature" in metrics:  # the trained head's: now the adapted one's
+        metrics["temperature"] = getattr(classifier.head, "temperature_", 1.0)
+    return TrainedModel(classifier, metrics, hyper, trained.data)

@@ -41,8 +41,11 @@ from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.zero_shot import ZeroShotHead
 
 __all__ = [
+    "MIN_BEYOND_CHANCE",
     "SelfTrainingReport",
+    "beyond_chance",
     "confident_subset",
+    "failure",
     "self_train",
     "self_train_from",
     "starting_point",

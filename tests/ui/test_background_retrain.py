@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,6 +28,16 @@ def test_corrections_on_the_desk_start_a_background_retrain(
 ) -> None:
     app = app_factory(retrain_every=6, model_check_s=0.05, retrain_confident_per_section=0)
     with TestClient(app, base_url="https://testserver") as client:
+        jobs = app.state.lifecycle.jobs
+        started, check = threading.Event(), jobs.retrain_if_due
+
+        def watched() -> int | None:  # what the service's watcher calls every 0.05 s
+            job_id = check()
+            if job_id is not None:
+                started.set()
+            return job_id
+
+        jobs.retrain_if_due = watched
         token = sign_in(client, "editor")
         for n, item in enumerate(labeled[:6]):
             with seeded.read() as conn:
@@ -38,9 +48,8 @@ def test_corrections_on_the_desk_start_a_background_retrain(
             if n < 5:  # not due before the sixth, whether the watcher has looked yet or not
                 assert app.state.lifecycle.jobs.retrain_if_due() is None
                 assert latest_job(seeded) is None
-        deadline = time.monotonic() + 60  # the watcher looks every 0.05 s: it starts the job
-        while (job := latest_job(seeded)) is None and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert started.wait(timeout=60)  # the watcher, not this test, started the retrain
+        job = latest_job(seeded)
         assert job is not None and job.kind == "retrain" and job.created_by == "auto-retrain"
         job = app.state.lifecycle.jobs.wait_for_job(job.id, timeout=120)
         assert job.status == "done", job.error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import threading
 
 import pytest
@@ -92,7 +93,7 @@ def test_with_retrain_adapt_the_desk_retrain_adapts(
     monkeypatch.delenv("NEWSDESK_RETRAIN_ADAPT")
     assert not lifecycle_options(DeskSettings()).retrain.adapt  # off by default
     app = app_factory(retrain_adapt=True, retrain_confident_per_section=0)
-    with TestClient(app, base_url="https://testserver"):
+    with TestClient(app, base_url="https://testserver") as client:
         jobs = app.state.lifecycle.jobs
         job = jobs.wait_for_job(jobs.start_retrain(by="ann"), timeout=120)  # no review yet
         assert job.status == "failed"  # the fixture's articles are too few for 12 sections
@@ -110,3 +111,7 @@ def test_with_retrain_adapt_the_desk_retrain_adapts(
         assert "too small for 12 sections" in adaptation["kept_head_because"]
         assert job.message is not None
         assert job.message.endswith(f"(not adapted: {adaptation['kept_head_because']})")
+        sign_in(client, "editor")
+        page = client.get(f"/desk/models/{record.version}")
+        assert page.status_code == 200
+        assert f"Not adapted: {adaptation['kept_head_because']}." in html.unescape(page.text)

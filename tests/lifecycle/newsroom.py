@@ -71,7 +71,8 @@ def articles(count: int, seed: int = 0) -> tuple[list[Article], dict[str, str]]:
 
 
 class CountingEncoder:
-    """The lexical encoder, marked cacheable, counting the passages it encodes."""
+    """The lexical encoder, marked cacheable, counting the passages it encodes (and keeping
+    their texts)."""
 
     name = "counting-lexical"
     cacheable = True
@@ -81,6 +82,7 @@ class CountingEncoder:
         self.inner = LexicalEncoder()
         self.dim = self.inner.dim
         self.passages = 0
+        self.texts: list[str] = []
 
     @property
     def fingerprint(self) -> str:
@@ -89,6 +91,7 @@ class CountingEncoder:
     def encode(self, texts: Sequence[str], role: Role = Role.PASSAGE) -> np.ndarray:
         if role is Role.PASSAGE:
             self.passages += len(texts)
+            self.texts += list(texts)
         return self.inner.encode(texts, role)
 
 

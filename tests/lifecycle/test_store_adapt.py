@@ -4,7 +4,6 @@ stored articles, the corrections as examples; on day one, the active model adapt
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,6 @@ import pytest
 from lifecycle.newsroom import CountingEncoder, articles, correct, file_all, zero_shot
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
-from newsdesk.encoders.base import Role
 from newsdesk.errors import TrainingError
 from newsdesk.lifecycle.retrain import retrain
 from newsdesk.lifecycle.slot import ServedModel
@@ -106,21 +104,8 @@ def test_a_store_too_small_keeps_the_retrained_model_and_says_why(tmp_path: Path
     )  # the candidate is the retrained model itself
 
 
-class RecordingEncoder(CountingEncoder):
-    """Cacheable (retrains keep its vectors beside the models); records the passages it encodes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts: list[str] = []
-
-    def encode(self, texts: Sequence[str], role: Role = Role.PASSAGE) -> np.ndarray:
-        if role is Role.PASSAGE:
-            self.texts += list(texts)
-        return super().encode(texts, role)
-
-
 def test_the_stored_articles_are_encoded_once_across_adapting_retrains(tmp_path: Path) -> None:
-    encoder = RecordingEncoder()
+    encoder = CountingEncoder()  # cacheable: retrains keep its vectors beside the models
     items, gold = terse_archive()
     contents = {a.content for a in items}
     zero = Classifier.zero_shot(TERSE, encoder)

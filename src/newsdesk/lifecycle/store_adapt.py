@@ -125,10 +125,11 @@ def adapt_trained(
             f"({report.kept_head_because}): nothing to propose; store more articles, or "
             "confirm or correct some calls on the review desk, then retrain"
         )
-    hyper = trained.hyperparameters | {"adaptation": report.to_dict()}
+    done = report.to_dict()
+    hyper = trained.hyperparameters | {"adaptation": done}
     if report.adapted and not len(reviewed):  # day one: the head is adaptation's alone
         hyper["head"] = "self-trained"
-    brief = {key: report.to_dict()[key] for key in BRIEF}
+    brief = {key: done[key] for key in BRIEF}
     metrics = trained.metrics | {"adaptation": brief}
     if report.adapted and "temperature" in metrics:  # the trained head's: now the adapted one's
         metrics["temperature"] = getattr(classifier.head, "temperature_", 1.0)

@@ -68,6 +68,31 @@ def test_a_cli_start_on_the_active_zero_shot_spec_is_that_model(store: Store) ->
     assert again.version == first.version == active_version(store)
 
 
+def test_a_taxonomy_file_edited_under_the_same_name_is_another_model(
+    store: Store, tmp_path: Path
+) -> None:
+    taxonomy = tmp_path / "desk.yaml"
+    lines = {"sport": "Matches and players.", "business": "Markets and firms."}
+
+    def write(sport_line: str) -> None:
+        taxonomy.write_text(
+            "name: desk\nsections:\n"
+            f"  - name: sport\n    description: {{en: \"{sport_line}\"}}\n"
+            f"  - name: business\n    description: {{en: \"{lines['business']}\"}}\n",
+            encoding="utf-8",
+        )
+
+    write(lines["sport"])
+    spec = SpecFlags(model=None, taxonomy=str(taxonomy), encoder="lexical")
+    first = base_model(store, spec, note="newsdesk retrain")
+    assert first.version.startswith("zero-shot:desk@")
+    write("كرة القدم والرياضيون.")  # the line changed, the name did not
+    with pytest.raises(NewsdeskError, match="the active model is 'zero-shot:desk@"):
+        base_model(store, spec, note="newsdesk retrain")
+    write(lines["sport"])  # as it was: the same model again
+    assert base_model(store, spec, note="newsdesk retrain").version == first.version
+
+
 def test_a_service_start_takes_over_from_another_starting_model(
     store: Store, classifier: Classifier
 ) -> None:

@@ -30,7 +30,7 @@ def test_submit_files_and_stores_an_article(
     )
     assert body["confidence"] == round(expected.confidence, 4)
     assert list(body["scores"]) == Taxonomy.default().names
-    assert body["corrected"] is False and body["model_version"].startswith("zero-shot:default:")
+    assert body["corrected"] is False and body["model_version"].startswith("zero-shot:default@")
 
 
 def test_resubmitting_returns_the_stored_record(client: TestClient, keys: Keys) -> None:

@@ -5,6 +5,8 @@ The service loads one so at start-up, and ``newsdesk retrain`` when no model is 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,11 +69,27 @@ def model_version(classifier: Classifier, model: Path | None = None) -> str:
     """A label for the calls a classifier makes, stored with each call.
 
     The head kind, taxonomy and encoder fingerprint (and the ``model`` folder's name), which
-    changes whenever the calls could.
+    changes whenever the calls could. A zero-shot classifier built from a taxonomy also names
+    its content (sections, descriptions, keywords, examples) and the head's constants by a
+    short digest, ``zero-shot:NAME@DIGEST:ENCODER``: a taxonomy file edited under the same
+    ``name:`` is another model, whose calls are not mixed with the first one's.
     """
     kind = getattr(classifier.head, "kind", type(classifier.head).__name__)
-    where = f"{Path(model).name}:" if model is not None else ""
-    return f"{where}{kind}:{classifier.taxonomy.name}:{classifier.encoder.fingerprint}"
+    taxonomy, fingerprint = classifier.taxonomy.name, classifier.encoder.fingerprint
+    if model is not None:
+        return f"{Path(model).name}:{kind}:{taxonomy}:{fingerprint}"
+    return f"{kind}:{taxonomy}@{_content_digest(classifier)}:{fingerprint}"
+
+
+def _content_digest(classifier: Classifier) -> str:
+    """Eight hex digits of the taxonomy's content and the head's constants."""
+    get_params = getattr(classifier.head, "get_params", None)
+    content = {
+        "taxonomy": classifier.taxonomy.to_dict(),
+        "head": get_params() if callable(get_params) else {},
+    }
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
 def warm_up(classifier: Classifier) -> None:

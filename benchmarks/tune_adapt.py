@@ -25,30 +25,44 @@ from newsdesk.classify.options import TrainingOptions
 from newsdesk.encoders.registry import get_encoder
 
 # The first search (prior weight 1.0/0.5/0.25/0.0, agreement with the prior on/off, three or
-# five rounds) chose prior weight 0 and no agreement; this one holds the prior weight and
-# chooses how far the first pseudo-labels spread over the archive's neighbour graph (0
-# neighbours: not at all), and the agreement again beside it.
+# five rounds) chose prior weight 0 and no agreement; the second held the prior weight and
+# chose how far the first pseudo-labels spread over the archive's neighbour graph (0
+# neighbours: not at all), and the agreement again beside it. This one adds the schedule of
+# rounds: the share of each predicted section a round learns from, three rounds or smaller
+# steps over four or five (with agreement and spreading, which the second search chose).
 GRID = {
     "self_training_prior_weight": [0.0],
     "self_training_agree": [False, True],
     "self_training_neighbours": [0, 5, 10, 20],
     "self_training_spread": [0.35, 0.5, 0.7],
 }
+SCHEDULES = [(0.2, 0.4, 0.6, 0.8, 0.9), (0.2, 0.4, 0.6, 0.8, 1.0), (0.25, 0.5, 0.75, 1.0)]
+SCHEDULE_GRID = {
+    "self_training_prior_weight": [0.0],
+    "self_training_agree": [True],
+    "self_training_neighbours": [5, 10, 20],
+    "self_training_spread": [0.5, 0.7],
+    "self_training_shares": SCHEDULES,
+}
 
 RESULTS = CACHE_DIR.parent / "tune_adapt.json"
 
 
-def candidates() -> list[dict[str, object]]:
-    """Every combination of :data:`GRID`, once (without neighbours, the spread is moot)."""
-    keys = list(GRID)
+def _combinations(grid: dict[str, list[object]]) -> list[dict[str, object]]:
+    keys = list(grid)
     out: list[dict[str, object]] = []
-    for values in itertools.product(*GRID.values()):
+    for values in itertools.product(*grid.values()):
         params = dict(zip(keys, values, strict=True))
-        if params["self_training_neighbours"] == 0:
+        if params["self_training_neighbours"] == 0:  # without neighbours, the spread is moot
             params["self_training_spread"] = 0.5
         if params not in out:
             out.append(params)
     return out
+
+
+def candidates() -> list[dict[str, object]]:
+    """Every combination of :data:`GRID` (three rounds), then of :data:`SCHEDULE_GRID`."""
+    return _combinations(GRID) + _combinations(SCHEDULE_GRID)  # type: ignore[arg-type]
 
 
 def main() -> None:

@@ -77,8 +77,8 @@ def test_a_taxonomy_file_edited_under_the_same_name_is_another_model(
     def write(sport_line: str) -> None:
         taxonomy.write_text(
             "name: desk\nsections:\n"
-            f"  - name: sport\n    description: {{en: \"{sport_line}\"}}\n"
-            f"  - name: business\n    description: {{en: \"{lines['business']}\"}}\n",
+            f'  - name: sport\n    description: {{en: "{sport_line}"}}\n'
+            f'  - name: business\n    description: {{en: "{lines["business"]}"}}\n',
             encoding="utf-8",
         )
 

@@ -73,6 +73,11 @@ def test_plain_string_description_is_english(tmp_path: Path) -> None:
         ("name: t\nsections:\n  - name: [A\n", r"tax\.yaml: line \d+, column \d+: invalid YAML"),
         ("name: t\ncolour: red\nsections: []\n", r"unknown top-level key\(s\) 'colour'"),
         ("sections:\n  - name: A\n", r"missing 'name'"),
+        (
+            "name: " + "ص" * 101 + "\nsections:\n  - {name: A, description: a}\n"
+            "  - {name: B, description: b}\n",
+            r"the name is 101 characters long; keep it to 100",
+        ),
     ],
 )
 def test_invalid_taxonomies_name_file_section_and_fix(

@@ -32,6 +32,9 @@ __all__ = ["DEFAULT_TAXONOMY", "Section", "Taxonomy", "check_taxonomy", "load_ta
 
 DEFAULT_TAXONOMY = "default"
 _TOP_KEYS = {"name", "description", "multi_label", "sections"}
+# a taxonomy's name is part of every model version (a 255-character column, beside the
+# encoder's fingerprint of about 100)
+MAX_NAME = 100
 _SECTION_KEYS = {"name", "description", "keywords", "examples", "other", "form"}
 # Sections that are a way of writing rather than a topic; the zero-shot head reads form cues.
 SECTION_FORMS = ("opinion", "flash")
@@ -229,6 +232,11 @@ def _parse(data: Any, source: str, problems: list[str]) -> Taxonomy | None:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.append(f"{source}: missing 'name'; add a line such as 'name: my-outlet'")
+    elif len(name.strip()) > MAX_NAME:
+        problems.append(
+            f"{source}: the name is {len(name.strip())} characters long; keep it to {MAX_NAME} "
+            "(it is part of the version stored with every call)"
+        )
     raw_sections = data.get("sections")
     if not raw_sections:
         problems.append(f"{source}: no sections; add a 'sections:' list with at least two sections")

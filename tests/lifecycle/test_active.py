@@ -15,8 +15,9 @@ from newsdesk.lifecycle.active import (
     activate_stored,
     base_model,
     rollback_target,
+    starting_version,
 )
-from newsdesk.lifecycle.loading import SpecFlags
+from newsdesk.lifecycle.loading import SpecFlags, legacy_version, model_version
 from newsdesk.lifecycle.slot import ModelSlot, ServedModel
 from newsdesk.store import Store, registry
 from newsdesk.store.errors import StoreError
@@ -35,9 +36,13 @@ def register_saved(store: Store, classifier: Classifier, folder: Path, version: 
 
 def start_earlier(store: Store) -> None:
     """As a start on another zero-shot model left the registry: that one active."""
+    start_earlier_as(store, "started-before")
+
+
+def start_earlier_as(store: Store, version: str) -> None:
     with store.write() as conn:
-        registry.ensure_model(conn, "started-before", path=None, kind="initial")
-        registry.activate_model(conn, "started-before", by=None)
+        registry.ensure_model(conn, version, path=None, kind="initial")
+        registry.activate_model(conn, version, by=None)
 
 
 def test_a_first_cli_start_registers_and_activates_the_spec_model(store: Store) -> None:
@@ -91,6 +96,18 @@ def test_a_taxonomy_file_edited_under_the_same_name_is_another_model(
         base_model(store, spec, note="newsdesk retrain")
     write(lines["sport"])  # as it was: the same model again
     assert base_model(store, spec, note="newsdesk retrain").version == first.version
+
+
+def test_a_starting_model_registered_before_digests_keeps_its_version(store: Store) -> None:
+    classifier = Classifier.zero_shot(taxonomy=None, encoder="lexical")
+    assert starting_version(store, classifier) == model_version(classifier)  # a new store
+    old = legacy_version(classifier)  # as a release before taxonomy digests registered it
+    assert old is not None and "@" not in old and old != model_version(classifier)
+    start_earlier_as(store, old)
+    assert starting_version(store, classifier) == old
+    base = base_model(store, SpecFlags(None, None, "lexical"), note="newsdesk retrain")
+    assert base.version == old == active_version(store)  # not refused, nothing re-registered
+    assert legacy_version(classifier, Path("saved")) is None  # a saved model's is unchanged
 
 
 def test_a_service_start_takes_over_from_another_starting_model(

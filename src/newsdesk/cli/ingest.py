@@ -243,6 +243,7 @@ class _StoreSink:
         from newsdesk.store.migrate import check_schema
 
         self.store_ = Store(url)
+        self.version_: str | None = None
         check_schema(self.store_)  # a clear error naming 'newsdesk db upgrade'
         self.inserted = 0
 
@@ -265,10 +266,12 @@ class _StoreSink:
         return count
 
     def store(self, clf: Any, batch: list[Any], predictions: list[Any]) -> None:
-        from newsdesk.lifecycle.loading import model_version
+        from newsdesk.lifecycle.active import starting_version
         from newsdesk.store.articles import FiledArticle, insert_filed
 
-        version = model_version(clf)  # the label the service stores with its own calls
+        if self.version_ is None:  # the label the service stores with its own calls
+            self.version_ = starting_version(self.store_, clf)
+        version = self.version_
         filed = [FiledArticle(a, p, version) for a, p in zip(batch, predictions, strict=True)]
         with self.store_.write() as conn:
             self.inserted += len(insert_filed(conn, filed))

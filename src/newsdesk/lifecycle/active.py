@@ -16,8 +16,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
+from newsdesk.classify.classifier import Classifier
 from newsdesk.errors import NewsdeskError
-from newsdesk.lifecycle.loading import ModelSpec, load_classifier, model_version
+from newsdesk.lifecycle.loading import ModelSpec, legacy_version, load_classifier, model_version
 from newsdesk.lifecycle.slot import ModelSlot, ServedModel, load_saved
 from newsdesk.store import registry
 from newsdesk.store.engine import Store
@@ -30,6 +31,7 @@ __all__ = [
     "record_of",
     "register_start",
     "rollback_target",
+    "starting_version",
 ]
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,20 @@ def rollback_target(store: Store) -> str:
     if previous is None:
         raise StoreError("no earlier model to roll back to")
     return previous
+
+
+def starting_version(store: Store, classifier: Classifier, model: Path | None = None) -> str:
+    """The version the calls of a starting model are stored under: :func:`model_version`, or
+    the one a release before taxonomy digests gave it where the registry knows it by that one
+    (a starting model with no saved folder), so an upgrade keeps its calls, its learning
+    curve and its roll-back."""
+    old = legacy_version(classifier, model)
+    if old is not None:
+        with store.read() as conn:
+            record = registry.get_model(conn, old)
+        if record is not None and record.kind == "initial" and not record.path:
+            return old
+    return model_version(classifier, model)
 
 
 def register_start(
@@ -93,12 +109,14 @@ def base_model(store: Store, spec: ModelSpec, *, note: str) -> ServedModel:
     if record is not None and record.path:
         return load_saved(record.version, record.path)
     classifier = load_classifier(spec)
-    base = ServedModel(classifier, model_version(classifier, spec.model))
+    base = ServedModel(classifier, starting_version(store, classifier, spec.model))
     if record is not None and record.version != base.version:
         raise NewsdeskError(
             f"the active model is {record.version!r}, which a service started from a taxonomy "
             f"(it has no saved folder), but these options name {base.version!r}: give the "
-            "--taxonomy and --encoder (or --model) the service was started with"
+            "--taxonomy and --encoder (or --model) the service was started with (a taxonomy "
+            "file edited since, under the same name, is another model: restart the service "
+            "on it first)"
         )
     with store.write() as conn:
         register_start(conn, base.version, spec.model, note=note, take_over=False)

@@ -16,7 +16,14 @@ from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
 from newsdesk.errors import NewsdeskError
 
-__all__ = ["ModelSpec", "SpecFlags", "load_classifier", "model_version", "warm_up"]
+__all__ = [
+    "ModelSpec",
+    "SpecFlags",
+    "legacy_version",
+    "load_classifier",
+    "model_version",
+    "warm_up",
+]
 
 log = logging.getLogger(__name__)
 
@@ -69,26 +76,33 @@ def model_version(classifier: Classifier, model: Path | None = None) -> str:
     """A label for the calls a classifier makes, stored with each call.
 
     The head kind, taxonomy and encoder fingerprint (and the ``model`` folder's name), which
-    changes whenever the calls could. A zero-shot classifier built from a taxonomy also names
-    its content (sections, descriptions, keywords, examples) and the head's constants by a
-    short digest, ``zero-shot:NAME@DIGEST:ENCODER``: a taxonomy file edited under the same
+    changes whenever the calls could. A classifier built from a taxonomy (no ``model``) also
+    names what its sections say by a short digest, ``zero-shot:NAME@DIGEST:ENCODER``: a
+    taxonomy file whose sections, lines, keywords or examples were edited under the same
     ``name:`` is another model, whose calls are not mixed with the first one's.
     """
     kind = getattr(classifier.head, "kind", type(classifier.head).__name__)
     taxonomy, fingerprint = classifier.taxonomy.name, classifier.encoder.fingerprint
     if model is not None:
         return f"{Path(model).name}:{kind}:{taxonomy}:{fingerprint}"
-    return f"{kind}:{taxonomy}@{_content_digest(classifier)}:{fingerprint}"
+    return f"{kind}:{taxonomy}@{_sections_digest(classifier)}:{fingerprint}"
 
 
-def _content_digest(classifier: Classifier) -> str:
-    """Eight hex digits of the taxonomy's content and the head's constants."""
-    get_params = getattr(classifier.head, "get_params", None)
-    content = {
-        "taxonomy": classifier.taxonomy.to_dict(),
-        "head": get_params() if callable(get_params) else {},
-    }
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+def legacy_version(classifier: Classifier, model: Path | None = None) -> str | None:
+    """The version releases before the digest gave a classifier built from a taxonomy
+    (``zero-shot:NAME:ENCODER``); ``None`` for a saved model, whose version is unchanged."""
+    if model is not None:
+        return None
+    kind = getattr(classifier.head, "kind", type(classifier.head).__name__)
+    return f"{kind}:{classifier.taxonomy.name}:{classifier.encoder.fingerprint}"
+
+
+def _sections_digest(classifier: Classifier) -> str:
+    """Eight hex digits of what the taxonomy's sections say (its name is in the version
+    already; its own description files nothing)."""
+    taxonomy = classifier.taxonomy.to_dict()
+    content = {key: taxonomy.get(key) for key in ("multi_label", "sections")}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 

@@ -16,7 +16,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from newsdesk import __version__
 from newsdesk.classify.classifier import Classifier
-from newsdesk.lifecycle.loading import load_classifier, model_version, warm_up
+from newsdesk.lifecycle.active import starting_version
+from newsdesk.lifecycle.loading import load_classifier, warm_up
 from newsdesk.lifecycle.runtime import LifecycleOptions, ModelLifecycle
 from newsdesk.lifecycle.slot import ModelSlot, ServedModel
 from newsdesk.service.auth import KeyCache
@@ -86,7 +87,8 @@ def _lifespan(
             else await run_in_threadpool(load_classifier, settings)
         )
         await run_in_threadpool(warm_up, served)
-        state.slot = ModelSlot(ServedModel(served, model_version(served, settings.model)))
+        version = await run_in_threadpool(starting_version, state.store, served, settings.model)
+        state.slot = ModelSlot(ServedModel(served, version))
         state.slot.on_swap(metrics.serving)
         metrics.serving(state.slot.current)
         state.queue = ClassifyQueue(

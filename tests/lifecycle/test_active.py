@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,14 @@ def test_a_starting_model_registered_before_digests_keeps_its_version(store: Sto
     base = base_model(store, SpecFlags(None, None, "lexical"), note="newsdesk retrain")
     assert base.version == old == active_version(store)  # not refused, nothing re-registered
     assert legacy_version(classifier, Path("saved")) is None  # a saved model's is unchanged
+    # that first start recorded what the sections said; a taxonomy edited since (same name)
+    edited = Classifier.zero_shot(
+        taxonomy=replace(classifier.taxonomy, sections=classifier.taxonomy.sections[::-1]),
+        encoder="lexical",
+    )
+    assert legacy_version(edited) == old
+    assert starting_version(store, edited) == model_version(edited) != old
+    assert starting_version(store, classifier) == old  # the first one is still known
 
 
 def test_a_service_start_takes_over_from_another_starting_model(

@@ -18,7 +18,13 @@ from sqlalchemy import Connection
 
 from newsdesk.classify.classifier import Classifier
 from newsdesk.errors import NewsdeskError
-from newsdesk.lifecycle.loading import ModelSpec, legacy_version, load_classifier, model_version
+from newsdesk.lifecycle.loading import (
+    ModelSpec,
+    legacy_version,
+    load_classifier,
+    model_version,
+    sections_digest,
+)
 from newsdesk.lifecycle.slot import ModelSlot, ServedModel, load_saved
 from newsdesk.store import registry
 from newsdesk.store.engine import Store
@@ -59,15 +65,26 @@ def rollback_target(store: Store) -> str:
 
 def starting_version(store: Store, classifier: Classifier, model: Path | None = None) -> str:
     """The version the calls of a starting model are stored under: :func:`model_version`, or
-    the one a release before taxonomy digests gave it where the registry knows it by that one
-    (a starting model with no saved folder), so an upgrade keeps its calls, its learning
-    curve and its roll-back."""
+    the one a release before taxonomy digests gave it, where the registry knows it by that one
+    (a starting model with no saved folder), so an upgrade keeps its calls, its learning curve
+    and its roll-back.
+
+    The first start after the upgrade takes the taxonomy it is given for the one that model
+    was started on, and records its digest on the record; a later start on a file edited since
+    gets the new form, another model.
+    """
     old = legacy_version(classifier, model)
     if old is not None:
-        with store.read() as conn:
+        digest = sections_digest(classifier)
+        with store.write() as conn:
             record = registry.get_model(conn, old)
-        if record is not None and record.kind == "initial" and not record.path:
-            return old
+            if record is not None and record.kind == "initial" and not record.path:
+                training = record.training or {}
+                if training.get("sections_digest") is None:
+                    training = training | {"sections_digest": digest}
+                    registry.update_model(conn, old, training=training)
+                if training["sections_digest"] == digest:
+                    return old
     return model_version(classifier, model)
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "legacy_version",
     "load_classifier",
     "model_version",
+    "sections_digest",
     "warm_up",
 ]
 
@@ -85,7 +86,7 @@ def model_version(classifier: Classifier, model: Path | None = None) -> str:
     taxonomy, fingerprint = classifier.taxonomy.name, classifier.encoder.fingerprint
     if model is not None:
         return f"{Path(model).name}:{kind}:{taxonomy}:{fingerprint}"
-    return f"{kind}:{taxonomy}@{_sections_digest(classifier)}:{fingerprint}"
+    return f"{kind}:{taxonomy}@{sections_digest(classifier)}:{fingerprint}"
 
 
 def legacy_version(classifier: Classifier, model: Path | None = None) -> str | None:
@@ -97,7 +98,7 @@ def legacy_version(classifier: Classifier, model: Path | None = None) -> str | N
     return f"{kind}:{classifier.taxonomy.name}:{classifier.encoder.fingerprint}"
 
 
-def _sections_digest(classifier: Classifier) -> str:
+def sections_digest(classifier: Classifier) -> str:
     """Eight hex digits of what the taxonomy's sections say (its name is in the version
     already; its own description files nothing)."""
     taxonomy = classifier.taxonomy.to_dict()

@@ -78,6 +78,42 @@ def test_plain_string_description_is_english(tmp_path: Path) -> None:
             "  - {name: B, description: b}\n",
             r"the name is 101 characters long; keep it to 100",
         ),
+        (
+            "name: t\nsections:\n  - {name: " + "A" * 101 + ", description: a}\n"
+            "  - {name: B, description: b}\n",
+            r"section 1: the name is 101 characters long; keep it to 100",
+        ),
+        # hostile strings, as YAML's escapes write them: refused with where they are
+        (
+            'name: "t\\0"\nsections:\n  - {name: A, description: a}\n'
+            "  - {name: B, description: b}\n",
+            r"the name holds a NUL character",
+        ),
+        (
+            'name: t\nsections:\n  - {name: "A\\ud800", description: a}\n'
+            "  - {name: B, description: b}\n",
+            r"section 1: the name holds a lone surrogate",
+        ),
+        (
+            'name: t\nsections:\n  - {name: "A\\x1b[31m", description: a}\n'
+            "  - {name: B, description: b}\n",
+            r"section 1: the name holds a control character \(\\x1b\)",
+        ),
+        (
+            'name: t\nsections:\n  - name: A\n    description: {ar: "رياضة\\ud800"}\n'
+            "  - {name: B, description: b}\n",
+            r"section 'A': the description for 'ar' holds a lone surrogate",
+        ),
+        (
+            'name: t\nsections:\n  - name: A\n    keywords: {en: [ok, "b\\0ad"]}\n'
+            "  - {name: B, description: b}\n",
+            r"section 'A': a keyword holds a NUL character",
+        ),
+        (
+            'name: t\nsections:\n  - name: A\n    examples: ["fine", "\\x07bell"]\n'
+            "  - {name: B, description: b}\n",
+            r"section 'A': example 2 holds a control character",
+        ),
     ],
 )
 def test_invalid_taxonomies_name_file_section_and_fix(
@@ -136,3 +172,22 @@ def test_check_taxonomy_of_a_valid_or_unreadable_file(tmp_path: Path) -> None:
     assert check_taxonomy(write(tmp_path, "name: [t\n")) == [
         f"{tmp_path / 'tax.yaml'}: line 2, column 1: invalid YAML: expected ',' or ']', but got '<stream end>'"
     ]
+
+
+def test_line_breaks_and_tabs_in_a_description_are_text(tmp_path: Path) -> None:
+    tax = load_taxonomy(
+        write(
+            tmp_path,
+            'name: t\nsections:\n  - name: A\n    description: {en: "one\\tline\\nand another"}\n'
+            "  - {name: B, description: b}\n",
+        )
+    )
+    assert tax["A"].description == {"en": "one\tline\nand another"}
+
+
+def test_labels_that_cannot_be_stored_are_no_sections() -> None:
+    with pytest.raises(TaxonomyError, match=r"section 1: the name holds a NUL character"):
+        Taxonomy.from_labels(["sport", "busi\x00ness"])
+    with pytest.raises(TaxonomyError, match=r"section 2: the name is 101 characters long"):
+        Taxonomy.from_labels(["x" * 101, "sport"])
+    assert Taxonomy.from_labels(["رياضة", "sport"]).names == ["sport", "رياضة"]

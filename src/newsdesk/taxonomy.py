@@ -20,12 +20,14 @@ catch-all needs a non-empty description, keywords or examples to be recognisable
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from newsdesk.article import unusable_character
 from newsdesk.errors import TaxonomyError
 
 __all__ = ["DEFAULT_TAXONOMY", "Section", "Taxonomy", "check_taxonomy", "load_taxonomy"]
@@ -33,8 +35,11 @@ __all__ = ["DEFAULT_TAXONOMY", "Section", "Taxonomy", "check_taxonomy", "load_ta
 DEFAULT_TAXONOMY = "default"
 _TOP_KEYS = {"name", "description", "multi_label", "sections"}
 # a taxonomy's name is part of every model version (a 255-character column, beside the
-# encoder's fingerprint of about 100)
+# encoder's fingerprint of about 100), a section's is stored with every call
 MAX_NAME = 100
+# control characters: none in a name; in a text, none but tab, newline and carriage return
+_CONTROL_IN_NAME = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SECTION_KEYS = {"name", "description", "keywords", "examples", "other", "form"}
 # Sections that are a way of writing rather than a topic; the zero-shot head reads form cues.
 SECTION_FORMS = ("opinion", "flash")
@@ -215,6 +220,32 @@ def bundled_taxonomies() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
+def _unfit(value: str, *, name: bool) -> str | None:
+    """What in ``value`` cannot be stored, shown or encoded (``None``: nothing): a NUL, a lone
+    surrogate, a control character, or for a name more than :data:`MAX_NAME` characters."""
+    problem = unusable_character(value)
+    if problem is not None:
+        return f"holds {problem}"
+    found = (_CONTROL_IN_NAME if name else _CONTROL_IN_TEXT).search(value)
+    if found is not None:
+        char = found.group().encode("unicode_escape").decode()
+        return f"holds a control character ({char}) at position {found.start()}; remove it"
+    if name and len(value.strip()) > MAX_NAME:
+        return (
+            f"is {len(value.strip())} characters long; keep it to {MAX_NAME} (it is stored with "
+            "every call)"
+        )
+    return None
+
+
+def _texts_problems(where: str, texts: Iterable[tuple[str, Any]], problems: list[str]) -> None:
+    """A problem for each (label, text) whose text :func:`_unfit` refuses."""
+    for label, text in texts:
+        why = _unfit(text, name=False) if isinstance(text, str) else None
+        if why is not None:
+            problems.append(f"{where}: {label} {why}")
+
+
 def _parse(data: Any, source: str, problems: list[str]) -> Taxonomy | None:
     """The taxonomy in ``data``, or None when ``problems`` gained any: every one is collected."""
     found = len(problems)
@@ -232,11 +263,12 @@ def _parse(data: Any, source: str, problems: list[str]) -> Taxonomy | None:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.append(f"{source}: missing 'name'; add a line such as 'name: my-outlet'")
-    elif len(name.strip()) > MAX_NAME:
-        problems.append(
-            f"{source}: the name is {len(name.strip())} characters long; keep it to {MAX_NAME} "
-            "(it is part of the version stored with every call)"
-        )
+    elif (why := _unfit(name, name=True)) is not None:
+        problems.append(f"{source}: the name {why}")
+        name = None
+    description = data.get("description")
+    if isinstance(description, str):
+        _texts_problems(source, [("the description", description)], problems)
     raw_sections = data.get("sections")
     if not raw_sections:
         problems.append(f"{source}: no sections; add a 'sections:' list with at least two sections")
@@ -272,6 +304,9 @@ def _parse_section(raw: Any, index: int, source: str, problems: list[str]) -> Se
     if not isinstance(name, str) or not name.strip():
         problems.append(f"{where}: missing 'name'; every section needs a name")
         name = None
+    elif (why := _unfit(name, name=True)) is not None:
+        problems.append(f"{where}: the name {why}")
+        name = None
     else:
         where = f"{source}: section '{name}'"
     unknown = sorted(set(raw) - _SECTION_KEYS)
@@ -303,6 +338,24 @@ def _parse_section(raw: Any, index: int, source: str, problems: list[str]) -> Se
     examples = raw.get("examples") or []
     if not isinstance(examples, list) or not all(isinstance(e, str) for e in examples):
         problems.append(f"{where}: 'examples' must be a list of texts")
+    _texts_problems(
+        where,
+        [
+            *((f"the description for '{lang}'", text) for lang, text in description.items()),
+            *((f"a language key ({i})", lang) for i, lang in enumerate(description, 1)),
+            *(
+                ("a keyword", w)
+                for words in (keywords.values() if isinstance(keywords, dict) else ())
+                if isinstance(words, list)
+                for w in words
+            ),
+            *(
+                (f"example {i}", e)
+                for i, e in enumerate(examples if isinstance(examples, list) else (), 1)
+            ),
+        ],
+        problems,
+    )
     other = raw.get("other", False)
     if not isinstance(other, bool):
         problems.append(f"{where}: 'other' must be true or false, got {other!r}")
@@ -373,5 +426,10 @@ def _validate(taxonomy: Taxonomy, *, source: str) -> None:
         if not (s.other or s.description or s.keywords or s.examples)
     ]
     problems += _problems_of(taxonomy.sections, source=source, count=len(taxonomy.sections))
+    names = [("the name", taxonomy.name)]
+    names += [(f"section {i}: the name", s.name) for i, s in enumerate(taxonomy.sections, 1)]
+    problems += [
+        f"{source}: {label} {why}" for label, name in names if (why := _unfit(name, name=True))
+    ]
     if problems:
         raise TaxonomyError(problems[0])

@@ -131,6 +131,8 @@ def test_article_needs_text_or_title() -> None:
         ({"text": "ok", "lang": "en\n"}, "lang 'en\\\\n' is not a language code"),
         ({"text": "\u200b\u200c\u200d\u2060\ufeff"}, "article has no text"),
         ({"text": "\u00a0\u200b", "title": "\u200e\u00ad"}, "article has no text"),
+        ({"text": "\x01\x02\x7f", "title": "\x9f"}, "article has no text"),
+        ({"text": "ok", "id": "d2\n"}, r"id holds a control character \(\\n\) at position 2"),
     ],
 )
 def test_article_refuses_what_cannot_be_stored_or_encoded(

@@ -13,6 +13,7 @@ from newsdesk.errors import ArticleError
 
 __all__ = [
     "LANG_PATTERN",
+    "NO_CONTROL_PATTERN",
     "NO_NUL_PATTERN",
     "VISIBLE_PATTERN",
     "Article",
@@ -36,11 +37,16 @@ Python code checks it with ``fullmatch``: in Python's ``re`` a ``$`` also matche
 newline, which the schema's pattern (and pydantic) refuse.
 """
 _BLANK_CHARS = (  # escapes, not the characters: the pattern is also read by JSON Schema tools
-    r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\xad\u034f\u061c\u115f\u1160\u1680\u180e"
+    r"\x00-\x20\x7f-\xa0\xad\u034f\u061c\u115f\u1160\u1680\u180e"
     r"\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\u3164\ufeff\uffa0"
 )
 VISIBLE_PATTERN = f"[^{_BLANK_CHARS}]"
-"""One character that shows: not whitespace, not a zero-width or direction mark."""
+"""One character that shows: not whitespace, a control character, a zero-width or direction
+mark."""
+NO_CONTROL_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+"""No control character (C0, DEL, C1): what names a thing (an id, a section, a source) in a URL
+or a filter never holds one."""
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _VISIBLE = re.compile(VISIBLE_PATTERN)
 _LANG = re.compile(LANG_PATTERN)
 _UNUSABLE = re.compile("[\x00\ud800-\udfff]")
@@ -110,6 +116,12 @@ class Article:
             problem = unusable_character(value)
             if problem:
                 raise ArticleError(f"article {name} holds {problem}")
+        if self.id is not None and (control := _CONTROL.search(self.id)) is not None:
+            char = control.group().encode("unicode_escape").decode()
+            raise ArticleError(
+                f"article id holds a control character ({char}) at position {control.start()}; "
+                "an id names the article in URLs and filters, so it cannot hold one"
+            )
         if self.lang is not None and not _LANG.fullmatch(self.lang):
             raise ArticleError(
                 f"article lang {self.lang!r} is not a language code such as en, ar or pt-BR"

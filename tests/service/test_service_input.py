@@ -43,6 +43,10 @@ BAD_BODIES = [
     ("lang", {"id": "l1", "text": "fine", "lang": "en\u0001"}),
     ("text", {"id": "z1", "text": ZERO_WIDTH}),
     ("text", {"id": "z1", "title": ZERO_WIDTH, "text": "\u00a0" + ZERO_WIDTH}),
+    # control characters show nothing, and an id that holds one cannot be reached by URL
+    ("text", {"id": "c1", "title": "\u0001\u0002", "text": "\u0003\u0004\u001f\u0085"}),
+    ("id", {"id": "d2\n", "text": "fine"}),
+    ("id", {"id": "d2\u001b[31m", "text": "fine"}),
 ]
 
 

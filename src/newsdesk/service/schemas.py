@@ -10,6 +10,7 @@ from pydantic.json_schema import JsonDict
 
 from newsdesk.article import (
     LANG_PATTERN,
+    NO_CONTROL_PATTERN,
     NO_NUL_PATTERN,
     VISIBLE_PATTERN,
     Article,
@@ -67,7 +68,7 @@ class ArticleIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_TEXT_OR_TITLE)
 
-    id: UsableText | None = Field(None, min_length=1, max_length=255)
+    id: UsableText | None = Field(None, min_length=1, max_length=255, pattern=NO_CONTROL_PATTERN)
     title: UsableText = ""
     text: UsableText = ""
     lang: LangCode | None = None

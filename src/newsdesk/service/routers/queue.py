@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from newsdesk.article import LANG_PATTERN
+from newsdesk.article import LANG_PATTERN, NO_CONTROL_PATTERN
 from newsdesk.service.dependencies import Reader, State
 from newsdesk.service.errors import ApiError, check_page_limit
 from newsdesk.service.state import ServiceState
@@ -23,9 +23,6 @@ from newsdesk.store.queue_cursor import MAX_TOKEN_CHARS, decode_queue_key, encod
 from newsdesk.store.review import QueueFilter, QueueItem, queue_page
 
 router = APIRouter(tags=["queue"])
-
-NO_CONTROL_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
-"""No control character (C0, DEL, C1): no section or source holds one that a filter needs."""
 
 DEFAULT_LIMIT = 20
 

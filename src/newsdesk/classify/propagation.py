@@ -17,8 +17,14 @@ a time, each block about ``_BLOCK_CELLS`` similarities (16 MB), so memory holds 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy import sparse
+
+from newsdesk.errors import require
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = ["neighbour_graph", "spread_labels"]
 
@@ -31,6 +37,9 @@ def neighbour_graph(embeddings: np.ndarray, neighbours: int) -> sparse.csr_matri
     Rows of ``embeddings`` are unit vectors (cosine is their dot product). Edge weights are
     the similarities (negative ones dropped); ``D^-1/2 W D^-1/2`` as in label spreading.
     """
+    require("scipy", feature="spreading labels over an archive", extra="train")
+    from scipy import sparse
+
     n = len(embeddings)
     k = min(neighbours, n - 1)
     if k < 1:

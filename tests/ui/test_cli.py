@@ -65,6 +65,28 @@ def test_retrain_without_reviews_says_what_to_do(
     assert "no reviewed articles yet" in result.output
 
 
+def test_retrain_reads_the_taxonomy_and_encoder_the_service_reads(
+    seeded: Store, database_url: str, tmp_path: Path
+) -> None:
+    taxonomy = tmp_path / "outlet.yaml"
+    taxonomy.write_text(
+        "name: outlet\nsections:\n  - {name: sport, description: Matches.}\n"
+        "  - {name: business, description: Markets.}\n",
+        encoding="utf-8",
+    )
+    env = {
+        "NEWSDESK_MODELS_DIR": str(tmp_path / "models"),
+        "NEWSDESK_TAXONOMY": str(taxonomy),
+        "NEWSDESK_ENCODER": "lexical",
+    }
+    result = runner.invoke(app, ["retrain", "--database-url", database_url], env=env)
+    assert result.exit_code == 1 and "no reviewed articles yet" in result.output
+    with seeded.read() as conn:  # none was active: the one the environment names now is
+        active = registry.active_version(conn)
+    assert active is not None and active.startswith("zero-shot:outlet@")
+    assert active.endswith(":lexical-v1-2048")
+
+
 def test_retrain_adapt_says_why_it_kept_the_model_or_had_nothing_to_propose(
     seeded: Store, database_url: str, labeled: list[Labeled], tmp_path: Path
 ) -> None:

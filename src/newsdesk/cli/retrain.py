@@ -43,9 +43,21 @@ def register(app: typer.Typer) -> None:
 def retrain(
     database_url: str = DATABASE_URL,
     models_dir: Path = MODELS_DIR,
-    model: Path = typer.Option(None, "--model", help="Base model when none is active yet."),
-    taxonomy: str = typer.Option(None, "--taxonomy", help="Base taxonomy (zero-shot)."),
-    encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder", help="Encoder of a zero-shot base."),
+    model: Path = typer.Option(
+        None, "--model", envvar="NEWSDESK_MODEL", help="Base model when none is active yet."
+    ),
+    taxonomy: str = typer.Option(
+        None,
+        "--taxonomy",
+        envvar="NEWSDESK_TAXONOMY",
+        help="Base taxonomy (zero-shot): the one the service was started with.",
+    ),
+    encoder: str = typer.Option(
+        DEFAULT_ENCODER,
+        "--encoder",
+        envvar="NEWSDESK_ENCODER",
+        help="Encoder of a zero-shot base: the one the service was started with.",
+    ),
     confident_per_section: int = typer.Option(
         RETRAIN_CONFIDENT_PER_SECTION,
         "--confident-per-section",

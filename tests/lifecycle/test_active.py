@@ -15,6 +15,7 @@ from newsdesk.lifecycle.active import (
     ActiveModel,
     activate_stored,
     base_model,
+    register_start,
     rollback_target,
     starting_version,
 )
@@ -117,6 +118,20 @@ def test_a_starting_model_registered_before_digests_keeps_its_version(store: Sto
     assert legacy_version(edited) == old
     assert starting_version(store, edited) == model_version(edited) != old
     assert starting_version(store, classifier) == old  # the first one is still known
+
+
+def test_only_the_starting_model_services_start_on_now_can_be_activated_without_a_folder(
+    store: Store,
+) -> None:
+    start_earlier_as(store, "zero-shot:first@00000000:lexical")
+    with store.write() as conn:  # a service restarted on another taxonomy
+        register_start(
+            conn, "zero-shot:second@11111111:lexical", None, note="service start", take_over=True
+        )
+    with pytest.raises(NewsdeskError, match="services have started on 'zero-shot:second@"):
+        activate_stored(store, "zero-shot:first@00000000:lexical", by="ed")
+    assert active_version(store) == "zero-shot:second@11111111:lexical"
+    activate_stored(store, "zero-shot:second@11111111:lexical", by="ed")  # the one now: taken
 
 
 def test_a_service_start_takes_over_from_another_starting_model(

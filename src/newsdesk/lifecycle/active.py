@@ -147,9 +147,19 @@ def activate_stored(
 
     For a process that serves no model: running services follow the registry. A model with no
     saved folder (a zero-shot starting model) is recorded without loading: only a service
-    started on it can serve it. :class:`NewsdeskError` when it cannot be loaded.
+    started on it can serve it, so only the one services started on last is taken.
+    :class:`NewsdeskError` when it cannot be loaded.
     """
     record = record_of(store, version)
+    if not record.path:
+        with store.read() as conn:
+            latest = registry.latest_start_version(conn)
+        if latest != version:
+            raise NewsdeskError(
+                f"model {version!r} is a starting model with no saved folder, and services have "
+                f"started on {latest!r} since: none can serve it, so it was not activated; start "
+                "a service on its taxonomy and encoder to use it again"
+            )
     if record.path:
         try:
             load_saved(version, record.path)

@@ -152,6 +152,12 @@ def get_model(conn: Connection, version: str) -> ModelRecord | None:
     return _model(row) if row is not None else None
 
 
+def latest_start_version(conn: Connection) -> str | None:
+    """The starting model (kind ``initial``) registered last: the one services start on now."""
+    query = select(models.c.version).where(models.c.kind == "initial")
+    return conn.scalars(query.order_by(models.c.seq.desc()).limit(1)).first()
+
+
 def list_models(conn: Connection, *, limit: int = 100) -> list[ModelRecord]:
     """Registered models, newest first."""
     rows = conn.execute(select(models).order_by(models.c.seq.desc()).limit(limit))

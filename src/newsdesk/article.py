@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from newsdesk.characters import control_character, unusable_character
 from newsdesk.errors import ArticleError
 
 __all__ = [
@@ -46,36 +47,14 @@ mark."""
 NO_CONTROL_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
 """No control character (C0, DEL, C1): what names a thing (an id, a section, a source) in a URL
 or a filter never holds one."""
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _VISIBLE = re.compile(VISIBLE_PATTERN)
 _LANG = re.compile(LANG_PATTERN)
-_UNUSABLE = re.compile("[\x00\ud800-\udfff]")
 _STRING_FIELDS = ("text", "title", "id", "lang", "url", "published", "source")
 
 
 def is_blank(text: str) -> bool:
     """Whether ``text`` shows nothing: only whitespace, zero-width or direction marks."""
     return _VISIBLE.search(text) is None
-
-
-def unusable_character(value: str) -> str | None:
-    """Why ``value`` cannot be stored or encoded, or ``None`` when it can.
-
-    A NUL is refused by PostgreSQL; a lone surrogate (``\\ud800`` left by a broken JSON
-    escape or a bad decode) is not Unicode text, so it cannot be written as UTF-8, hashed or
-    tokenized. Both are refused wherever an article comes in rather than replaced, so what is
-    stored is what was sent.
-    """
-    found = _UNUSABLE.search(value)
-    if found is None:
-        return None
-    char, at = found.group(), found.start()
-    if char == "\x00":
-        return f"a NUL character (\\x00) at position {at}; remove it"
-    return (
-        f"a lone surrogate ({char.encode('unicode_escape').decode()}) at position {at}, which "
-        "is not valid Unicode text; fix the encoding of the input"
-    )
 
 
 def language_code(value: str | None) -> str | None:
@@ -116,11 +95,10 @@ class Article:
             problem = unusable_character(value)
             if problem:
                 raise ArticleError(f"article {name} holds {problem}")
-        if self.id is not None and (control := _CONTROL.search(self.id)) is not None:
-            char = control.group().encode("unicode_escape").decode()
+        if self.id is not None and (control := control_character(self.id)) is not None:
             raise ArticleError(
-                f"article id holds a control character ({char}) at position {control.start()}; "
-                "an id names the article in URLs and filters, so it cannot hold one"
+                f"article id holds {control}; an id names the article in URLs and filters, so "
+                "it cannot hold one"
             )
         if self.lang is not None and not _LANG.fullmatch(self.lang):
             raise ArticleError(

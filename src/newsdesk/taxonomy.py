@@ -20,14 +20,13 @@ catch-all needs a non-empty description, keywords or examples to be recognisable
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from newsdesk.article import unusable_character
+from newsdesk.characters import control_character, unusable_character
 from newsdesk.errors import TaxonomyError
 
 __all__ = ["DEFAULT_TAXONOMY", "Section", "Taxonomy", "check_taxonomy", "load_taxonomy"]
@@ -37,9 +36,6 @@ _TOP_KEYS = {"name", "description", "multi_label", "sections"}
 # a taxonomy's name is part of every model version (a 255-character column, beside the
 # encoder's fingerprint of about 100), a section's is stored with every call
 MAX_NAME = 100
-# control characters: none in a name; in a text, none but tab, newline and carriage return
-_CONTROL_IN_NAME = re.compile("[\x00-\x1f\x7f-\x9f]")
-_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SECTION_KEYS = {"name", "description", "keywords", "examples", "other", "form"}
 # Sections that are a way of writing rather than a topic; the zero-shot head reads form cues.
 SECTION_FORMS = ("opinion", "flash")
@@ -226,10 +222,9 @@ def _unfit(value: str, *, name: bool) -> str | None:
     problem = unusable_character(value)
     if problem is not None:
         return f"holds {problem}"
-    found = (_CONTROL_IN_NAME if name else _CONTROL_IN_TEXT).search(value)
-    if found is not None:
-        char = found.group().encode("unicode_escape").decode()
-        return f"holds a control character ({char}) at position {found.start()}; remove it"
+    control = control_character(value, lines=not name)  # a text may break its lines
+    if control is not None:
+        return f"holds {control}; remove it"
     if name and len(value.strip()) > MAX_NAME:
         return (
             f"is {len(value.strip())} characters long; keep it to {MAX_NAME} (it is stored with "

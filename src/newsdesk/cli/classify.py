@@ -46,6 +46,7 @@ class Engine(StrEnum):
 
 
 # the options of a Ray job, shared by the commands that offer --engine ray
+ENCODER_HELP = "Encoder: e5-small, use-m3, lexical (no model, for tests), or a model folder."
 RAY_ADDRESS = typer.Option(
     None, "--ray-address", help="With --engine ray: an existing cluster ('auto', ray://...)."
 )
@@ -118,7 +119,7 @@ def classify(
     model: Path | None = typer.Option(
         None, "--model", "-m", help="A model folder from 'newsdesk train' (has its taxonomy)."
     ),
-    encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help="Encoder name or folder."),
+    encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help=ENCODER_HELP),
     output: str = _OUTPUT,
     resume: bool = typer.Option(
         False, "--resume", help="Continue an interrupted run: skip what --output already holds."

@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from newsdesk.cli.classify import ENCODER_HELP
 from newsdesk.cli.exits import EXIT_USAGE, fail
 from newsdesk.encoders.registry import DEFAULT_ENCODER
 from newsdesk.errors import NewsdeskError
@@ -34,7 +35,7 @@ DATABASE = typer.Option(
     "needs the service extra and 'newsdesk db upgrade' first.",
 )
 TAXONOMY = typer.Option("default", "--taxonomy", "-t", help="Taxonomy YAML file.")
-ENCODER = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help="Encoder name or folder.")
+ENCODER = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help=ENCODER_HELP)
 TIMEOUT = typer.Option(10.0, "--timeout", help="Seconds to wait for a server.")
 TOTAL_TIMEOUT = typer.Option(
     30.0,

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from newsdesk.article import Article
+from newsdesk.cli.classify import ENCODER_HELP
 from newsdesk.cli.exits import EXIT_USAGE, fail, fail_many
 from newsdesk.encoders.registry import DEFAULT_ENCODER
 from newsdesk.errors import MissingExtraError, NewsdeskError, TaxonomyError
@@ -52,7 +53,7 @@ def suggest(
     taxonomy: str = typer.Option(..., "--taxonomy", "-t", help="The taxonomy YAML to improve."),
     output: Path = typer.Option(..., "--output", "-o", help="Write the suggested YAML here."),
     report: Path | None = typer.Option(None, "--report", help="Also write an HTML report here."),
-    encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help="Encoder name or folder."),
+    encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help=ENCODER_HELP),
     text_column: str = typer.Option("text", "--text-column", help="Field holding the text."),
     title_column: str = typer.Option("title", "--title-column", help="Field holding the title."),
     id_column: str = typer.Option("id", "--id-column", help="Field holding the id."),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from newsdesk.cli.classify import CPUS_PER_WORKER, RAY_ADDRESS, WORKERS, Engine
+from newsdesk.cli.classify import CPUS_PER_WORKER, ENCODER_HELP, RAY_ADDRESS, WORKERS, Engine
 from newsdesk.cli.exits import EXIT_USAGE, fail, reported
 from newsdesk.cli.inputs import (
     FORMAT,
@@ -50,7 +50,7 @@ def train(
     taxonomy: str = typer.Option(
         None, "--taxonomy", "-t", help="Taxonomy YAML (default: bundled)."
     ),
-    encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help="Encoder name or folder."),
+    encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder", "-e", help=ENCODER_HELP),
     label_column: str = LABEL_COLUMN,
     labels_column: str = LABELS_COLUMN,
     text_column: str = TEXT_COLUMN,

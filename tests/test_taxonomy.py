@@ -191,3 +191,15 @@ def test_labels_that_cannot_be_stored_are_no_sections() -> None:
     with pytest.raises(TaxonomyError, match=r"section 2: the name is 101 characters long"):
         Taxonomy.from_labels(["x" * 101, "sport"])
     assert Taxonomy.from_labels(["رياضة", "sport"]).names == ["sport", "رياضة"]
+
+
+def test_a_plain_description_in_arabic_script_is_arabic(tmp_path: Path) -> None:
+    tax = load_taxonomy(
+        write(
+            tmp_path,
+            'name: t\nsections:\n  - {name: economy, description: "اقتصاد ومال (IMF)"}\n'
+            '  - {name: sport, description: "Football and the عربي league"}\n',
+        )
+    )
+    assert tax["economy"].description == {"ar": "اقتصاد ومال (IMF)"}
+    assert tax["sport"].description == {"en": "Football and the عربي league"}

@@ -14,7 +14,8 @@ A taxonomy file looks like::
       - name: Analysis
         form: opinion           # a form, not a topic: opinion/explainer pieces (or: flash)
 
-A ``description`` may also be a plain string (taken as English). Every section but the
+A ``description`` may also be a plain string (Arabic when written mostly in Arabic script,
+else English). Every section but the
 catch-all needs a non-empty description, keywords or examples to be recognisable zero-shot.
 """
 
@@ -216,6 +217,14 @@ def bundled_taxonomies() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
+def _script_language(text: str) -> str:
+    """``ar`` for a line written mostly in Arabic script, else ``en``: the language a plain
+    description is taken to be in (label prompts wrap it in that language's templates)."""
+    arabic = sum("\u0600" <= char <= "\u06ff" for char in text)
+    latin = sum(char.isascii() and char.isalpha() for char in text)
+    return "ar" if arabic > latin else "en"
+
+
 def _unfit(value: str, *, name: bool) -> str | None:
     """What in ``value`` cannot be stored, shown or encoded (``None``: nothing): a NUL, a lone
     surrogate, a control character, or for a name more than :data:`MAX_NAME` characters."""
@@ -312,7 +321,7 @@ def _parse_section(raw: Any, index: int, source: str, problems: list[str]) -> Se
         )
     description = raw.get("description") or {}
     if isinstance(description, str):
-        description = {"en": description}
+        description = {_script_language(description): description}
     if not isinstance(description, dict):
         problems.append(f"{where}: 'description' must be text or a mapping of language: text")
         description = {}

@@ -41,12 +41,14 @@ ADAPT_LIMIT = 20000
 # pseudo-labels, spread first over each article's nearest neighbours among the articles (an
 # article whose closest neighbours read as one section probably is of it too); later rounds
 # learn only the labels the taxonomy's own reading gives too, and the adapted head carries no
-# zero-shot offset
+# zero-shot offset; a second run in smaller steps drifts differently, and the head learns
+# the two runs' averaged reading
 ADAPT_OPTIONS = TrainingOptions(
     self_training_prior_weight=0.0,
     self_training_agree=True,
     self_training_neighbours=10,
     self_training_spread=0.7,
+    self_training_also=((0.2, 0.4, 0.6, 0.8, 1.0),),
 )
 
 
@@ -63,6 +65,8 @@ class AdaptationReport:
     kept_head_because: str | None = None
     seconds: float = 0.0  # self-training's time, encoding excluded
     examples: int = 0  # labeled articles self-training learned from beside them
+    runs: int = 1  # self-training runs whose averaged reading the head learned
+    other_runs: tuple[dict[str, Any], ...] = ()  # the further runs: shares, rounds kept
 
     @property
     def adapted(self) -> bool:
@@ -75,11 +79,19 @@ class AdaptationReport:
             return f"adaptation kept the {self.start} head: {self.kept_head_because}"
         sections = ", ".join(f"{name} {n}" for name, n in self.learned_from.items())
         labeled = f" and {self.examples} labeled ones" if self.examples else ""
+        learned = (
+            f"the last learned from {sum(self.learned_from.values())} articles ({sections})"
+            if self.runs == 1
+            else f"the head learned {self.runs} runs' averaged reading of "
+            f"{sum(self.learned_from.values())} articles ({sections})"
+        )
+        kept = " and ".join(
+            [f"{self.kept_rounds} of {len(self.rounds)}"]
+            + [f"{run['kept']} of {len(run['shares'])}" for run in self.other_runs]
+        )
         return (
             f"adapted the {self.start} head to {self.articles} articles{labeled} in "
-            f"{self.seconds:.1f}s: "
-            f"{self.kept_rounds} of {len(self.rounds)} self-training rounds kept, the last "
-            f"learned from {sum(self.learned_from.values())} articles ({sections})"
+            f"{self.seconds:.1f}s: {kept} self-training rounds kept, {learned}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,21 +158,31 @@ def adapt(
     encoded = EncodedArticles(arts, encoder.encode([a.content for a in arts]))
     remembered = RememberedEncoder(encoder, [a.content for a in arts], encoded.embeddings)
     labeled, labels = _encoded_examples(encoder, classes, examples)
-    say(f"self-training on them ({len(options.self_training_shares)} rounds at most)")
+    schedules = [options.self_training_shares, *options.self_training_also]
+    rounds_at_most = " and ".join(str(len(shares)) for shares in schedules)
+    runs = f" in {len(schedules)} runs" if len(schedules) > 1 else ""
+    say(f"self-training on them{runs} ({rounds_at_most} rounds at most)")
     began = time.perf_counter()
     learned, trace = self_train_from(
         head, encoded, classes, options, labeled=labeled, labels=labels
     )
     rounds: tuple[dict[str, Any], ...] = tuple(cast(list[dict[str, Any]], trace["rounds"]))
     kept_rounds = cast(int, trace["kept"])
+    combined = cast(dict[str, Any] | None, trace.get("combined"))
+    if combined is not None:  # several runs: the head learned their averaged reading
+        learned_from = dict(combined["per_section"])
+    else:
+        learned_from = dict(rounds[kept_rounds - 1]["per_section"]) if kept_rounds else {}
     report = AdaptationReport(
         articles=len(arts),
         start=head.kind,
         rounds=rounds,
         kept_rounds=kept_rounds,
-        learned_from=dict(rounds[kept_rounds - 1]["per_section"]) if kept_rounds else {},
+        learned_from=learned_from,
         seconds=time.perf_counter() - began,
         examples=len(labels or ()),
+        runs=int(combined["runs"]) if combined is not None else 1,
+        other_runs=tuple(cast(list[dict[str, Any]], trace.get("also", []))),
     )
     if learned is None:
         reason = str(

@@ -70,6 +70,9 @@ class TrainingOptions:
     # (:mod:`.propagation`; 0 neighbours: each article's own reading) ...
     self_training_neighbours: int = 0
     self_training_spread: float = 0.5  # ... keeping 1 - this share of its own reading
+    # further schedules of shares, each a self-training run of its own; the learned head is
+    # then fitted on the runs' averaged reading of the archive (empty: one run)
+    self_training_also: tuple[tuple[float, ...], ...] = ()
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:

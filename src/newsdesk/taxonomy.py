@@ -15,8 +15,8 @@ A taxonomy file looks like::
         form: opinion           # a form, not a topic: opinion/explainer pieces (or: flash)
 
 A ``description`` may also be a plain string (Arabic when written mostly in Arabic script,
-else English). Every section but the
-catch-all needs a non-empty description, keywords or examples to be recognisable zero-shot.
+else English). Every section but the catch-all needs a non-empty description, keywords or
+examples to be recognisable zero-shot.
 """
 
 from __future__ import annotations

@@ -47,6 +47,8 @@ def _usable(value: object) -> object:
 UsableText = Annotated[str, Field(pattern=NO_NUL_PATTERN), BeforeValidator(_usable)]
 """A string that can be stored and encoded: no NUL, no lone surrogate (checked first, so the
 error says which character and where)."""
+IdText = Annotated[str, Field(pattern=NO_CONTROL_PATTERN), BeforeValidator(_usable)]
+"""An article id: :data:`UsableText` without control characters either (a URL names it)."""
 LangCode = Annotated[
     str, Field(pattern=LANG_PATTERN, max_length=16, description="A language tag: en, ar, pt-BR.")
 ]
@@ -68,7 +70,7 @@ class ArticleIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_TEXT_OR_TITLE)
 
-    id: UsableText | None = Field(None, min_length=1, max_length=255, pattern=NO_CONTROL_PATTERN)
+    id: IdText | None = Field(None, min_length=1, max_length=255)
     title: UsableText = ""
     text: UsableText = ""
     lang: LangCode | None = None

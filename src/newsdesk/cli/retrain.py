@@ -76,7 +76,8 @@ def retrain(
         "--adapt",
         help="Then self-train the candidate on the newest stored articles (up to 20,000), "
         "the corrections as examples; before any correction, adapt the active model itself. "
-        "Slower (seconds to a minute), and best from a one-line-a-section taxonomy.",
+        "Slower (about two minutes on 10,000 stored articles), and best from a one-line-a-section "
+        "taxonomy.",
     ),
 ) -> None:
     """Train a candidate model from every correction; it serves once an editor activates it.

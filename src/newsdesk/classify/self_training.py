@@ -281,13 +281,14 @@ def self_train_from(
     each schedule, and on a small archive one run's drift is as large as its gain, so their
     average reads the archive more steadily than either.
     """
-    head, report = _one_run(start, archive, classes, options, labeled=labeled, labels=labels)
+    reading = _Reading(*starting_point(start, archive, classes), archive, options)
+    head, report = _one_run(reading, classes, options, labeled=labeled, labels=labels)
     if not options.self_training_also or head is None:
         return head, report
     heads, runs = [head], []
     for shares in options.self_training_also:
         schedule = replace(options, self_training_shares=shares, self_training_also=())
-        other, trace = _one_run(start, archive, classes, schedule, labeled=labeled, labels=labels)
+        other, trace = _one_run(reading, classes, schedule, labeled=labeled, labels=labels)
         runs.append({"shares": list(shares), "kept": trace["kept"], "learned": other is not None})
         if other is not None:
             heads.append(other)
@@ -319,9 +320,31 @@ def _make_head(options: TrainingOptions, archive: EncodedArticles) -> Callable[[
     )  # fmt: skip
 
 
+class _Reading:
+    """The starting head's reading of the archive, shared by every run: its first
+    pseudo-label probabilities, the prior's log-probabilities, and (made once, when a run
+    first asks) those probabilities spread over the archive's neighbour graph."""
+
+    def __init__(
+        self, initial: np.ndarray, prior_log_probs: np.ndarray, archive: EncodedArticles,
+        options: TrainingOptions,
+    ) -> None:  # fmt: skip
+        self.initial, self.prior_log_probs, self.archive = initial, prior_log_probs, archive
+        self._options = options
+        self._spread: np.ndarray | None = None
+
+    def spread(self) -> np.ndarray:
+        if self._spread is None:
+            self._spread = spread_labels(
+                self.archive.embeddings, self.initial,
+                neighbours=self._options.self_training_neighbours,
+                spread=self._options.self_training_spread,
+            )  # fmt: skip
+        return self._spread
+
+
 def _one_run(
-    start: ZeroShotHead | LinearHead | PrototypeHead,
-    archive: EncodedArticles,
+    reading: _Reading,
     classes: Sequence[str],
     options: TrainingOptions,
     *,
@@ -329,7 +352,7 @@ def _one_run(
     labels: Sequence[Any] | None = None,
 ) -> tuple[LinearHead | None, SelfTrainingReport]:
     """One self-training run under ``options.self_training_shares``."""
-    initial, prior_log_probs = starting_point(start, archive, classes)
+    archive, initial, prior_log_probs = reading.archive, reading.initial, reading.prior_log_probs
     make_head = _make_head(options, archive)
 
     def run(first: np.ndarray) -> tuple[LinearHead | None, SelfTrainingReport]:
@@ -351,11 +374,7 @@ def _one_run(
     entry = _first_check(archive, initial, classes, make_head, options)
     if entry is not None:
         return None, SelfTrainingReport(rounds=[entry], kept=0)
-    spread = spread_labels(
-        archive.embeddings, initial,
-        neighbours=options.self_training_neighbours, spread=options.self_training_spread,
-    )  # fmt: skip
-    head, report = run(spread)
+    head, report = run(reading.spread())
     report["spread"] = head is not None
     if head is None:  # spreading blurred sections the reading kept apart: learn from the reading
         log.info("self-training: the spread labels failed the check; starting from the reading")

@@ -76,15 +76,16 @@ def starting_version(store: Store, classifier: Classifier, model: Path | None = 
     old = legacy_version(classifier, model)
     if old is not None:
         digest = sections_digest(classifier)
-        with store.write() as conn:
+        with store.read() as conn:
             record = registry.get_model(conn, old)
-            if record is not None and record.kind == "initial" and not record.path:
-                training = record.training or {}
-                if training.get("sections_digest") is None:
-                    training = training | {"sections_digest": digest}
+        if record is not None and record.kind == "initial" and not record.path:
+            training = record.training or {}
+            if training.get("sections_digest") is None:  # once, on an upgraded store
+                training = training | {"sections_digest": digest}
+                with store.write() as conn:
                     registry.update_model(conn, old, training=training)
-                if training["sections_digest"] == digest:
-                    return old
+            if training["sections_digest"] == digest:
+                return old
     return model_version(classifier, model)
 
 

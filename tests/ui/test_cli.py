@@ -102,6 +102,8 @@ def test_retrain_adapt_says_why_it_kept_the_model_or_had_nothing_to_propose(
     assert nothing.exit_code == 1
     assert "no reviewed articles yet, and adaptation kept the active model" in nothing.output
     assert too_small in nothing.output
+    with seeded.read() as conn:  # nothing to do is no failure: no candidate, failed or not
+        assert [m.version for m in registry.list_models(conn) if m.kind == "retrained"] == []
     with seeded.write() as conn:
         for item in labeled[:20]:
             add_correction(conn, item.article.id or "", [item.label], editor="ann")

@@ -296,7 +296,9 @@ def retrain(
     base's settings are reused while the data has grown little (:mod:`.warm_start`). With
     ``adapt`` the candidate is then self-trained on the stored articles, the corrections as
     examples (:mod:`.store_adapt`); before any correction that adapts ``base`` itself. Raises
-    :class:`TrainingError` when the corrections cannot train a model (none yet, one section).
+    :class:`TrainingError` when the corrections cannot train a model (none yet, one section),
+    or when an adapting retrain before any correction has nothing to propose (no registry
+    entry is left then, as none is made for a plain retrain with no review).
     """
     say = progress or (lambda share, message: log.info("%s", message))
     version = version or new_version()
@@ -335,7 +337,11 @@ def retrain(
             )  # fmt: skip
     except Exception as exc:
         with store.write() as conn:
-            registry.update_model(conn, version, status="failed", error=str(exc))
+            if adapt and not len(data.training) and isinstance(exc, TrainingError):
+                # nothing to propose: no candidate, as a plain retrain with no review makes none
+                registry.remove_model(conn, version)
+            else:
+                registry.update_model(conn, version, status="failed", error=str(exc))
         raise
     say(1.0, f"model {version} is ready to compare and activate")
     return RetrainResult(version, path, metrics, comparison)

@@ -14,7 +14,8 @@ It costs a self-training run on up to :data:`~newsdesk.classify.adapt.ADAPT_LIMI
 it is an option of the retrain, not every retrain's default. When self-training's checks
 refuse the store (too few articles a section, pseudo-labels that the features do not bear
 out) the candidate is the retrained model, and the report says why; before any correction
-there is then nothing to propose, and the retrain fails with that reason.
+there is then nothing to propose, and the retrain fails with that reason, leaving no entry in
+the registry (as a plain retrain with no review leaves none).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The model registry: models the service can serve, which one is active, and desk jobs.
 
 A model is registered when training starts (status ``training``), then marked ``ready`` with
-its folder and metrics, or ``failed``. Only an editor's activation makes it the active model;
+its folder and metrics, or ``failed``, or removed when the training had nothing to propose. Only an editor's activation makes it the active model;
 the activation history makes roll-back a matter of re-activating the previous version.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, text, update
+from sqlalchemy import Connection, Row, delete, select, text, update
 
 from newsdesk.store.desk_tables import desk_jobs, model_activations, models
 from newsdesk.store.errors import StoreError
@@ -35,6 +35,7 @@ __all__ = [
     "list_models",
     "previous_version",
     "register_model",
+    "remove_model",
     "update_job",
     "update_model",
 ]
@@ -136,6 +137,11 @@ def ensure_model(conn: Connection, version: str, *, path: str | None, kind: str)
 def update_model(conn: Connection, version: str, **values: Any) -> None:
     """Set columns of a registered model (``status``, ``path``, ``metrics``...)."""
     conn.execute(update(models).where(models.c.version == version).values(**values))
+
+
+def remove_model(conn: Connection, version: str) -> None:
+    """Take ``version`` out of the registry (a model never activated: nothing refers to it)."""
+    conn.execute(delete(models).where(models.c.version == version))
 
 
 def fail_training_models(conn: Connection, *, error: str) -> list[str]:

@@ -140,7 +140,7 @@ def test_over_long_texts_are_422_naming_field_and_limit(
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
-        (b'{"text": "unterminated', "body", "malformed JSON"),
+        (b'{"text": "unterminated', "body", "the body is not valid JSON: Unterminated string"),
         (b'{"text": ""}', "text", "article has no text"),
         (b'{"txt": "typo"}', "txt", "Extra inputs are not permitted"),
         (b'{"articles": []}', "articles", "at least 1 item"),
@@ -160,6 +160,73 @@ def test_malformed_requests_are_422_naming_the_field(
     problems = response.json()["errors"]
     assert problems[0]["field"] == field
     assert message in problems[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            b'{"text": "unterminated',
+            "the body is not valid JSON: Unterminated string starting at line 1 column 10",
+        ),
+        (
+            '{"title": "الاقتصاد",\n "text": "ينمو" "lang": "ar"}'.encode(),
+            "the body is not valid JSON: Expecting ',' delimiter at line 2 column 17",
+        ),
+        (
+            b'{"text": "ok",}',
+            "the body is not valid JSON: Expecting property name enclosed in double quotes at "
+            "line 1 column 15",
+        ),
+    ],
+)
+def test_a_body_that_is_not_json_says_why_and_where(
+    client: TestClient, keys: Keys, body: bytes, message: str
+) -> None:
+    for path in ("/v1/classify", "/v1/articles"):
+        response = client.post(
+            path,
+            content=body,
+            headers={**keys.header("editor"), "content-type": "application/json"},
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["message"] == message  # the reason in full, with its place
+        assert response.json()["errors"] == [{"field": "body", "message": message, "limit": None}]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"text": "caf\xe9"}', "byte 0xE9 at offset 13 (invalid continuation byte)"),
+        ('{"text": "الاقتصاد ينمو"}'.encode("cp1256"), "byte 0xC7 at offset 10"),
+        (b'\xff{"text": "x"}', "byte 0xFF at offset 0 (invalid start byte)"),
+    ],
+)
+def test_a_body_that_is_not_utf8_is_a_400_that_says_so(
+    client: TestClient, keys: Keys, body: bytes, message: str
+) -> None:
+    for path in ("/v1/classify", "/v1/articles"):
+        response = client.post(
+            path,
+            content=body,
+            headers={**keys.header("editor"), "content-type": "application/json"},
+        )
+        assert response.status_code == 400, response.text
+        said = response.json()["message"]
+        assert said.startswith("the body is not UTF-8 text: ") and message in said
+        assert said.endswith("; send JSON encoded as UTF-8")
+        assert response.json()["errors"][0]["field"] == "body"
+
+
+def test_a_body_nested_too_deeply_is_a_400_that_says_so(client: TestClient, keys: Keys) -> None:
+    body = b"[" * 100_000 + b"]" * 100_000
+    response = client.post(
+        "/v1/classify",
+        content=body,
+        headers={**keys.header("reader"), "content-type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == "the body nests arrays or objects too deeply to be read"
 
 
 def test_unknown_routes_and_methods_answer_json(client: TestClient) -> None:

@@ -61,9 +61,9 @@ submit and correct, `admin` keys also manage keys. Errors are JSON:
 _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {
         "model": ErrorBody,
-        "description": "Malformed request: a body that is not JSON, an invalid page "
-        "cursor, a NUL character in the path, query or form, or a query value that "
-        "is not UTF-8.",
+        "description": "Malformed request: a body that is not UTF-8 text (or nests too "
+        "deeply to be read), an invalid page cursor, a NUL character in the path, query or "
+        "form, or a query value that is not UTF-8.",
     },
     401: {"model": ErrorBody, "description": "Missing, invalid or revoked API key."},
     403: {"model": ErrorBody, "description": "The key's role does not allow this."},

@@ -7,6 +7,7 @@ fault).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -108,14 +109,43 @@ def _validation_problem(error: dict[str, Any]) -> FieldProblem:
     ctx = error.get("ctx") or {}
     limit = next((ctx[k] for k in _LIMIT_KEYS if k in ctx), None)
     message = str(error.get("msg", "invalid value"))
-    if error.get("type") == "json_invalid":
-        message = f"malformed JSON: {ctx.get('error', message)}"
-        return FieldProblem(field="body", message=message)
     return FieldProblem(
         field=field_name(error.get("loc", ())),
         message=message,
         limit=limit if isinstance(limit, int | float) else None,
     )
+
+
+def _not_json(error: dict[str, Any], doc: object) -> FieldProblem:
+    """Why the body is not JSON, and where: the decoder's reason at a line and column of
+    ``doc`` (the body as text; its character offset alone when the text is not at hand)."""
+    reason = str((error.get("ctx") or {}).get("error") or "it cannot be read")
+    loc = error.get("loc", ())
+    position = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+    if position is not None and isinstance(doc, str):
+        where = json.JSONDecodeError(reason, doc, position)
+        reason = f"{reason.removesuffix(' at')} at line {where.lineno} column {where.colno}"
+    elif position is not None:
+        reason = f"{reason.removesuffix(' at')} at character {position + 1}"
+    return FieldProblem(field="body", message=f"the body is not valid JSON: {reason}")
+
+
+def _unreadable_body(cause: BaseException | None) -> str | None:
+    """What is wrong with a body FastAPI could not read (it says only that it could not);
+    ``None`` for a cause this does not know."""
+    if isinstance(cause, UnicodeDecodeError):
+        data = bytes(cause.object)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return (
+                f"the body is not UTF-8 text: byte 0x{data[exc.start]:02X} at offset "
+                f"{exc.start} ({exc.reason}); send JSON encoded as UTF-8"
+            )
+        return f"the body cannot be decoded ({cause.reason}); send JSON encoded as UTF-8"
+    if isinstance(cause, RecursionError):
+        return "the body nests arrays or objects too deeply to be read"
+    return None
 
 
 _METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
@@ -147,12 +177,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [_validation_problem(e) for e in exc.errors()]
+        errors = exc.errors()
+        if errors and errors[0].get("type") == "json_invalid":
+            problem = _not_json(errors[0], exc.body)
+            return error_response(422, problem.message, [problem])
+        problems = [_validation_problem(e) for e in errors]
         summary = "; ".join(f"{p.field}: {p.message}" for p in problems[:5])
         return error_response(422, f"invalid request: {summary}", problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        unreadable = _unreadable_body(exc.__cause__) if exc.status_code == 400 else None
+        if unreadable is not None:
+            return error_response(400, unreadable, [FieldProblem(field="body", message=unreadable)])
         headers = dict(exc.headers) if exc.headers else {}
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(request))

@@ -174,6 +174,33 @@ def test_check_taxonomy_of_a_valid_or_unreadable_file(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "where", "what"),
+    [
+        (
+            'name: t\nsections:\n  - {name: sport, description: "Matches.\x00"}\n',
+            "line 3, column 41",
+            "a NUL character (\\x00)",
+        ),
+        (
+            "name: t\nsections:\n  - name: رياضة\n    description: {ar: مباريات\x00}\n",
+            "line 4, column 30",
+            "a NUL character (\\x00)",
+        ),
+        ("name: t\x1b[31m\nsections: []\n", "line 1, column 8", "a control character (\\x1b)"),
+    ],
+)
+def test_a_raw_character_yaml_refuses_is_named_with_its_line_and_column(
+    tmp_path: Path, text: str, where: str, what: str
+) -> None:
+    path = write(tmp_path, text)
+    message = f"{path}: {where}: {what}, which YAML does not allow; remove it"
+    assert check_taxonomy(path) == [message]  # one line, one colon after the file's name
+    with pytest.raises(TaxonomyError) as caught:
+        load_taxonomy(path)
+    assert str(caught.value) == message
+
+
 def test_line_breaks_and_tabs_in_a_description_are_text(tmp_path: Path) -> None:
     tax = load_taxonomy(
         write(

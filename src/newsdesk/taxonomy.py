@@ -204,11 +204,31 @@ def _read(source: str | Path) -> tuple[Any, str]:
         label = str(path)
     try:
         return yaml.safe_load(text), label
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, raw in the file
+        raise TaxonomyError(_unreadable_character(label, text, exc)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise TaxonomyError(f"{label}:{where}: invalid YAML: {problem}") from None
+        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+        raise TaxonomyError(f"{label}:{where} invalid YAML: {problem}") from None
+
+
+def _unreadable_character(label: str, text: str, exc: Any) -> str:
+    """Where in ``text`` the character a YAML reader refused is, and which it is."""
+    at = exc.position
+    line = text.count("\n", 0, at) + 1
+    column = at - text.rfind("\n", 0, at)
+    char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
+    escaped = char.encode("unicode_escape").decode()
+    kind = "a character"
+    if char == "\x00":
+        kind = "a NUL character"
+    elif control_character(char) is not None:
+        kind = "a control character"
+    return (
+        f"{label}: line {line}, column {column}: {kind} ({escaped}), which YAML does not "
+        "allow; remove it"
+    )
 
 
 def bundled_taxonomies() -> list[str]:

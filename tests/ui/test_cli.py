@@ -188,7 +188,8 @@ def test_rollbacks_step_back_through_the_activations(
     url = ["--database-url", database_url]
     for version in ("m1", "m2", "m3"):
         assert runner.invoke(app, ["models", "activate", version, *url]).exit_code == 0
-    listed = runner.invoke(app, ["models", "list", *url]).output.splitlines()
+    header, *listed = runner.invoke(app, ["models", "list", *url]).output.splitlines()
+    assert header.split("\t") == ["version", "kind", "status", "accuracy", "mark"]
     assert [line.split("\t")[-1] for line in listed] == ["active", "rollback", "ready"]
     for target in ("m2", "m1"):
         back = runner.invoke(app, ["models", "rollback", *url])
@@ -197,6 +198,22 @@ def test_rollbacks_step_back_through_the_activations(
     assert last.exit_code == 1 and "no earlier model" in last.output
     with store.read() as conn:
         assert registry.active_version(conn) == "m1"
+
+
+def test_models_list_names_its_columns_first(
+    database_url: str, lexical_classifier: Classifier, tmp_path: Path
+) -> None:
+    url = ["--database-url", database_url]
+    empty = runner.invoke(app, ["models", "list", *url])
+    assert empty.exit_code == 0 and empty.output == "version\tkind\tstatus\taccuracy\tmark\n"
+    store = Store(database_url)
+    _saved_models(store, lexical_classifier, tmp_path, ["retrained-1", "نموذج-2"])
+    listed = runner.invoke(app, ["models", "list", *url]).output.splitlines()
+    assert listed == [
+        "version\tkind\tstatus\taccuracy\tmark",
+        "نموذج-2\tretrained\tready",
+        "retrained-1\tretrained\tready",
+    ]
 
 
 def test_serve_refuses_a_bad_desk_setting_by_name(database_url: str) -> None:

@@ -34,6 +34,10 @@ MODELS_DIR = typer.Option(
 )
 
 
+# the columns of ``newsdesk models list``, its header line
+MODEL_COLUMNS = ("version", "kind", "status", "accuracy", "mark")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``retrain`` and the ``models`` group to ``app``."""
     app.command("retrain")(retrain)
@@ -127,7 +131,9 @@ def retrain(
 @models_app.command("list")
 def list_models(database_url: str = DATABASE_URL) -> None:
     """Registered models, newest first: version, kind, status, held-out accuracy, and a mark:
-    ``active``, or ``rollback`` on the model ``newsdesk models rollback`` would activate."""
+    ``active``, or ``rollback`` on the model ``newsdesk models rollback`` would activate.
+
+    Tab-separated, under a header line naming the columns."""
     from newsdesk.store import Store, registry
 
     try:
@@ -138,6 +144,7 @@ def list_models(database_url: str = DATABASE_URL) -> None:
     except NewsdeskError as exc:
         fail(exc)
     marks = {active: "active", previous: "rollback"}
+    typer.echo("\t".join(MODEL_COLUMNS))
     for m in records:
         accuracy = ""
         if m.comparison and m.comparison.get("n"):

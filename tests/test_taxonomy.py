@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from newsdesk.errors import TaxonomyError
-from newsdesk.taxonomy import Section, Taxonomy, check_taxonomy, load_taxonomy
+from newsdesk.taxonomy import Section, Taxonomy, check_taxonomy, language_warnings, load_taxonomy
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -199,6 +199,27 @@ def test_a_raw_character_yaml_refuses_is_named_with_its_line_and_column(
     with pytest.raises(TaxonomyError) as caught:
         load_taxonomy(path)
     assert str(caught.value) == message
+
+
+def test_language_warnings_name_a_description_whose_script_does_not_fit_its_key(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        "name: t\nsections:\n"
+        '  - {name: sport, description: {en: "كرة القدم (FIFA)", ar: "رياضة"}}\n'
+        '  - {name: اقتصاد, description: {en: "Markets.", ar: "IMF, markets."}}\n'
+        '  - {name: culture, description: {en: "Books: الكتب and the arts.", ar: "فنون (UNESCO)"}}\n'
+        '  - {name: plain, description: "ثقافة وفنون"}\n',  # a plain line: its script's key
+    )
+    assert check_taxonomy(path) == []  # warnings do not stop a taxonomy loading
+    assert language_warnings(load_taxonomy(path), str(path)) == [
+        f"{path}: section 'sport': the description for 'en' is written in Arabic script; "
+        "move it under 'ar'",
+        f"{path}: section 'اقتصاد': the description for 'ar' has no Arabic script; "
+        "write it in Arabic, or move it under 'en'",
+    ]
+    assert language_warnings(Taxonomy.default(), "default") == []
 
 
 def test_line_breaks_and_tabs_in_a_description_are_text(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ A taxonomy file looks like::
         form: opinion           # a form, not a topic: opinion/explainer pieces (or: flash)
 
 A ``description`` may also be a plain string (Arabic when written mostly in Arabic script,
-else English). Every section but the catch-all needs a non-empty description, keywords or
+else English); :func:`language_warnings` points out one whose script does not fit its key. Every section but the catch-all needs a non-empty description, keywords or
 examples to be recognisable zero-shot.
 """
 
@@ -30,7 +30,14 @@ from typing import Any
 from newsdesk.characters import control_character, unusable_character
 from newsdesk.errors import TaxonomyError
 
-__all__ = ["DEFAULT_TAXONOMY", "Section", "Taxonomy", "check_taxonomy", "load_taxonomy"]
+__all__ = [
+    "DEFAULT_TAXONOMY",
+    "Section",
+    "Taxonomy",
+    "check_taxonomy",
+    "language_warnings",
+    "load_taxonomy",
+]
 
 DEFAULT_TAXONOMY = "default"
 _TOP_KEYS = {"name", "description", "multi_label", "sections"}
@@ -176,6 +183,26 @@ def check_taxonomy(source: str | Path) -> list[str]:
     problems: list[str] = []
     _parse(data, label, problems)
     return problems
+
+
+def language_warnings(taxonomy: Taxonomy, source: str) -> list[str]:
+    """Descriptions whose script does not fit their language key, each naming ``source``, the
+    section and the key: one for ``en`` written mostly in Arabic script, one for ``ar`` with no
+    Arabic script at all. They load (the key may be meant), but label prompts wrap a
+    description in its key's language templates, so a misfiled one reads wrong."""
+    warnings: list[str] = []
+    for section in taxonomy.sections:
+        for lang, text in section.description.items():
+            if lang == "en" and _script_language(text) == "ar":
+                found, fix = "is written in Arabic script", "move it under 'ar'"
+            elif lang == "ar" and not any("\u0600" <= char <= "\u06ff" for char in text):
+                found, fix = "has no Arabic script", "write it in Arabic, or move it under 'en'"
+            else:
+                continue
+            warnings.append(
+                f"{source}: section '{section.name}': the description for '{lang}' {found}; {fix}"
+            )
+    return warnings
 
 
 def _read(source: str | Path) -> tuple[Any, str]:

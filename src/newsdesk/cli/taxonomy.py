@@ -14,7 +14,7 @@ from newsdesk.encoders.registry import DEFAULT_ENCODER
 from newsdesk.errors import MissingExtraError, NewsdeskError, TaxonomyError
 from newsdesk.io import InputFormat, Rejected, check_source
 from newsdesk.io.readers import read_articles
-from newsdesk.taxonomy import check_taxonomy, load_taxonomy
+from newsdesk.taxonomy import check_taxonomy, language_warnings, load_taxonomy
 
 app = typer.Typer(help="Inspect, validate and improve taxonomies.", no_args_is_help=True)
 
@@ -33,11 +33,16 @@ def show(
 
 @app.command("check")
 def check(file: Path = typer.Argument(..., help="The taxonomy YAML file to validate.")) -> None:
-    """Validate a taxonomy file: exit 0 when valid, 1 after one line for each problem."""
+    """Validate a taxonomy file: exit 0 when valid, 1 after one line for each problem.
+
+    A valid file may still get a ``warning:`` line (on stderr) for each description whose
+    script does not fit its language key (Arabic script under ``en``, none under ``ar``)."""
     problems = check_taxonomy(file)
     if problems:
         fail_many(problems)
     taxonomy = load_taxonomy(file)
+    for warning in language_warnings(taxonomy, str(file)):
+        typer.echo(f"warning: {warning}", err=True)
     other = taxonomy.other.name if taxonomy.other else "none"
     typer.echo(f"{file}: ok, {len(taxonomy)} sections (catch-all: {other})")
 

@@ -21,6 +21,9 @@ from newsdesk.encoders.registry import register_encoder
 logger = logging.getLogger(__name__)
 
 CACHE_DIR = Path(__file__).resolve().parent / "out" / "embeddings"
+# the cache file's version: v2 holds e5 vectors made one text at a time (v1's batches moved
+# each vector a little with its neighbours)
+CACHE_VERSION = "v2"
 
 
 def _key(role: Role, text: str) -> str:
@@ -36,7 +39,7 @@ class CachedEncoder:
         self.dim = inner.dim
         self.flush_every = flush_every
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in inner.fingerprint)
-        self.path = folder / f"{safe}.npz"
+        self.path = folder / f"{safe}_{CACHE_VERSION}.npz"
         self._vectors: dict[str, np.ndarray] = {}
         self._dirty = 0
         if self.path.exists():

@@ -88,7 +88,8 @@ def _label_embeddings(encoder: Encoder, texts: list[str]) -> tuple[np.ndarray, n
         return encoder.encode(texts, role=Role.QUERY), encoder.encode(texts, role=Role.PASSAGE)
     from newsdesk.encoders.model_cache import cache_dir
 
-    digest = hashlib.sha256(encoder.fingerprint.encode())
+    # v2: e5's label texts embedded one at a time (earlier, a batch's neighbours moved them)
+    digest = hashlib.sha256(b"labels-v2\0" + encoder.fingerprint.encode())
     for text in texts:
         digest.update(b"\0" + text.encode())
     path = cache_dir() / "labels" / f"{digest.hexdigest()[:32]}.npz"

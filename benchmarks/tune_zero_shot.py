@@ -237,6 +237,12 @@ def main() -> None:
         "--data", type=Path, default=Path(os.environ.get("NEWSDESK_DATA", DEFAULT_DATA))
     )
     parser.add_argument("--encoder", default="e5-small")
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=TOLERANCE,
+        help="how much worse than PREVIOUS a rich taxonomy may be filed (default %(default)s)",
+    )
     args = parser.parse_args()
     encoder = CachedEncoder(get_encoder(args.encoder))
     means = set_means(encoder, args.data, 500)
@@ -260,7 +266,7 @@ def main() -> None:
 
     def best(mask: np.ndarray) -> int:
         """The grid point that does best on the masked sets and keeps their rich rows."""
-        kept = (table[:, mask & rich, 0] >= previous[mask & rich, 0] - TOLERANCE).all(axis=1)
+        kept = (table[:, mask & rich, 0] >= previous[mask & rich, 0] - args.tolerance).all(axis=1)
         scores = [objective([tuple(r) for r in table[g][mask]]) for g in range(len(grid))]
         return int(np.argmax(np.where(kept, scores, -np.inf)))
 
@@ -273,11 +279,21 @@ def main() -> None:
         g = best(~held)
         for i in np.flatnonzero(held):
             loso[i] = (table[g][i][0], grid[g])
-    print(f"{'set [taxonomy]':<30} {'plain cos':>9} {'previous':>9} {'in-sample':>9} {'LOSO':>6}")
+    defaults = ZeroShotHead().get_params()
+    shipped = {
+        mode: table[grid.index({k: mode if k == PROMPTS else defaults[k] for k in keys})]
+        for mode in GRID[PROMPTS]
+    }
+    print(
+        f"{'set [taxonomy]':<30} {'plain cos':>9} {'previous':>9} "
+        + " ".join(f"{'shipped' if m else 'no prompt':>9}" for m in GRID[PROMPTS])
+        + f" {'in-sample':>9} {'LOSO':>6}"
+    )
     for i, p in enumerate(sets):
         print(
-            f"{p.name:<30} {p.plain:>9.3f} {previous[i][0]:>9.3f} {table[chosen][i][0]:>9.3f} "
-            f"{loso[i][0]:>6.3f}"
+            f"{p.name:<30} {p.plain:>9.3f} {previous[i][0]:>9.3f} "
+            + " ".join(f"{shipped[m][i][0]:>9.3f}" for m in GRID[PROMPTS])
+            + f" {table[chosen][i][0]:>9.3f} {loso[i][0]:>6.3f}"
         )
     for kind in ("rich", "terse"):
         idx = [i for i, p in enumerate(sets) if p.name.endswith(f"[{kind}]")]

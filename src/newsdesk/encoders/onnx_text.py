@@ -238,8 +238,7 @@ class OnnxTextModel:
             # rows are sorted by length, so the last row of a batch sets its padded length
             stop = start + 1
             while (
-                stop < len(order)
-                and (stop - start + 1) * len(windows[order[stop]].ids) <= budget
+                stop < len(order) and (stop - start + 1) * len(windows[order[stop]].ids) <= budget
             ):
                 stop += 1
             batch = [windows[i] for i in order[start:stop]]

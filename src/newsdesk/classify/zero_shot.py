@@ -29,6 +29,11 @@ How an article is scored against a section:
    stands out, the catch-all wins.
 7. **Probabilities.** ``softmax(score / temperature)``, the temperature fitted offline on the
    development sets so that confidence tracks accuracy.
+
+A taxonomy of a name and a line a section and one with descriptions and keyword lists are
+scored with constants of their own (:data:`THIN`, :data:`RICH`): with one or two texts a
+section, the prompts carry most of what is known, and a softer pool, a wider scale and a
+stronger background pull file them best.
 """
 
 from __future__ import annotations
@@ -53,7 +58,16 @@ from newsdesk.encoders.background import background_mean
 from newsdesk.encoders.base import Encoder, Role
 from newsdesk.taxonomy import Section, Taxonomy
 
-__all__ = ["SectionEvidence", "TextEvidence", "ZeroShotHead", "section_texts"]
+__all__ = [
+    "RICH",
+    "THIN",
+    "SectionEvidence",
+    "TextEvidence",
+    "ZeroShotHead",
+    "described_by",
+    "is_thin",
+    "section_texts",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +89,34 @@ def section_texts(section: Section) -> list[str]:
             texts.append(", ".join(words[start : start + _KEYWORD_GROUP]))
     texts += list(section.examples)
     return texts or [section.name]
+
+
+# The constants that depend on how much a taxonomy says about its sections, each chosen on the
+# development sets by benchmarks/tune_zero_shot.py: RICH on taxonomies with descriptions of
+# several sentences and keyword lists (and kept through later searches: they file those as
+# well as the previous head did), THIN by leave-one-set-out on taxonomies of a name and one
+# line a section (--by-kind), the temperature then fitted by log loss on those.
+RICH = {"temperature": 0.326, "scale": 0.75, "sharpness": 0.5, "background": 0.5}
+THIN = {"temperature": 0.506, "scale": 0.5, "sharpness": 0.1, "background": 1.0}
+# a taxonomy is thin when its typical section is described in at most this many label texts
+THIN_TEXTS = 2
+
+
+def described_by(section: Section) -> int:
+    """How many label texts a section's own description gives: its sentences and keyword
+    groups (examples are articles, not a description)."""
+    sentences = sum(
+        len([s for s in _SENTENCE_END.split(d) if s.strip()]) for d in section.description.values()
+    )
+    groups = sum(-(-len(words) // _KEYWORD_GROUP) for words in section.keywords.values())
+    return sentences + groups
+
+
+def is_thin(taxonomy: Taxonomy) -> bool:
+    """Whether the taxonomy says little: its median section (a catch-all known only by its name
+    aside) is described in at most :data:`THIN_TEXTS` label texts, a line or two."""
+    counts = [described_by(s) for s in taxonomy.sections if not (s.other and not described_by(s))]
+    return bool(counts) and float(np.median(counts)) <= THIN_TEXTS
 
 
 def _label_embeddings(encoder: Encoder, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -151,37 +193,49 @@ class ZeroShotHead:
 
     Built with :meth:`fit_taxonomy` (no labeled data). The keyword arguments are the
     scoring's few constants; their defaults were set on the public development sets
-    (``benchmarks/accuracy.py``).
+    (``benchmarks/tune_zero_shot.py``). The temperature, scale, sharpness and background pull,
+    where not given, follow the taxonomy: :data:`THIN` for one that says a line or two a
+    section (:func:`is_thin`), :data:`RICH` for one with descriptions and keywords.
     """
 
     kind = "zero-shot"
 
     def __init__(
         self,
-        temperature: float = 0.326,
+        temperature: float | None = None,
         centering: float = 0.0,
-        scale: float = 0.75,
-        sharpness: float = 0.5,
+        scale: float | None = None,
+        sharpness: float | None = None,
         keyword_weight: float = 0.5,
         fallback: float = -1.0,
         flash_weight: float = 1.0,
         flash_bias: float = -1.0,
         opinion_weight: float = 0.8,
         opinion_bias: float = 1.5,
-        background: float = 0.5,
+        background: float | None = None,
         prompts: bool = True,
     ) -> None:
-        self.temperature = temperature
+        # the constants left unset follow the taxonomy (RICH or THIN) when it is fitted
+        given = {
+            "temperature": temperature,
+            "scale": scale,
+            "sharpness": sharpness,
+            "background": background,
+        }
+        self._given = {name: value for name, value in given.items() if value is not None}
+        self.temperature = RICH["temperature"]
+        self.scale = RICH["scale"]
+        self.sharpness = RICH["sharpness"]
+        self.background = RICH["background"]
+        for name, value in self._given.items():
+            setattr(self, name, value)
         self.centering = centering
-        self.scale = scale
-        self.sharpness = sharpness
         self.keyword_weight = keyword_weight
         self.fallback = fallback
         self.flash_weight = flash_weight
         self.flash_bias = flash_bias
         self.opinion_weight = opinion_weight
         self.opinion_bias = opinion_bias
-        self.background = background
         self.prompts = prompts
 
     # -- building ---------------------------------------------------------------------------
@@ -191,6 +245,11 @@ class ZeroShotHead:
         texts: list[str] = []
         owners: list[int] = []
         prompts = self.prompts and not getattr(encoder, "bag_of_words", False)
+        # the THIN constants were chosen with label prompts, which a taxonomy of a line a
+        # section is mostly known by
+        self.thin_ = prompts and is_thin(taxonomy)
+        for name, value in (THIN if self.thin_ else RICH).items():
+            setattr(self, name, self._given.get(name, value))
         for k, section in enumerate(taxonomy.sections):
             own = section_texts(section)
             if prompts and not (section.other and own == [section.name]):
@@ -301,6 +360,7 @@ class ZeroShotHead:
             "scored": list(self.scored_),
             "forms": list(self.forms_),
             "keywords": self.keywords_,
+            "thin": bool(getattr(self, "thin_", False)),
         }
         arrays = {
             "label_vectors": self.label_vectors_,
@@ -319,6 +379,7 @@ class ZeroShotHead:
         self.scored_ = [bool(x) for x in config["scored"]]
         self.forms_ = list(config["forms"])
         self.keywords_ = [list(words) for words in config["keywords"]]
+        self.thin_ = bool(config.get("thin", False))  # saved before thin taxonomies had theirs
         self._matcher = KeywordMatcher(self.keywords_)
         self.label_vectors_ = np.asarray(arrays["label_vectors"], dtype=np.float32)
         self.owners_ = np.asarray(arrays["owners"], dtype=np.int64)

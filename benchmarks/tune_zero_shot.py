@@ -2,6 +2,7 @@
 can expect from them: the leave-one-set-out figure beside the in-sample one.
 
     python benchmarks/tune_zero_shot.py            # every set, rich and terse taxonomies
+    python benchmarks/tune_zero_shot.py --by-kind  # constants of their own for each kind
 
 Each development set is scored twice: with the taxonomy this project wrote for it
 (``benchmarks/taxonomies``, descriptions and keyword lists; the default taxonomy for seed12)
@@ -15,7 +16,10 @@ English-Arabic accuracy gap beyond 5 points (where the taxonomy describes its se
 languages), among the grid
 points that file no rich taxonomy more than a point worse than the previous constants
 (``PREVIOUS``: before label prompts and the background pull) did. The in-sample column uses the constants chosen on every set; the
-leave-one-set-out column scores each set family with the constants chosen on the others. The
+leave-one-set-out column scores each set family with the constants chosen on the others
+(with ``--by-kind``, chosen on the others' rich taxonomies for a rich one and on their terse
+ones for a terse one: the head's ``RICH`` and ``THIN`` constants). The shipped columns score
+each set with the head's own constants, ``THIN`` where its taxonomy is thin. The
 plain cosine column is argmax of the cosine between the article and each section's line. The
 softmax temperature is then fitted by log loss with the other constants fixed.
 """
@@ -243,6 +247,11 @@ def main() -> None:
         default=TOLERANCE,
         help="how much worse than PREVIOUS a rich taxonomy may be filed (default %(default)s)",
     )
+    parser.add_argument(
+        "--by-kind",
+        action="store_true",
+        help="choose one set of constants for the rich taxonomies and one for the terse ones",
+    )
     args = parser.parse_args()
     encoder = CachedEncoder(get_encoder(args.encoder))
     means = set_means(encoder, args.data, 500)
@@ -257,6 +266,9 @@ def main() -> None:
         )
     ]
     encoder.save()
+    # the head's own constants for each set, RICH or THIN as its taxonomy says (read before the
+    # grid's points are set on the heads)
+    own = [p.heads[True].get_params() for p in sets]
     keys = list(GRID)
     grid = [dict(zip(keys, values, strict=True)) for values in itertools.product(*GRID.values())]
     table = np.array([[measure(p, params) for p in sets] for params in grid])  # grid, sets, 3
@@ -271,17 +283,30 @@ def main() -> None:
         return int(np.argmax(np.where(kept, scores, -np.inf)))
 
     everything = np.ones(len(sets), dtype=bool)
-    chosen = best(everything)
+    kinds = [rich, ~rich] if args.by_kind else [everything]
+
+    def choose(mask: np.ndarray) -> np.ndarray:
+        """Per set, the grid point chosen on ``mask`` (on its own kind's sets with --by-kind)."""
+        out = np.zeros(len(sets), dtype=np.int64)
+        for kind in kinds:
+            out[kind] = best(mask & kind)
+        return out
+
+    chosen_per_set = choose(everything)
     families = sorted({p.family for p in sets})
     loso = {}
     for family in families:
         held = np.array([p.family == family for p in sets])
-        g = best(~held)
+        picks = choose(~held)
         for i in np.flatnonzero(held):
-            loso[i] = (table[g][i][0], grid[g])
-    defaults = ZeroShotHead().get_params()
+            loso[i] = (table[picks[i]][i][0], grid[picks[i]])
     shipped = {
-        mode: table[grid.index({k: mode if k == PROMPTS else defaults[k] for k in keys})]
+        mode: np.array(
+            [
+                table[grid.index({k: mode if k == PROMPTS else own[i][k] for k in keys})][i]
+                for i in range(len(sets))
+            ]
+        )
         for mode in GRID[PROMPTS]
     }
     print(
@@ -293,19 +318,29 @@ def main() -> None:
         print(
             f"{p.name:<30} {p.plain:>9.3f} {previous[i][0]:>9.3f} "
             + " ".join(f"{shipped[m][i][0]:>9.3f}" for m in GRID[PROMPTS])
-            + f" {table[chosen][i][0]:>9.3f} {loso[i][0]:>6.3f}"
+            + f" {table[chosen_per_set[i]][i][0]:>9.3f} {loso[i][0]:>6.3f}"
         )
     for kind in ("rich", "terse"):
         idx = [i for i, p in enumerate(sets) if p.name.endswith(f"[{kind}]")]
         print(
             f"mean [{kind}]: plain {np.mean([sets[i].plain for i in idx]):.3f}, in-sample "
-            f"{np.mean([table[chosen][i][0] for i in idx]):.3f}, LOSO {np.mean([loso[i][0] for i in idx]):.3f}"
+            f"{np.mean([table[chosen_per_set[i]][i][0] for i in idx]):.3f}, "
+            f"LOSO {np.mean([loso[i][0] for i in idx]):.3f}"
         )
-    print("chosen on every set:", " ".join(f"{k}={v}" for k, v in grid[chosen].items()))
+    for label, kind in zip(("rich", "terse") if args.by_kind else ("every",), kinds, strict=True):
+        g = int(chosen_per_set[np.flatnonzero(kind)[0]])
+        on = [p for p, k in zip(sets, kind, strict=True) if k]
+        print(f"chosen on {label} set:", " ".join(f"{k}={v}" for k, v in grid[g].items()))
+        print(f"  temperature={fit_temperature(on, grid[g]):.3f}")
     for family in families:
-        i = next(i for i, p in enumerate(sets) if p.family == family)
-        print(f"  without {family}:", " ".join(f"{k}={v}" for k, v in loso[i][1].items()))
-    print(f"temperature={fit_temperature(sets, grid[chosen]):.3f}")
+        for i, p in enumerate(sets):
+            if p.family == family and (
+                args.by_kind or i == min(np.flatnonzero([q.family == family for q in sets]))
+            ):
+                print(
+                    f"  without {family} ({p.name}):",
+                    " ".join(f"{k}={v}" for k, v in loso[i][1].items()),
+                )
 
 
 if __name__ == "__main__":

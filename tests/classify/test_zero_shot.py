@@ -8,10 +8,18 @@ import pytest
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.result import EncodedArticles
-from newsdesk.classify.zero_shot import ZeroShotHead, section_texts
+from newsdesk.classify.zero_shot import (
+    RICH,
+    THIN,
+    THIN_TEXTS,
+    ZeroShotHead,
+    described_by,
+    is_thin,
+    section_texts,
+)
 from newsdesk.encoders.registry import get_encoder
 from newsdesk.errors import NotFittedError
-from newsdesk.taxonomy import Taxonomy
+from newsdesk.taxonomy import Section, Taxonomy
 
 ALEPPO = Article(
     title="Syria: Rebel offensive on Aleppo intensifies, resulting in 130 deaths",
@@ -155,3 +163,45 @@ def test_arabic_articles_are_filed_right_with_e5() -> None:
         "الأكبر في المنطقة منذ اتفاق وقف إطلاق النار الذي رعته روسيا وتركيا عام 2020.",
     )
     assert clf.classify(aleppo_ar).section == "News & Politics"
+
+
+def _one_line_taxonomy() -> Taxonomy:
+    return Taxonomy.from_dict(
+        {
+            "name": "one-line",
+            "sections": [
+                {"name": "Sport", "description": "Matches, athletes and clubs."},
+                {"name": "Economy", "description": {"ar": "الاقتصاد والأسواق والشركات"}},
+                {"name": "War", "description": "Armed conflict and fighting."},
+                {"name": "Other", "other": True},
+            ],
+        }
+    )
+
+
+def test_a_taxonomy_of_a_line_a_section_is_thin_and_a_described_one_is_not() -> None:
+    assert is_thin(_one_line_taxonomy())
+    assert not is_thin(Taxonomy.default())
+    assert described_by(Taxonomy.default()["Sports"]) > THIN_TEXTS
+    # two sentences and a keyword group are still a line or two; six are a description
+    two = Section("Sport", description={"en": "Matches. Athletes."})
+    assert described_by(two) == 2
+    long = Section("Sport", description={"en": "A. B. C."}, keywords={"en": ["goal", "match"]})
+    assert described_by(long) == 4
+
+
+def test_thin_and_rich_taxonomies_get_their_own_constants_and_keep_given_ones() -> None:
+    encoder = get_encoder("lexical")
+    # the lexical encoder counts words: no label prompts, so the RICH constants
+    assert not ZeroShotHead().fit_taxonomy(_one_line_taxonomy(), encoder).thin_
+    e5 = get_encoder("e5-small")
+    thin = ZeroShotHead().fit_taxonomy(_one_line_taxonomy(), e5)
+    assert thin.thin_ and {k: thin.get_params()[k] for k in THIN} == THIN
+    rich = ZeroShotHead().fit_taxonomy(Taxonomy.default(), e5)
+    assert not rich.thin_ and {k: rich.get_params()[k] for k in RICH} == RICH
+    given = ZeroShotHead(scale=2.0, temperature=1.0).fit_taxonomy(_one_line_taxonomy(), e5)
+    assert (given.scale, given.temperature) == (2.0, 1.0)
+    assert (given.sharpness, given.background) == (THIN["sharpness"], THIN["background"])
+    config, arrays = thin.get_state()
+    again = ZeroShotHead().set_state(json.loads(json.dumps(config)), arrays)
+    assert again.thin_ and again.get_params() == thin.get_params()

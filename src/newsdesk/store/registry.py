@@ -1,8 +1,9 @@
 """The model registry: models the service can serve, which one is active, and desk jobs.
 
 A model is registered when training starts (status ``training``), then marked ``ready`` with
-its folder and metrics, or ``failed``, or removed when the training had nothing to propose. Only an editor's activation makes it the active model;
-the activation history makes roll-back a matter of re-activating the previous version.
+its folder and metrics, or ``failed``, or removed when the training had nothing to propose.
+Only an editor's activation makes it the active model; the activation history makes roll-back
+a matter of re-activating the previous version.
 """
 
 from __future__ import annotations

@@ -42,7 +42,9 @@ class CachedEncoder:
         self.name = encoder.name
         self.dim = encoder.dim
         key = hashlib.sha256(encoder.fingerprint.encode("utf-8")).hexdigest()[:16]
-        self.path = (folder or cache_dir() / "embeddings") / f"{key}.sqlite"
+        # -v2: e5-small's vectors made one text at a time; a cache of the earlier batched
+        # ones is left unread, so a store's retrains never mix the two
+        self.path = (folder or cache_dir() / "embeddings") / f"{key}-v2.sqlite"
 
     @property
     def fingerprint(self) -> str:
@@ -80,8 +82,9 @@ class CachedEncoder:
         """The batches :meth:`encode` would hand the encoder for texts with these ``keys``.
 
         The positions of the keys neither in the cache nor in ``held``, ``chunk_size`` at a
-        time. The encoder's vectors can depend on which texts share a batch (e5's int8
-        activations), so whoever fills the cache for :meth:`encode` encodes these batches.
+        time. An encoder's vectors may depend on which texts share a batch (a user's
+        dynamically quantized model; e5-small runs each text alone), so whoever fills the
+        cache for :meth:`encode` encodes these batches.
         """
         return self._batches(keys, self.lookup(keys), held)
 

@@ -7,7 +7,8 @@ whole text is cut into windows of ``max_tokens`` tokens, each window is embedded
 windows are averaged by their token counts before the final L2 normalization.
 
 Texts are sorted by token count and batched with their neighbours, so a batch pads to about
-its own length instead of the longest text's; the output keeps the input order.
+its own length instead of the longest text's (with ``rows_alone``, each window runs alone); the
+output keeps the input order.
 """
 
 from __future__ import annotations

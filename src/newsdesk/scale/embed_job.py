@@ -5,7 +5,8 @@ embedding cache lacks, ``chunk_size`` at a time, pass after pass: see
 :meth:`CachedEncoder.plan`), a fixed pool of actors, each holding one loaded encoder, encodes
 them, and the driver stores each batch's vectors in the cache as it comes back. Training then
 reads every vector from the cache, so the model is the one training in one process makes:
-e5's int8 embeddings depend on a batch's other texts, and the batches are the same.
+the batches are the same, for an encoder whose vectors depend on a batch's other texts (a
+user's dynamically quantized model; e5-small encodes each text alone).
 """
 
 from __future__ import annotations

@@ -205,3 +205,16 @@ def test_thin_and_rich_taxonomies_get_their_own_constants_and_keep_given_ones() 
     config, arrays = thin.get_state()
     again = ZeroShotHead().set_state(json.loads(json.dumps(config)), arrays)
     assert again.thin_ and again.get_params() == thin.get_params()
+
+
+def test_a_head_saved_before_thin_taxonomies_loads_with_its_own_constants() -> None:
+    e5 = get_encoder("e5-small")
+    head = ZeroShotHead().fit_taxonomy(_one_line_taxonomy(), e5)
+    config, arrays = head.get_state()
+    del config["thin"]
+    config["params"].update(RICH)
+    old = ZeroShotHead().set_state(config, arrays)
+    assert not old.thin_ and {k: old.get_params()[k] for k in RICH} == RICH
+    # fitted again, a restored head keeps the constants it was saved with
+    old.fit_taxonomy(_one_line_taxonomy(), e5)
+    assert old.thin_ and {k: old.get_params()[k] for k in RICH} == RICH

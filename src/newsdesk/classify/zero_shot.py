@@ -247,7 +247,7 @@ class ZeroShotHead:
         prompts = self.prompts and not getattr(encoder, "bag_of_words", False)
         # the THIN constants were chosen with label prompts, which a taxonomy of a line a
         # section is mostly known by
-        self.thin_ = prompts and is_thin(taxonomy)
+        self.thin_ = bool(prompts) and is_thin(taxonomy)
         for name, value in (THIN if self.thin_ else RICH).items():
             setattr(self, name, self._given.get(name, value))
         for k, section in enumerate(taxonomy.sections):
@@ -380,6 +380,8 @@ class ZeroShotHead:
         self.forms_ = list(config["forms"])
         self.keywords_ = [list(words) for words in config["keywords"]]
         self.thin_ = bool(config.get("thin", False))  # saved before thin taxonomies had theirs
+        # a restored head keeps its constants, should it be fitted to a taxonomy again
+        self._given = {name: getattr(self, name) for name in RICH}
         self._matcher = KeywordMatcher(self.keywords_)
         self.label_vectors_ = np.asarray(arrays["label_vectors"], dtype=np.float32)
         self.owners_ = np.asarray(arrays["owners"], dtype=np.int64)

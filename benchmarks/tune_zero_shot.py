@@ -268,7 +268,7 @@ def main() -> None:
     encoder.save()
     # the head's own constants for each set, RICH or THIN as its taxonomy says (read before the
     # grid's points are set on the heads)
-    own = [p.heads[True].get_params() for p in sets]
+    own = [{mode: p.heads[mode].get_params() for mode in GRID[PROMPTS]} for p in sets]
     keys = list(GRID)
     grid = [dict(zip(keys, values, strict=True)) for values in itertools.product(*GRID.values())]
     table = np.array([[measure(p, params) for p in sets] for params in grid])  # grid, sets, 3
@@ -303,7 +303,7 @@ def main() -> None:
     shipped = {
         mode: np.array(
             [
-                table[grid.index({k: mode if k == PROMPTS else own[i][k] for k in keys})][i]
+                table[grid.index({k: mode if k == PROMPTS else own[i][mode][k] for k in keys})][i]
                 for i in range(len(sets))
             ]
         )

@@ -11,6 +11,7 @@ from tiny_models import write_e5_file, write_tokenizer
 
 from newsdesk.encoders.base import Role
 from newsdesk.encoders.e5 import E5Encoder
+from newsdesk.encoders.onnx_dir import OnnxDirEncoder
 from newsdesk.encoders.registry import get_encoder
 from newsdesk.errors import EncoderError
 
@@ -144,6 +145,19 @@ def test_a_local_onnx_folder_is_an_encoder(tmp_path: Path) -> None:
     assert vectors.shape == (2, encoder.dim)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert encoder.fingerprint.startswith("onnx:") and encoder.fingerprint.endswith(":lead:32")
+
+
+def test_a_folder_model_quantized_dynamically_encodes_each_text_alone(tmp_path: Path) -> None:
+    from newsdesk.encoders.e5_graph import build_e5_int8
+    from newsdesk.encoders.e5_weights import read_e5_weights
+
+    folder = _onnx_folder(tmp_path, {"max_tokens": 32})
+    assert not get_encoder(str(folder)).load()._model.rows_alone  # fp32: batches are free
+    build_e5_int8(read_e5_weights(tmp_path / "tiny.bin"), folder / "model.onnx")
+    encoder = OnnxDirEncoder(folder)  # get_encoder keeps the fp32 one it loaded
+    assert encoder.load()._model.rows_alone
+    texts = ["goal market ahly", "market", "ahly goal goal goal market market"]
+    np.testing.assert_allclose(encoder.encode(texts)[1], encoder.encode(texts[1:2])[0], atol=1e-6)
 
 
 def test_a_folder_without_a_tokenizer_says_what_it_needs(tmp_path: Path) -> None:

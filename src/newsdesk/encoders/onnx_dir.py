@@ -9,6 +9,11 @@
      "prefixes": {"query": "query: ", "passage": "passage: "}}
 
 (every key optional; pooling ``"mean"`` or ``"cls"``). Keyword arguments override the file.
+
+A model quantized dynamically (onnxruntime's ``quantize_dynamic``: its graph quantizes
+activations with ``DynamicQuantize*`` operators) runs each text alone, as e5-small does: it
+scales activations by a whole batch, so in a batch a text's vector would depend on its
+neighbours.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +31,29 @@ from newsdesk.encoders.base import Role
 from newsdesk.encoders.onnx_text import OnnxTextModel
 from newsdesk.errors import EncoderError
 
-__all__ = ["CONFIG_FILE", "OnnxDirEncoder"]
+__all__ = ["CONFIG_FILE", "OnnxDirEncoder", "quantized_dynamically"]
 
 CONFIG_FILE = "newsdesk-encoder.json"
 _KEYS = {"name", "max_tokens", "window", "pooling", "prefixes"}
+
+
+def quantized_dynamically(model_path: Path) -> bool:
+    """Whether the graph scales activations at run time (``DynamicQuantizeLinear`` and kin)."""
+    import onnx
+
+    try:
+        model = onnx.load(str(model_path), load_external_data=False)
+    except Exception:  # onnxruntime says what is wrong with the file when it opens it
+        return False
+
+    def ops(graph: Any) -> Iterator[str]:
+        for node in graph.node:
+            yield node.op_type
+            for attribute in node.attribute:
+                if attribute.type == onnx.AttributeProto.GRAPH:
+                    yield from ops(attribute.g)
+
+    return any(op.startswith("DynamicQuantize") for op in ops(model.graph))
 
 
 def _read_config(folder: Path) -> dict[str, Any]:
@@ -116,14 +140,16 @@ class OnnxDirEncoder:
         """Load the model now instead of at the first :meth:`encode`."""
         with self._lock:
             if self._model is None:
+                model_path = self.folder / "model.onnx"
                 self._model = OnnxTextModel(
-                    self.folder / "model.onnx",
+                    model_path,
                     self.folder / "tokenizer.json",
                     max_tokens=self.max_tokens,
                     window=self.window,
                     prefixes=self.prefixes,
                     pooling=self.pooling,
                     threads=self.threads,
+                    rows_alone=quantized_dynamically(model_path),
                 )
         return self
 

@@ -127,6 +127,10 @@ def main(argv: list[str] | None = None) -> None:
     best = max(rows[0].by_setting, key=lambda s: np.mean([r.by_setting[s] - r.terse for r in rows]))
     gains = ", ".join(f"{r.name} {r.by_setting[best] - r.terse:+.3f}" for r in rows)
     print(f"\nbest on all sets: {describe(best)} ({gains})")
+    shipped = SuggestSettings()
+    if shipped in rows[0].by_setting:
+        gains = ", ".join(f"{r.name} {r.by_setting[shipped] - r.terse:+.3f}" for r in rows)
+        print(f"shipped defaults: {describe(shipped)} ({gains})")
 
 
 if __name__ == "__main__":

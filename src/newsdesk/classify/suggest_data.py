@@ -31,8 +31,8 @@ class SuggestSettings:
     """
 
     confident_share: float = 1.0
-    keywords: int = 24
-    examples: int = 6
+    keywords: int = 48
+    examples: int = 3
     min_score: float = 2.0
     min_articles: int = 3
     max_article_share: float = 0.4

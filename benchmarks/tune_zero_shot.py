@@ -188,6 +188,12 @@ def prepare(
     )
 
 
+def in_use(head: ZeroShotHead) -> dict:
+    """The constants a fitted head scores with: those given, else its taxonomy's kind's."""
+    params = head.get_params()
+    return {k: head.constants_[k] if v is None else v for k, v in params.items()}
+
+
 def predictions(p: Prepared, params: dict) -> np.ndarray:
     head = p.heads[params[PROMPTS]]
     for key, value in params.items():
@@ -268,7 +274,7 @@ def main() -> None:
     encoder.save()
     # the head's own constants for each set, RICH or THIN as its taxonomy says (read before the
     # grid's points are set on the heads)
-    own = [{mode: p.heads[mode].get_params() for mode in GRID[PROMPTS]} for p in sets]
+    own = [{mode: in_use(p.heads[mode]) for mode in GRID[PROMPTS]} for p in sets]
     keys = list(GRID)
     grid = [dict(zip(keys, values, strict=True)) for values in itertools.product(*GRID.values())]
     table = np.array([[measure(p, params) for p in sets] for params in grid])  # grid, sets, 3

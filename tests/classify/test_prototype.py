@@ -29,7 +29,7 @@ def test_examples_the_descriptions_file_right_leave_the_zero_shot_logits() -> No
     head = PrototypeHead().fit(X.subset(right), [y[i] for i in right], prior=prior, other="Other")
     assert head.alpha_ == 0.0
     np.testing.assert_allclose(
-        head.decision_function(X), prior.decision_function(X) / prior.temperature
+        head.decision_function(X), prior.decision_function(X) / prior.temperature_
     )
 
 
@@ -60,7 +60,7 @@ def test_examples_the_descriptions_misfile_carry_the_weight() -> None:
     other = head.classes_.index("Other")
     np.testing.assert_allclose(
         head.decision_function(X)[:, other],
-        prior.decision_function(X)[:, other] / prior.temperature,
+        prior.decision_function(X)[:, other] / prior.temperature_,
     )
 
 

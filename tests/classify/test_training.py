@@ -268,7 +268,7 @@ def test_with_examples_self_training_leans_on_the_examples_head_not_zero_shot(
     train_classifier(TAXONOMY, ENCODER, None, unlabeled=data.articles[6:], options=SMALL_ARCHIVE)
     zero = Classifier.zero_shot(TAXONOMY, ENCODER).head
     expected = zero.decision_function(training._encode(ENCODER, data.articles[6:]))
-    np.testing.assert_allclose(seen["prior"], log_softmax(expected / zero.temperature), rtol=1e-6)
+    np.testing.assert_allclose(seen["prior"], log_softmax(expected / zero.temperature_), rtol=1e-6)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -190,31 +190,39 @@ def test_a_taxonomy_of_a_line_a_section_is_thin_and_a_described_one_is_not() -> 
     assert described_by(long) == 4
 
 
+def _in_use(head: ZeroShotHead) -> dict[str, float]:
+    return {name: head._constant(name) for name in RICH}
+
+
 def test_thin_and_rich_taxonomies_get_their_own_constants_and_keep_given_ones() -> None:
-    encoder = get_encoder("lexical")
     # the lexical encoder counts words: no label prompts, so the RICH constants
-    assert not ZeroShotHead().fit_taxonomy(_one_line_taxonomy(), encoder).thin_
+    lexical = ZeroShotHead().fit_taxonomy(_one_line_taxonomy(), get_encoder("lexical"))
+    assert not lexical.thin_ and _in_use(lexical) == RICH
     e5 = get_encoder("e5-small")
     thin = ZeroShotHead().fit_taxonomy(_one_line_taxonomy(), e5)
-    assert thin.thin_ and {k: thin.get_params()[k] for k in THIN} == THIN
+    assert thin.thin_ and _in_use(thin) == THIN and thin.temperature_ == THIN["temperature"]
     rich = ZeroShotHead().fit_taxonomy(Taxonomy.default(), e5)
-    assert not rich.thin_ and {k: rich.get_params()[k] for k in RICH} == RICH
+    assert not rich.thin_ and _in_use(rich) == RICH
     given = ZeroShotHead(scale=2.0, temperature=1.0).fit_taxonomy(_one_line_taxonomy(), e5)
-    assert (given.scale, given.temperature) == (2.0, 1.0)
-    assert (given.sharpness, given.background) == (THIN["sharpness"], THIN["background"])
+    assert (given.scale, given.temperature) == (2.0, 1.0)  # parameters stay as given
+    assert _in_use(given) == {**THIN, "scale": 2.0, "temperature": 1.0}
     config, arrays = thin.get_state()
     again = ZeroShotHead().set_state(json.loads(json.dumps(config)), arrays)
-    assert again.thin_ and again.get_params() == thin.get_params()
+    assert again.thin_ and _in_use(again) == THIN
+    articles = [ALEPPO, ARABIC_SPORTS]
+    X = EncodedArticles(articles, e5.encode([a.content for a in articles]))
+    np.testing.assert_allclose(again.predict_proba(X), thin.predict_proba(X), rtol=1e-6)
 
 
 def test_a_head_saved_before_thin_taxonomies_loads_with_its_own_constants() -> None:
     e5 = get_encoder("e5-small")
     head = ZeroShotHead().fit_taxonomy(_one_line_taxonomy(), e5)
     config, arrays = head.get_state()
-    del config["thin"]
+    # an earlier release saved every constant among the parameters, and no kind
+    del config["thin"], config["constants"]
     config["params"].update(RICH)
     old = ZeroShotHead().set_state(config, arrays)
-    assert not old.thin_ and {k: old.get_params()[k] for k in RICH} == RICH
-    # fitted again, a restored head keeps the constants it was saved with
+    assert not old.thin_ and _in_use(old) == RICH
+    # fitted again, its constants are parameters it was given: they stay
     old.fit_taxonomy(_one_line_taxonomy(), e5)
-    assert old.thin_ and {k: old.get_params()[k] for k in RICH} == RICH
+    assert old.thin_ and _in_use(old) == RICH

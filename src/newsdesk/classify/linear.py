@@ -130,7 +130,7 @@ class LinearHead(LearnedHead):
         assert self.classes_ is not None
         scores = np.asarray(self.prior_.decision_function(X), dtype=np.float64)
         columns = [list(self.prior_.classes_).index(c) for c in self.classes_]
-        return log_softmax(scores[:, columns] / self.prior_.temperature)
+        return log_softmax(scores[:, columns] / self.prior_.temperature_)
 
     def _tags(self, X: EncodedArticles) -> list[str | None] | None:
         return [a.source for a in X.articles] if self.sources else None

@@ -139,7 +139,7 @@ class PrototypeHead(LearnedHead):
         if self.prior_ is None:
             return relative
         weight = self.alpha_ * counts / (counts + self.prior_strength)
-        return zs / self.prior_.temperature + weight * relative
+        return zs / self.prior_.temperature_ + weight * relative
 
     def _standardized_mix(self, zs: np.ndarray, ex: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """The mix of models saved before ``mix_``: both scores standardized over the training

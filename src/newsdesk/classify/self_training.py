@@ -238,8 +238,8 @@ def starting_point(
     if isinstance(head, ZeroShotHead):
         evidence = head.evidence(archive)  # keyword hits measured once, for both heads
         first = without_fallback(head)
-        initial = softmax(first.combine(evidence) / first.temperature)
-        return initial, log_softmax(head.combine(evidence) / head.temperature)
+        initial = softmax(first.combine(evidence) / first.temperature_)
+        return initial, log_softmax(head.combine(evidence) / head.temperature_)
     assert head.classes_ is not None
     logits = in_columns(head.decision_function(archive), head.classes_, classes)
     prior_log_probs = log_softmax(logits / head.temperature_)

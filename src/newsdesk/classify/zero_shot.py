@@ -215,20 +215,11 @@ class ZeroShotHead:
         background: float | None = None,
         prompts: bool = True,
     ) -> None:
-        # the constants left unset follow the taxonomy (RICH or THIN) when it is fitted
-        given = {
-            "temperature": temperature,
-            "scale": scale,
-            "sharpness": sharpness,
-            "background": background,
-        }
-        self._given = {name: value for name, value in given.items() if value is not None}
-        self.temperature = RICH["temperature"]
-        self.scale = RICH["scale"]
-        self.sharpness = RICH["sharpness"]
-        self.background = RICH["background"]
-        for name, value in self._given.items():
-            setattr(self, name, value)
+        # None: the taxonomy's kind decides when it is fitted (RICH or THIN, in ``constants_``)
+        self.temperature = temperature
+        self.scale = scale
+        self.sharpness = sharpness
+        self.background = background
         self.centering = centering
         self.keyword_weight = keyword_weight
         self.fallback = fallback
@@ -248,8 +239,7 @@ class ZeroShotHead:
         # the THIN constants were chosen with label prompts, which a taxonomy of a line a
         # section is mostly known by
         self.thin_ = bool(prompts) and is_thin(taxonomy)
-        for name, value in (THIN if self.thin_ else RICH).items():
-            setattr(self, name, self._given.get(name, value))
+        self.constants_ = dict(THIN if self.thin_ else RICH)
         for k, section in enumerate(taxonomy.sections):
             own = section_texts(section)
             if prompts and not (section.other and own == [section.name]):
@@ -281,6 +271,19 @@ class ZeroShotHead:
 
     # -- scoring ----------------------------------------------------------------------------
 
+    def _constant(self, name: str) -> float:
+        """A constant of :data:`RICH` in use: the one given, else the fitted taxonomy's kind's."""
+        value = getattr(self, name)
+        if value is not None:
+            return float(value)
+        check_fitted(self, "constants_")
+        return float(self.constants_[name])
+
+    @property
+    def temperature_(self) -> float:
+        """The softmax temperature in use (as a trained head's ``temperature_``)."""
+        return self._constant("temperature")
+
     def decision_function(self, X: EncodedArticles) -> np.ndarray:
         """Unnormalised section scores (``predict_proba`` is their tempered softmax)."""
         return self.combine(self.evidence(X))
@@ -308,10 +311,10 @@ class ZeroShotHead:
         """Section scores from ``evidence`` and this head's constants."""
         n_sections = len(self.classes_)
         usual = self.centering * self.mean_ + (1.0 - self.centering) * float(self.mean_.mean())
-        usual = usual + self.background * self.pull_
-        z = (evidence.cosines - usual) / (self.scale * self.spread_)
+        usual = usual + self._constant("background") * self.pull_
+        z = (evidence.cosines - usual) / (self._constant("scale") * self.spread_)
         z -= z.mean(axis=1, keepdims=True)
-        pooled = _soft_max_pool(z, self.owners_, n_sections, self.sharpness)
+        pooled = _soft_max_pool(z, self.owners_, n_sections, self._constant("sharpness"))
         scores = np.where(self.scored_, pooled, -np.inf)
         if evidence.keyword_hits is not None:
             scores = scores + self.keyword_weight * np.log1p(evidence.keyword_hits)
@@ -330,11 +333,11 @@ class ZeroShotHead:
 
     def predict_proba(self, X: EncodedArticles) -> np.ndarray:
         """Section probabilities, columns in ``classes_`` order, rows summing to 1."""
-        return softmax(self.decision_function(X) / self.temperature)
+        return softmax(self.decision_function(X) / self.temperature_)
 
     # -- saving -----------------------------------------------------------------------------
 
-    def get_params(self) -> dict[str, float]:
+    def get_params(self) -> dict[str, float | None]:
         return {
             "temperature": self.temperature,
             "centering": self.centering,
@@ -361,6 +364,7 @@ class ZeroShotHead:
             "forms": list(self.forms_),
             "keywords": self.keywords_,
             "thin": bool(getattr(self, "thin_", False)),
+            "constants": dict(self.constants_),
         }
         arrays = {
             "label_vectors": self.label_vectors_,
@@ -372,16 +376,18 @@ class ZeroShotHead:
 
     def set_state(self, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> ZeroShotHead:
         for name, value in config["params"].items():
-            setattr(self, name, float(value))
+            # None: the constant follows the taxonomy's kind (saved in "constants")
+            setattr(self, name, None if value is None and name in RICH else float(value))
         self.classes_ = list(config["classes"])
         self.other_index_ = int(config["other_index"])
         self.spread_ = float(config["spread"])
         self.scored_ = [bool(x) for x in config["scored"]]
         self.forms_ = list(config["forms"])
         self.keywords_ = [list(words) for words in config["keywords"]]
-        self.thin_ = bool(config.get("thin", False))  # saved before thin taxonomies had theirs
-        # a restored head keeps its constants, should it be fitted to a taxonomy again
-        self._given = {name: getattr(self, name) for name in RICH}
+        # a model saved before thin taxonomies had constants of their own gave every constant
+        self.thin_ = bool(config.get("thin", False))
+        constants = config.get("constants") or {}
+        self.constants_ = {name: float(constants.get(name, RICH[name])) for name in RICH}
         self._matcher = KeywordMatcher(self.keywords_)
         self.label_vectors_ = np.asarray(arrays["label_vectors"], dtype=np.float32)
         self.owners_ = np.asarray(arrays["owners"], dtype=np.int64)

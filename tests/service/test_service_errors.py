@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -162,6 +164,16 @@ def test_malformed_requests_are_422_naming_the_field(
     assert message in problems[0]["message"]
 
 
+# the routes that read an article from the body
+ARTICLE_ROUTES = ("/v1/classify", "/v1/articles")
+
+
+def _raw_posts(client: TestClient, keys: Keys, body: bytes) -> list[Any]:
+    """``body`` as it is, posted to both routes that read an article, as an editor."""
+    headers = {**keys.header("editor"), "content-type": "application/json"}
+    return [client.post(path, content=body, headers=headers) for path in ARTICLE_ROUTES]
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -183,12 +195,7 @@ def test_malformed_requests_are_422_naming_the_field(
 def test_a_body_that_is_not_json_says_why_and_where(
     client: TestClient, keys: Keys, body: bytes, message: str
 ) -> None:
-    for path in ("/v1/classify", "/v1/articles"):
-        response = client.post(
-            path,
-            content=body,
-            headers={**keys.header("editor"), "content-type": "application/json"},
-        )
+    for response in _raw_posts(client, keys, body):
         assert response.status_code == 422, response.text
         assert response.json()["message"] == message  # the reason in full, with its place
         assert response.json()["errors"] == [{"field": "body", "message": message, "limit": None}]
@@ -205,12 +212,7 @@ def test_a_body_that_is_not_json_says_why_and_where(
 def test_a_body_that_is_not_utf8_is_a_400_that_says_so(
     client: TestClient, keys: Keys, body: bytes, message: str
 ) -> None:
-    for path in ("/v1/classify", "/v1/articles"):
-        response = client.post(
-            path,
-            content=body,
-            headers={**keys.header("editor"), "content-type": "application/json"},
-        )
+    for response in _raw_posts(client, keys, body):
         assert response.status_code == 400, response.text
         said = response.json()["message"]
         assert said.startswith("the body is not UTF-8 text: ") and message in said

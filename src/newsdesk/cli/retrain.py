@@ -80,7 +80,7 @@ def retrain(
         "--adapt",
         help="Then self-train the candidate on the newest stored articles (up to 20,000), "
         "the corrections as examples; before any correction, adapt the active model itself. "
-        "Slower (about two minutes on 10,000 stored articles), and best from a one-line-a-section "
+        "Slower (one to two minutes on 10,000 stored articles), and best from a one-line-a-section "
         "taxonomy.",
     ),
 ) -> None:

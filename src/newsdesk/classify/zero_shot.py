@@ -75,20 +75,25 @@ _SENTENCE_END = re.compile(r"(?<=[.!?؟。])\s+")
 _KEYWORD_GROUP = 6
 
 
-def section_texts(section: Section) -> list[str]:
-    """The label texts a section is recognised by, one prototype each.
-
-    Each description sentence, each group of up to six keywords (per language) and each
-    example; a section with none of them is known by its name.
-    """
+def _described(section: Section) -> list[str]:
+    """The label texts a section's own description gives: each sentence of its descriptions
+    and each group of up to six keywords (per language)."""
     texts: list[str] = []
     for description in section.description.values():
         texts += [s.strip() for s in _SENTENCE_END.split(description) if s.strip()]
     for words in section.keywords.values():
         for start in range(0, len(words), _KEYWORD_GROUP):
             texts.append(", ".join(words[start : start + _KEYWORD_GROUP]))
-    texts += list(section.examples)
-    return texts or [section.name]
+    return texts
+
+
+def section_texts(section: Section) -> list[str]:
+    """The label texts a section is recognised by, one prototype each.
+
+    Each description sentence, each group of up to six keywords (per language) and each
+    example; a section with none of them is known by its name.
+    """
+    return _described(section) + list(section.examples) or [section.name]
 
 
 # The constants that depend on how much a taxonomy says about its sections, each chosen on the
@@ -105,17 +110,13 @@ THIN_TEXTS = 2
 def described_by(section: Section) -> int:
     """How many label texts a section's own description gives: its sentences and keyword
     groups (examples are articles, not a description)."""
-    sentences = sum(
-        len([s for s in _SENTENCE_END.split(d) if s.strip()]) for d in section.description.values()
-    )
-    groups = sum(-(-len(words) // _KEYWORD_GROUP) for words in section.keywords.values())
-    return sentences + groups
+    return len(_described(section))
 
 
 def is_thin(taxonomy: Taxonomy) -> bool:
     """Whether the taxonomy says little: its median section (a catch-all known only by its name
     aside) is described in at most :data:`THIN_TEXTS` label texts, a line or two."""
-    counts = [described_by(s) for s in taxonomy.sections if not (s.other and not described_by(s))]
+    counts = [n for s in taxonomy.sections if (n := described_by(s)) or not s.other]
     return bool(counts) and float(np.median(counts)) <= THIN_TEXTS
 
 

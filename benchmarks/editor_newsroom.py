@@ -189,7 +189,11 @@ class Newsroom:
         trained = train_classifier(
             taxonomy,
             encoder,
-            LabeledArticles(training.articles + anchors.articles, training.labels + anchors.labels),
+            LabeledArticles(
+                training.articles + anchors.articles,
+                training.labels + anchors.labels,
+                scored=[True] * len(training) + [False] * len(anchors),
+            ),
             options=FAST_OPTIONS,
         )
         classifier = trained.classifier

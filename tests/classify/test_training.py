@@ -17,9 +17,12 @@ from typer.testing import CliRunner
 from newsdesk.classify import self_training, training
 from newsdesk.classify.classifier import Classifier
 from newsdesk.classify.dataset import LabeledArticles
+from newsdesk.classify.folds import fit_linear
 from newsdesk.classify.logistic import log_softmax
 from newsdesk.classify.options import TrainingOptions
+from newsdesk.classify.result import EncodedArticles
 from newsdesk.classify.training import train_classifier
+from newsdesk.classify.zero_shot import ZeroShotHead
 from newsdesk.cli.app import app
 from newsdesk.encoders.lexical import LexicalEncoder
 from newsdesk.encoders.registry import register_encoder
@@ -483,3 +486,48 @@ def test_without_held_out_folds_the_saved_settings_are_the_ones_fitted() -> None
     assert trained.hyperparameters["head"] == "linear"
     assert trained.hyperparameters["C"] == head.C != options.C
     assert trained.hyperparameters["zero_shot_offset"] is True
+
+
+def test_only_the_scored_rows_judge_the_held_out_folds() -> None:
+    """The desk's confident calls train but do not judge: the loss that chose the settings
+    is the held-out loss of the scored rows (the editors' reviews), not of every row."""
+    terse = load_taxonomy(DATA / "terse-taxonomy.yaml")
+    data = read_labeled([DATA / "terse-archive.jsonl"])
+    calls = list(Classifier.zero_shot(terse, ENCODER).classify_many(data.articles))
+    by_confidence = sorted(range(len(data)), key=lambda i: -calls[i].confidence)
+    anchors, reviewed = by_confidence[:90], by_confidence[90:130]
+    rows = reviewed + anchors
+    articles = [data.articles[i] for i in rows]
+    primary = [data.primary[i] for i in reviewed] + [calls[i].section for i in anchors]
+    scored = np.array([True] * len(reviewed) + [False] * len(anchors))
+    X = EncodedArticles(articles, ENCODER.encode([a.content for a in articles]))
+    y = np.array([terse.names.index(p) for p in primary])
+    prior = ZeroShotHead().fit_taxonomy(terse, ENCODER)
+    options = TrainingOptions(head="linear")
+
+    def fit(mask: np.ndarray | None) -> tuple[np.ndarray, float]:
+        head, logits, chosen = fit_linear(
+            X, primary, y, terse.names, options, 5, prior, lambda _: None, mask
+        )
+        alone = ", prior alone" if chosen["zero_penalty"] == "prior alone" else ""
+        (name,) = [  # the chosen candidate's name: its offset, n-gram weight and C
+            x for x in chosen["held_out_log_loss"]
+            if x.startswith("offset" if chosen["zero_shot_offset"] else "no offset")
+            and x.endswith(f"C={chosen['C']:g}{alone}")
+            and (chosen["lexical_weight"] is None or f"x{chosen['lexical_weight']:g}," in x)
+        ]  # fmt: skip
+        return -log_softmax(logits)[np.arange(len(y)), y], chosen["held_out_log_loss"][name]
+
+    losses, recorded = fit(scored)
+    assert recorded == pytest.approx(losses[scored].mean(), rel=1e-6)
+    assert abs(losses[scored].mean() - losses.mean()) > 0.01  # the two readings differ here
+    every, recorded_every = fit(None)
+    assert recorded_every == pytest.approx(every.mean(), rel=1e-6)
+    same, _ = fit(np.ones(len(y), dtype=bool))  # every row scored: as without a mask
+    np.testing.assert_allclose(same, every)
+
+
+def test_scored_marks_every_row_or_none() -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    with pytest.raises(ValueError, match="scored marks 2 rows but there are 24 articles"):
+        LabeledArticles(data.articles, data.labels, scored=[True, False])

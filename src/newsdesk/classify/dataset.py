@@ -20,12 +20,23 @@ class LabeledArticles:
     """Articles and their sections (``labels[i]``: primary first; empty when unlabeled).
 
     ``skipped`` counts the rows left out: rejected by the reader or without a section.
+    ``scored`` marks the rows whose held-out scores choose a linear head's settings (empty:
+    every row). The desk marks its editors' reviews and leaves its confident calls unmarked:
+    those agree with the model by construction, so folds judged on them would always prefer
+    the model's own reading to what the corrections teach.
     """
 
     articles: list[Article]
     labels: list[tuple[str, ...]]
     sources: list[str] = field(default_factory=list)
     skipped: int = 0
+    scored: list[bool] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.scored and len(self.scored) != len(self.articles):
+            raise ValueError(
+                f"scored marks {len(self.scored)} rows but there are {len(self.articles)} articles"
+            )
 
     def __len__(self) -> int:
         return len(self.articles)

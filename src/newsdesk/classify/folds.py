@@ -155,12 +155,17 @@ class _Choice:
 
 
 def _choose(
-    candidates: list[Candidate], held: _HeldOut, target: np.ndarray, options: TrainingOptions
-) -> _Choice:
-    """The first candidate within one standard error of the lowest held-out log loss (or the
-    lowest); at ``C = 0``, the prior alone where that is no worse held out (examples that
-    teach nothing must not move zero-shot's ranking)."""
-    rows = {c: _held_out_loss(held.logits[c], target, options.multi_label) for c in candidates}
+    candidates: list[Candidate], held: _HeldOut, target: np.ndarray, options: TrainingOptions,
+    judged: np.ndarray,
+) -> _Choice:  # fmt: skip
+    """The first candidate within one standard error of the lowest held-out log loss on the
+    ``judged`` rows (or the lowest); at ``C = 0``, the prior alone where that is no worse held
+    out (examples that teach nothing must not move zero-shot's ranking)."""
+    target = target[judged]
+    rows = {
+        c: _held_out_loss(held.logits[c][judged], target, options.multi_label)
+        for c in candidates
+    }
     losses = {c: float(v.mean()) for c, v in rows.items()}
     best = (
         _one_standard_error(candidates, rows)
@@ -168,16 +173,25 @@ def _choose(
         else min(candidates, key=losses.__getitem__)
     )
     alone_losses = {
-        group: float(_held_out_loss(v, target, options.multi_label).mean())
+        group: float(_held_out_loss(v[judged], target, options.multi_label).mean())
         for group, v in held.alone.items()
     }
     prior_alone = best[2] == 0 and best[:2] in held.alone and alone_losses[best[:2]] <= losses[best]
     return _Choice(best, losses, alone_losses, prior_alone)
 
 
+def _judged(scored: np.ndarray | None, primary: np.ndarray, folds: int) -> np.ndarray:
+    """The rows whose held-out losses choose: the ``scored`` ones where there are at least
+    two a fold, else every row."""
+    if scored is None or int(scored.sum()) < 2 * folds:
+        return np.ones(len(primary), dtype=bool)
+    return scored
+
+
 def fit_linear(
     X: EncodedArticles, y: Sequence[Any], primary: np.ndarray, classes: list[str],
     options: TrainingOptions, folds: int, prior: ZeroShotHead | None, say: Progress,
+    scored: np.ndarray | None = None,
 ) -> tuple[LinearHead, np.ndarray, dict[str, Any]]:  # fmt: skip
     """A linear head and its held-out logits (``classes`` columns; empty without folds).
 
@@ -191,7 +205,9 @@ def fit_linear(
     the offset scale grows to fit the training part and hurts: folds see that.)
     Features are computed once; other weights of the n-gram block are that block rescaled;
     only the example centroids' scores (up to ``centroids_max`` a section) are recomputed
-    for each fold from its training part.
+    for each fold from its training part. With ``scored`` (a mask of rows), only those rows'
+    held-out losses choose, and the folds spread them evenly (see
+    :class:`~newsdesk.classify.dataset.LabeledArticles`).
     """
     counts = np.bincount(primary[primary >= 0])
     few = float(np.median(counts[counts > 0])) <= options.centroids_max
@@ -215,10 +231,12 @@ def fit_linear(
         }
         return fitted, np.zeros((0, len(classes))), unsearched
     candidates = _candidates(options, head, with_prior, grid)
+    judged = _judged(scored, primary, folds)
+    strata = primary + (len(classes) + 1) * (~judged)  # judged rows spread like the rest
     held = _held_out(
-        head, design, candidates, stratified_folds(primary, folds, options.seed), folds
+        head, design, candidates, stratified_folds(strata, folds, options.seed), folds
     )
-    choice = _choose(candidates, held, design.target, options)
+    choice = _choose(candidates, held, design.target, options, judged)
     keep, weight, c = best = choice.best
     if choice.prior_alone:
         held.logits[best] = held.alone[best[:2]]

@@ -374,6 +374,7 @@ def _train(
             training.articles + anchors.articles,
             training.labels + anchors.labels,
             sources=["review desk: reviewed", "review desk: confident calls"],
+            scored=[True] * len(training) + [False] * len(anchors),  # editors judge, not calls
         ),
         options=search.options,
         progress=lambda message: say(next(steps, 0.78), message),

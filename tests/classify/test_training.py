@@ -350,6 +350,38 @@ def test_model_refuses_another_encoder(tmp_path: Path) -> None:
         Classifier.load(tmp_path / "m", encoder="lexical-128")
 
 
+class RebuiltLexical(LexicalEncoder):
+    """A lexical encoder whose earlier build's fingerprint is that of ``ENCODER``."""
+
+    @property
+    def fingerprint(self) -> str:
+        return ENCODER.fingerprint + ":rebuilt"
+
+    @property
+    def earlier_fingerprints(self) -> tuple[str, ...]:
+        return (ENCODER.fingerprint,)
+
+
+register_encoder("lexical-rebuilt", lambda: RebuiltLexical(dim=256))
+
+
+def test_a_model_of_an_earlier_build_of_its_encoder_loads_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = read_labeled([DATA / "labeled.jsonl"])
+    trained = train_classifier(TAXONOMY, ENCODER, data).classifier
+    trained.save(tmp_path / "m")
+    with caplog.at_level("WARNING", logger="newsdesk.classify.saved"):
+        loaded = Classifier.load(tmp_path / "m", encoder="lexical-rebuilt")
+    assert "trained with an earlier build of encoder 'lexical'" in caplog.text
+    np.testing.assert_allclose(
+        loaded.predict_proba(data.articles), trained.predict_proba(data.articles), atol=1e-6
+    )
+    loaded.save(tmp_path / "again")  # saved again, it records the build it now runs on
+    meta = json.loads((tmp_path / "again" / "model.json").read_text(encoding="utf-8"))
+    assert meta["encoder"]["fingerprint"] == ENCODER.fingerprint + ":rebuilt"
+
+
 def test_model_refuses_another_format_version(tmp_path: Path) -> None:
     data = read_labeled([DATA / "labeled.jsonl"])
     train_classifier(TAXONOMY, ENCODER, data).classifier.save(tmp_path / "m")

@@ -77,3 +77,50 @@ def test_int8_graph_stays_close_to_fp32(tmp_path: Path) -> None:
     for row, seq in enumerate(batch):
         assert cosine(out[row], reference_forward(tensors, seq)) > 0.98
     assert (tmp_path / "int8.onnx").stat().st_size < (tmp_path / "tiny.bin").stat().st_size * 3
+
+
+def test_int8_products_cannot_saturate_on_any_cpu(tmp_path: Path) -> None:
+    """Without AVX-512 VNNI, onnxruntime adds pairs of uint8 x int8 products in 16 bits with
+    saturation: 255 * 128 * 2 overflows, 255 * 64 * 2 does not. Every weight that a quantized
+    MatMul or Attention multiplies must be in [-64, 64], so each CPU gives the same sums."""
+    import onnx
+    from onnx import numpy_helper
+
+    write_e5_file(tmp_path / "tiny.bin", seed=1)
+    build_e5_int8(read_e5_weights(tmp_path / "tiny.bin"), tmp_path / "int8.onnx")
+    model = onnx.load(str(tmp_path / "int8.onnx"))
+    initializers = {t.name: t for t in model.graph.initializer}
+    quantized = {"MatMulInteger", "DynamicQuantizeMatMul", "QAttention"}
+    weights = [
+        numpy_helper.to_array(initializers[node.input[1]])
+        for node in model.graph.node
+        if node.op_type in quantized and node.input[1] in initializers
+    ]
+    assert len(weights) >= SIZES["layers"] * 3  # attention, and the feed-forward's two
+    for w in weights:
+        assert w.dtype == np.int8 and int(np.abs(w.astype(np.int16)).max()) <= 64
+
+
+def test_int8_graph_sums_exactly_where_full_range_weights_saturate() -> None:
+    """The arithmetic the test above guards against, on this machine's own kernels: 7-bit
+    weights always give the exact sums; full-range ones do only on CPUs with VNNI."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 256, (16, 384), dtype=np.uint8)
+
+    def product(b: np.ndarray) -> np.ndarray:
+        node = helper.make_node("MatMulInteger", ["A", "B"], ["Y"])
+        graph = helper.make_graph(
+            [node], "g", [helper.make_tensor_value_info("A", TensorProto.UINT8, a.shape)],
+            [helper.make_tensor_value_info("Y", TensorProto.INT32, [a.shape[0], b.shape[1]])],
+            initializer=[helper.make_tensor("B", TensorProto.INT8, b.shape, b.ravel().tolist())],
+        )  # fmt: skip
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        model.ir_version = 8
+        session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        return session.run(None, {"A": a})[0]
+
+    seven = rng.integers(-64, 65, (384, 8)).astype(np.int8)
+    np.testing.assert_array_equal(product(seven), a.astype(np.int64) @ seven.astype(np.int64))

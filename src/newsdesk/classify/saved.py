@@ -10,6 +10,7 @@ newsdesk version and the creation time. ``arrays.npz`` holds the head's arrays, 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,8 @@ from newsdesk.encoders.base import Encoder
 from newsdesk.encoders.registry import get_encoder
 from newsdesk.errors import ModelFormatError
 from newsdesk.taxonomy import Taxonomy
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "FORMAT",
@@ -167,7 +170,14 @@ def load_model(path: str | Path, *, encoder: Encoder | str | None = None) -> Sav
     meta = read_model_json(folder)
     saved = meta["encoder"]
     enc = get_encoder(encoder if encoder is not None else saved["name"])
-    if enc.fingerprint != saved["fingerprint"]:
+    if saved["fingerprint"] in getattr(enc, "earlier_fingerprints", ()):
+        log.warning(
+            "%s was trained with an earlier build of encoder '%s' (%s); its vectors differ "
+            "from this build's by a few thousandths of cosine, so the model files nearly as "
+            "it did: retrain it to match this build exactly", folder, enc.name,
+            saved["fingerprint"],
+        )
+    elif enc.fingerprint != saved["fingerprint"]:
         raise ModelFormatError(
             f"{folder} was trained with encoder '{saved['name']}' (fingerprint "
             f"{saved['fingerprint']}), but encoder '{enc.name}' has fingerprint "

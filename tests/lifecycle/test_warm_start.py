@@ -16,7 +16,10 @@ from newsdesk.lifecycle.warm_start import (
 )
 from newsdesk.store import Store, registry
 
-LINEAR = {"head": "linear", "C": 0.1, "lexical_weight": 64.0, "zero_shot_offset": False}
+LINEAR = {
+    "head": "linear", "C": 0.1, "lexical_weight": 64.0, "zero_shot_offset": False,
+    "judged_rows": 80,
+}  # fmt: skip
 
 
 def test_neighbours_on_the_grid() -> None:
@@ -29,7 +32,10 @@ def test_neighbours_on_the_grid() -> None:
 
 def test_no_settings_known_means_a_full_search() -> None:
     for hyper, search in [(None, None), ({"head": "prototype"}, {"searched_on": 50}),
-                          (LINEAR, None), (LINEAR, {"searched_on": 0})]:  # fmt: skip
+                          (LINEAR, None), (LINEAR, {"searched_on": 0}),
+                          # chosen before the reviews alone judged the folds
+                          ({k: v for k, v in LINEAR.items() if k != "judged_rows"},
+                           {"searched_on": 50})]:  # fmt: skip
         found = settings_search(False, 50, "base", hyper, search)
         assert found.warm_from is None and found.searched_on == 50
         assert len(found.options.C_grid) > 1 and found.options.prior_optional
@@ -101,3 +107,26 @@ def test_grown_data_searches_the_settings_again(tmp_path: Path) -> None:
     search = _search(store, second.version)
     assert search["warm_from"] is None and search["searched_on"] > searched * SEARCH_AGAIN_GROWTH
     store.dispose()
+
+
+def test_a_retrain_judges_its_folds_on_the_reviewed_articles_alone(tmp_path: Path) -> None:
+    """The confident calls join the training data but not the judging: the folds' choice is
+    recorded as made on the reviewed training articles."""
+    from newsdesk.classify.saved import read_model_json
+
+    encoder = CountingEncoder()
+    items, labels = articles(90)
+    store = file_all(tmp_path, zero_shot(encoder), items, "zero-shot")
+    correct(store, labels, [a.id or "" for a in items[:45]])
+    base = ServedModel(zero_shot(encoder), "zero-shot")
+    outcome = retrain(
+        store, base, tmp_path / "models", by="ann", confident_per_section=10, confident_min=0.0
+    )
+    with store.read() as conn:
+        record = registry.get_model(conn, outcome.version)
+    assert record is not None and record.training is not None
+    training = record.training
+    assert training["confident"] > 0  # confident calls trained
+    hyper = read_model_json(outcome.path)["hyperparameters"]
+    assert hyper["head"] == "linear"
+    assert hyper["judged_rows"] == training["articles"]  # only the reviewed ones judged

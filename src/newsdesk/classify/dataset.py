@@ -33,7 +33,7 @@ class LabeledArticles:
     scored: list[bool] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if self.scored and len(self.scored) != len(self.articles):
+        if len(self.scored) and len(self.scored) != len(self.articles):
             raise ValueError(
                 f"scored marks {len(self.scored)} rows but there are {len(self.articles)} articles"
             )

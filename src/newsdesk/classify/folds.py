@@ -163,8 +163,7 @@ def _choose(
     out (examples that teach nothing must not move zero-shot's ranking)."""
     target = target[judged]
     rows = {
-        c: _held_out_loss(held.logits[c][judged], target, options.multi_label)
-        for c in candidates
+        c: _held_out_loss(held.logits[c][judged], target, options.multi_label) for c in candidates
     }
     losses = {c: float(v.mean()) for c, v in rows.items()}
     best = (
@@ -232,10 +231,17 @@ def fit_linear(
         return fitted, np.zeros((0, len(classes))), unsearched
     candidates = _candidates(options, head, with_prior, grid)
     judged = _judged(scored, primary, folds)
+    if scored is not None:
+        say(
+            f"judged on the held-out scores of {int(judged.sum())} of {len(judged)} rows"
+            + (
+                ""
+                if not judged.all() or scored.all()
+                else f" (only {int(scored.sum())} rows are scored: too few to judge alone)"
+            )
+        )
     strata = primary + (len(classes) + 1) * (~judged)  # judged rows spread like the rest
-    held = _held_out(
-        head, design, candidates, stratified_folds(strata, folds, options.seed), folds
-    )
+    held = _held_out(head, design, candidates, stratified_folds(strata, folds, options.seed), folds)
     choice = _choose(candidates, held, design.target, options, judged)
     keep, weight, c = best = choice.best
     if choice.prior_alone:
@@ -249,7 +255,7 @@ def fit_linear(
         )
     _adopt(head, _variant(design, head, keep, weight), keep, weight, c, held.last[best])
     logits = in_columns(held.logits[best], head.classes_, classes)
-    return head, logits, _chosen(head, choice)
+    return head, logits, _chosen(head, choice) | {"judged_rows": int(judged.sum())}
 
 
 def _chosen(head: LinearHead, choice: _Choice) -> dict[str, Any]:

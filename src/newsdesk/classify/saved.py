@@ -165,16 +165,19 @@ def read_model_json(path: str | Path) -> dict[str, Any]:
 
 
 def load_model(path: str | Path, *, encoder: Encoder | str | None = None) -> SavedModel:
-    """Read a saved model; the encoder must have the fingerprint the model was trained with."""
+    """Read a saved model; the encoder must have the fingerprint the model was trained with,
+    or one of its ``earlier_fingerprints`` (an earlier build of it: loaded with a warning)."""
     folder = Path(path)
     meta = read_model_json(folder)
     saved = meta["encoder"]
     enc = get_encoder(encoder if encoder is not None else saved["name"])
     if saved["fingerprint"] in getattr(enc, "earlier_fingerprints", ()):
         log.warning(
-            "%s was trained with an earlier build of encoder '%s' (%s); its vectors differ "
-            "from this build's by a few thousandths of cosine, so the model files nearly as "
-            "it did: retrain it to match this build exactly", folder, enc.name,
+            "%s was trained with an earlier build of encoder '%s' (%s): its vectors differ a "
+            "little from this build's (more on CPUs without AVX-512 VNNI, where the earlier "
+            "build's sums saturated), so some calls may change; retrain it on this build",
+            folder,
+            enc.name,
             saved["fingerprint"],
         )
     elif enc.fingerprint != saved["fingerprint"]:

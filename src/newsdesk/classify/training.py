@@ -236,7 +236,7 @@ def _supervised(
     folds = max(2, min(folds, smallest)) if smallest >= 2 else 0
     if folds:
         say(f"held-out scores from {folds} folds (penalty and calibration)")
-    scored = np.array(data.scored, dtype=bool) if data.scored else None
+    scored = np.array(data.scored, dtype=bool) if len(data.scored) else None
     linear, logits, selected = fit_linear(
         labeled, y, examples.primary, taxonomy.names, options, folds, prior, say, scored
     )

@@ -27,10 +27,12 @@ class Encoder(Protocol):
     """Turns texts into L2-normalized float32 vectors.
 
     ``fingerprint`` identifies the exact weights and settings: two encoders with the same
-    fingerprint give the same vectors, and saved models refuse to load under another one.
-    Optional attributes, read with ``getattr``: ``cacheable`` (same fingerprint, same vectors:
-    label vectors may be kept on disk) and ``bag_of_words`` (it counts words rather than reads
-    sentences: the zero-shot head gives it no label prompts).
+    fingerprint give the same vectors, and saved models refuse to load under another one (but
+    for ``earlier_fingerprints``, an optional tuple: earlier builds of the same model, whose
+    saved models load with a warning). Other optional attributes, read with ``getattr``:
+    ``cacheable`` (same fingerprint, same vectors: label vectors may be kept on disk) and
+    ``bag_of_words`` (it counts words rather than reads sentences: the zero-shot head gives
+    it no label prompts).
     """
 
     @property

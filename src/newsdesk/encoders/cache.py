@@ -50,6 +50,10 @@ class CachedEncoder:
     def fingerprint(self) -> str:
         return self.encoder.fingerprint
 
+    @property
+    def earlier_fingerprints(self) -> tuple[str, ...]:
+        return tuple(getattr(self.encoder, "earlier_fingerprints", ()))
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         """A connection committed on success and closed either way (a long-lived service

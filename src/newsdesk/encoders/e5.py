@@ -13,6 +13,7 @@ whole text in windows of ``max_tokens`` and averages them.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -77,7 +78,10 @@ def e5_model_path() -> Path:
         build_e5_int8(read, target)
 
     meta = {"weights_sha256": sha, "quantization": QUANTIZATION}
-    return cached_file(f"e5-small-int8-{sha[:12]}.onnx", build, meta)
+    # the quantization in the name too: installs of two releases sharing a cache folder keep
+    # a file each rather than rebuilding one in turn
+    build_key = hashlib.sha256(QUANTIZATION.encode("ascii")).hexdigest()[:8]
+    return cached_file(f"e5-small-int8-{sha[:12]}-{build_key}.onnx", build, meta)
 
 
 class E5Encoder:
@@ -115,7 +119,8 @@ class E5Encoder:
     def earlier_fingerprints(self) -> tuple[str, ...]:
         """The fingerprints of earlier builds of this model, whose saved models still load
         (with a warning): their vectors differ from this build's by a few thousandths of
-        cosine, as much as the old build's own differed from one CPU to another."""
+        cosine where the earlier build summed exactly (CPUs with AVX-512 VNNI), by more
+        where its sums saturated."""
         from newsdesk.encoders.e5_graph import EARLIER_QUANTIZATIONS
 
         return tuple(self._fingerprint(q) for q in EARLIER_QUANTIZATIONS)

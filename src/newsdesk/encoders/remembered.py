@@ -49,6 +49,10 @@ class RememberedEncoder:
     def fingerprint(self) -> str:
         return self.encoder.fingerprint
 
+    @property
+    def earlier_fingerprints(self) -> tuple[str, ...]:
+        return tuple(getattr(self.encoder, "earlier_fingerprints", ()))
+
     def __len__(self) -> int:
         return len(self._rows)
 

@@ -108,6 +108,8 @@ def settings_search(
     searched_on = int((base_search or {}).get("searched_on") or 0)
     if hyper.get("head") != "linear" or "C" not in hyper or searched_on <= 0:
         return full
+    if "judged_rows" not in hyper:  # chosen before the editors' reviews alone judged
+        return full
     if reviewed > searched_on * SEARCH_AGAIN_GROWTH:
         log.info("searching the settings again: %d reviewed articles, %d at the last search",
                  reviewed, searched_on)  # fmt: skip

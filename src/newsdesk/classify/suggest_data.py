@@ -32,7 +32,7 @@ class SuggestSettings:
 
     confident_share: float = 1.0
     keywords: int = 48
-    examples: int = 3
+    examples: int = 6
     min_score: float = 2.0
     min_articles: int = 3
     max_article_share: float = 0.4

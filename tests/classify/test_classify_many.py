@@ -94,4 +94,8 @@ def test_reading_goes_on_while_the_encoder_is_busy_up_to_the_read_ahead(
     assert [p.id for p in [first, *rest]] == [f"a{i}" for i in range(20)]
     monkeypatch.undo()
     expected = list(clf.classify_many(articles(), batch_size=20))
-    assert [p.scores for p in [first, *rest]] == [p.scores for p in expected]
+    # the same calls; scores equal but for float32 rounding, which BLAS does by batch shape
+    assert [p.section for p in [first, *rest]] == [p.section for p in expected]
+    assert [p.scores for p in [first, *rest]] == [
+        pytest.approx(p.scores, rel=1e-5, abs=1e-9) for p in expected
+    ]

@@ -101,7 +101,7 @@ def section_texts(section: Section) -> list[str]:
 # several sentences and keyword lists (and kept through later searches: they file those as
 # well as the previous head did), THIN by leave-one-set-out on taxonomies of a name and one
 # line a section (--by-kind), the temperature then fitted by log loss on those.
-RICH = {"temperature": 0.290, "scale": 0.75, "sharpness": 0.5, "background": 0.5}
+RICH = {"temperature": 0.326, "scale": 0.75, "sharpness": 0.5, "background": 0.5}
 THIN = {"temperature": 0.506, "scale": 0.5, "sharpness": 0.1, "background": 1.0}
 # a taxonomy is thin when its typical section is described in at most this many label texts
 THIN_TEXTS = 2

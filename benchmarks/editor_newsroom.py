@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
-from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.classify.training import TrainingOptions, train_classifier
 from newsdesk.defaults import RETRAIN_CONFIDENT_MIN, RETRAIN_CONFIDENT_PER_SECTION
 from newsdesk.encoders.base import Encoder
@@ -29,7 +28,7 @@ from newsdesk.errors import TrainingError
 from newsdesk.lifecycle.active import register_start
 from newsdesk.lifecycle.loading import model_version
 from newsdesk.lifecycle.queue_order import rerank_queue
-from newsdesk.lifecycle.retrain import CorrectedArticles, read_confident, read_corrected, retrain
+from newsdesk.lifecycle.retrain import read_training_data, retrain
 from newsdesk.lifecycle.slot import ServedModel, load_saved
 from newsdesk.lifecycle.store_adapt import adapt_to_store
 from newsdesk.store import registry
@@ -170,32 +169,15 @@ class Newsroom:
         """``retrain``'s training data (reviewed articles less the held-out fifth, and the
         confident calls) through the same trainer, with a smaller hyper-parameter grid."""
         taxonomy = self.base.classifier.taxonomy
-        data = read_corrected(self.store, taxonomy.names)
-        training, held = data.split()
-        if not len(training):
-            training, held = data, CorrectedArticles([], [])
-        reviewed = {a.id for a in data.articles}
-        anchors = read_confident(
+        data = read_training_data(
             self.store,
             taxonomy.names,
-            per_section=RETRAIN_CONFIDENT_PER_SECTION,
-            min_confidence=RETRAIN_CONFIDENT_MIN,
+            confident_per_section=RETRAIN_CONFIDENT_PER_SECTION,
+            confident_min=RETRAIN_CONFIDENT_MIN,
         )
-        keep = [i for i, a in enumerate(anchors.articles) if a.id not in reviewed]
-        anchors = CorrectedArticles(
-            [anchors.articles[i] for i in keep], [anchors.labels[i] for i in keep]
-        )
+        training, held = data.training, data.held
         encoder = self.base.classifier.encoder
-        trained = train_classifier(
-            taxonomy,
-            encoder,
-            LabeledArticles(
-                training.articles + anchors.articles,
-                training.labels + anchors.labels,
-                scored=[True] * len(training) + [False] * len(anchors),
-            ),
-            options=FAST_OPTIONS,
-        )
+        trained = train_classifier(taxonomy, encoder, data.labeled(), options=FAST_OPTIONS)
         classifier = trained.classifier
         if self.adapt:  # as retrain(adapt=True) does after training
             classifier, _ = adapt_to_store(

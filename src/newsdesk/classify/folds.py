@@ -232,14 +232,10 @@ def fit_linear(
     candidates = _candidates(options, head, with_prior, grid)
     judged = _judged(scored, primary, folds)
     if scored is not None:
-        say(
-            f"judged on the held-out scores of {int(judged.sum())} of {len(judged)} rows"
-            + (
-                ""
-                if not judged.all() or scored.all()
-                else f" (only {int(scored.sum())} rows are scored: too few to judge alone)"
-            )
-        )
+        too_few = judged.all() and not scored.all()
+        note = f" (only {int(scored.sum())} rows are scored: too few to judge alone)"
+        say(f"judged on the held-out scores of {int(judged.sum())} of {len(judged)} rows"
+            + (note if too_few else ""))  # fmt: skip
     strata = primary + (len(classes) + 1) * (~judged)  # judged rows spread like the rest
     held = _held_out(head, design, candidates, stratified_folds(strata, folds, options.seed), folds)
     choice = _choose(candidates, held, design.target, options, judged)

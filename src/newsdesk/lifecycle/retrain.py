@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from newsdesk.article import Article
 from newsdesk.classify.classifier import Classifier
+from newsdesk.classify.dataset import LabeledArticles
 from newsdesk.classify.saved import read_model_json
 from newsdesk.defaults import RETRAIN_CONFIDENT_MIN
 from newsdesk.encoders.base import Encoder
@@ -215,6 +216,18 @@ class TrainingData:
     anchors: CorrectedArticles
     corrections: int
 
+    def labeled(self) -> LabeledArticles:
+        """The training articles and the confident calls as the trainer takes them: only the
+        reviews judge its held-out folds (the calls agree with the active model by
+        construction)."""
+        training, anchors = self.training, self.anchors
+        return LabeledArticles(
+            training.articles + anchors.articles,
+            training.labels + anchors.labels,
+            sources=["review desk: reviewed", "review desk: confident calls"],
+            scored=[True] * len(training) + [False] * len(anchors),
+        )
+
     def record(self, base_version: str) -> dict[str, Any]:
         """The registry's ``training`` entry of the model trained on it."""
         return {
@@ -353,7 +366,6 @@ def _train(
 ) -> TrainedModel:  # fmt: skip
     """The candidate trained on ``data`` encoding through ``encoder``; with no reviewed
     article to train on (an adapting retrain on day one), ``base`` as it is."""
-    from newsdesk.classify.dataset import LabeledArticles
     from newsdesk.classify.training import TrainedModel, train_classifier
 
     training, held, anchors = data.training, data.held, data.anchors
@@ -370,12 +382,7 @@ def _train(
     return train_classifier(
         base.classifier.taxonomy,
         encoder,
-        LabeledArticles(
-            training.articles + anchors.articles,
-            training.labels + anchors.labels,
-            sources=["review desk: reviewed", "review desk: confident calls"],
-            scored=[True] * len(training) + [False] * len(anchors),  # editors judge, not calls
-        ),
+        data.labeled(),
         options=search.options,
         progress=lambda message: say(next(steps, 0.78), message),
         final_encoder=base.classifier.encoder,
